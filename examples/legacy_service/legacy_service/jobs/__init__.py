@@ -1,0 +1,1 @@
+"""Batch jobs, run from cron: ``python -m legacy_service.jobs.nightly``."""

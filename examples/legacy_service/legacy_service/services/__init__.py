@@ -1,0 +1,1 @@
+"""Helpers shared by the routers and the batch jobs."""
