@@ -1,0 +1,351 @@
+"""The blocking-call catalog: a table from qualified name to how a call must be treated.
+
+It is data, not code paths, so that supporting one more library is one more row. The facts
+behind each row are in ``shared/reference/blocking-calls.md``. Names are matched as text: the
+tool never imports the libraries it knows about.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+
+class Treatment(enum.Enum):
+    """What the tool may do with a call when it appears in code that will run on the loop."""
+
+    SAFE = "safe"
+    """Known not to block: called as it is."""
+    SLEEP = "sleep"
+    """``time.sleep``: has an exact async twin (``asyncio.sleep`` / ``anyio.sleep``)."""
+    THREADPOOL = "threadpool"
+    """Blocking I/O with no exact async twin: ``await run_in_threadpool(fn, *args, **kwargs)``."""
+    CPU = "cpu"
+    """CPU-bound work that stalls the loop: sent to the threadpool as well."""
+    RESOURCE = "resource"
+    """Returns an object whose use blocks (a file, a connection). Only safe to move off the loop
+    together with every use of that object, i.e. as the context manager of a ``with`` block."""
+    NEVER = "never"
+    """Must not run on the loop and must not move to a worker thread either (process-global state
+    such as ``os.chdir``, or an indefinite wait): the function stays sync."""
+
+
+BLOCKING = frozenset({Treatment.THREADPOOL, Treatment.CPU, Treatment.RESOURCE})
+
+
+@dataclass(frozen=True)
+class Entry:
+    treatment: Treatment
+    returns: str | None = None
+    """Qualified name of the type of the result, so that methods called on it can be looked up
+    (``requests.get`` returns ``requests.Response`` whose ``.json()`` is safe)."""
+
+
+def _rows(treatment: Treatment, names: Iterable[str], returns: str | None = None) -> dict[str, Entry]:
+    return {name: Entry(treatment, returns) for name in names}
+
+
+SAFE, SLEEP, POOL, CPU, RESOURCE, NEVER = (
+    Treatment.SAFE,
+    Treatment.SLEEP,
+    Treatment.THREADPOOL,
+    Treatment.CPU,
+    Treatment.RESOURCE,
+    Treatment.NEVER,
+)
+
+_HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
+
+CALLS: dict[str, Entry] = {
+    # -- sleeping -------------------------------------------------------------------------
+    **_rows(SLEEP, ["time.sleep"]),
+    # -- builtins -------------------------------------------------------------------------
+    **_rows(RESOURCE, ["builtins.open", "io.open", "io.open_code", "os.fdopen", "os.popen"]),
+    **_rows(NEVER, ["builtins.input", "getpass.getpass", "os.chdir", "os.fchdir"]),
+    # -- subprocess and processes ---------------------------------------------------------
+    **_rows(POOL, ["subprocess.run"], returns="subprocess.CompletedProcess"),
+    **_rows(
+        POOL,
+        [
+            "subprocess.call",
+            "subprocess.check_call",
+            "subprocess.check_output",
+            "subprocess.getoutput",
+            "subprocess.getstatusoutput",
+            "os.system",
+            "os.wait",
+            "os.waitpid",
+            "os.posix_spawn",
+            "os.posix_spawnp",
+        ],
+    ),
+    **_rows(RESOURCE, ["subprocess.Popen"]),
+    # -- files and the file system --------------------------------------------------------
+    **_rows(
+        POOL,
+        [
+            "os.listdir",
+            "os.stat",
+            "os.lstat",
+            "os.remove",
+            "os.unlink",
+            "os.rename",
+            "os.replace",
+            "os.mkdir",
+            "os.makedirs",
+            "os.rmdir",
+            "os.removedirs",
+            "os.link",
+            "os.symlink",
+            "os.readlink",
+            "os.access",
+            "os.statvfs",
+            "os.sendfile",
+            "os.chmod",
+            "os.chown",
+            "os.utime",
+            "os.truncate",
+            "os.path.exists",
+            "os.path.lexists",
+            "os.path.isfile",
+            "os.path.isdir",
+            "os.path.islink",
+            "os.path.ismount",
+            "os.path.samefile",
+            "os.path.getsize",
+            "os.path.getmtime",
+            "os.path.getatime",
+            "os.path.getctime",
+            "os.path.realpath",
+            "shutil.copy",
+            "shutil.copy2",
+            "shutil.copyfile",
+            "shutil.copyfileobj",
+            "shutil.copytree",
+            "shutil.rmtree",
+            "shutil.move",
+            "shutil.make_archive",
+            "shutil.unpack_archive",
+            "shutil.disk_usage",
+            "shutil.which",
+            "glob.glob",
+            "tempfile.mkstemp",
+            "tempfile.mkdtemp",
+        ],
+    ),
+    # os.walk / os.scandir / glob.iglob are lazy: their iteration blocks, so they are only safe
+    # moved off the loop together with the loop that consumes them.
+    **_rows(RESOURCE, ["os.walk", "os.scandir", "glob.iglob"]),
+    **_rows(
+        RESOURCE,
+        [
+            "tempfile.NamedTemporaryFile",
+            "tempfile.TemporaryFile",
+            "tempfile.SpooledTemporaryFile",
+            "tempfile.TemporaryDirectory",
+            "gzip.open",
+            "bz2.open",
+            "lzma.open",
+            "zipfile.ZipFile",
+            "tarfile.open",
+            "shelve.open",
+            "dbm.open",
+        ],
+    ),
+    **_rows(SAFE, ["pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath"], returns="pathlib.Path"),
+    **_rows(
+        SAFE,
+        [
+            "pathlib.Path.joinpath",
+            "pathlib.Path.with_suffix",
+            "pathlib.Path.with_name",
+            "pathlib.Path.with_stem",
+            "pathlib.Path.relative_to",
+        ],
+        returns="pathlib.Path",
+    ),
+    **_rows(SAFE, ["pathlib.Path.as_posix", "pathlib.Path.is_absolute", "pathlib.Path.match"]),
+    **_rows(
+        POOL,
+        [
+            f"pathlib.Path.{method}"
+            for method in (
+                "read_text",
+                "read_bytes",
+                "write_text",
+                "write_bytes",
+                "exists",
+                "is_file",
+                "is_dir",
+                "is_symlink",
+                "is_mount",
+                "stat",
+                "lstat",
+                "touch",
+                "unlink",
+                "mkdir",
+                "rmdir",
+                "rename",
+                "replace",
+                "chmod",
+                "samefile",
+                "resolve",
+                "absolute",
+                "readlink",
+                "symlink_to",
+                "hardlink_to",
+                "owner",
+                "group",
+                "expanduser",
+            )
+        ],
+    ),
+    **_rows(RESOURCE, ["pathlib.Path.open", "pathlib.Path.iterdir", "pathlib.Path.glob",
+                       "pathlib.Path.rglob", "pathlib.Path.walk"]),
+    # -- databases, sockets, mail ---------------------------------------------------------
+    **_rows(RESOURCE, ["sqlite3.connect", "socket.socket", "socket.create_connection",
+                       "smtplib.SMTP", "smtplib.SMTP_SSL", "smtplib.LMTP",
+                       "urllib.request.urlopen", "http.client.HTTPConnection",
+                       "http.client.HTTPSConnection"]),
+    **_rows(POOL, ["socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyaddr",
+                   "socket.getfqdn", "ssl.create_default_context"]),
+    # -- HTTP with requests: moved to the threadpool until the HTTP codemod translates it ---
+    **_rows(POOL, [f"requests.{verb}" for verb in _HTTP_VERBS], returns="requests.Response"),
+    **_rows(POOL, [f"requests.Session.{verb}" for verb in _HTTP_VERBS], returns="requests.Response"),
+    **_rows(POOL, [f"httpx.{verb}" for verb in _HTTP_VERBS if verb != "request"] + ["httpx.request"],
+            returns="httpx.Response"),
+    **_rows(SAFE, ["requests.Session"], returns="requests.Session"),
+    **_rows(POOL, ["requests.Session.close", "requests.Session.send"]),
+    **_rows(
+        SAFE,
+        [
+            f"requests.Response.{attr}"
+            for attr in ("json", "raise_for_status", "close")
+        ],
+    ),
+    **_rows(RESOURCE, ["requests.Response.iter_content", "requests.Response.iter_lines"]),
+    **_rows(SAFE, [f"httpx.Response.{attr}" for attr in ("json", "raise_for_status", "read")]),
+    # -- CPU-bound ------------------------------------------------------------------------
+    **_rows(
+        CPU,
+        [
+            "hashlib.pbkdf2_hmac",
+            "hashlib.scrypt",
+            "bcrypt.hashpw",
+            "bcrypt.checkpw",
+            "bcrypt.kdf",
+            "bcrypt.gensalt",
+            "passlib.context.CryptContext.hash",
+            "passlib.context.CryptContext.verify",
+            "passlib.context.CryptContext.verify_and_update",
+            "argon2.PasswordHasher.hash",
+            "argon2.PasswordHasher.verify",
+        ],
+    ),
+    # -- the stdlib bits that look like I/O but are not -----------------------------------
+    **_rows(
+        SAFE,
+        [
+            "os.getenv",
+            "os.getpid",
+            "os.cpu_count",
+            "os.fspath",
+            "os.urandom",
+            "os.path.join",
+            "os.path.basename",
+            "os.path.dirname",
+            "os.path.splitext",
+            "os.path.split",
+            "os.path.normpath",
+            "os.path.normcase",
+            "os.path.isabs",
+            "os.path.relpath",
+            "os.path.commonpath",
+            "os.path.expandvars",
+            "os.environ.get",
+            "os.environ.copy",
+            "time.time",
+            "time.monotonic",
+            "time.perf_counter",
+            "time.time_ns",
+            "time.monotonic_ns",
+            "time.perf_counter_ns",
+            "time.strftime",
+            "time.gmtime",
+            "time.localtime",
+            "socket.gethostname",
+            "subprocess.CompletedProcess.check_returncode",
+            "hashlib.sha1",
+            "hashlib.sha256",
+            "hashlib.sha512",
+            "hashlib.md5",
+            "hashlib.blake2b",
+            "hashlib.new",
+        ],
+    ),
+}
+
+SAFE_MODULES: frozenset[str] = frozenset(
+    {
+        # pure standard library
+        "abc", "base64", "binascii", "bisect", "calendar", "collections", "contextlib", "copy",
+        "csv", "dataclasses", "datetime", "decimal", "difflib", "enum", "fractions", "functools",
+        "hmac", "heapq", "html", "inspect", "ipaddress", "itertools", "json", "keyword", "logging",
+        "math", "numbers", "operator", "pprint", "random", "re", "secrets", "statistics",
+        "string", "struct", "textwrap", "typing", "typing_extensions", "unicodedata",
+        "urllib.parse", "uuid", "warnings", "weakref", "zoneinfo", "contextvars", "types",
+        "email.message", "email.utils", "email.mime", "http", "mimetypes", "shlex", "fnmatch",
+        "posixpath", "ntpath", "traceback", "asyncio", "anyio",
+        # the frameworks the migrated code runs on
+        "fastapi", "starlette", "pydantic", "pydantic_settings",
+    }
+)
+"""Modules whose every function and class is known not to block (or blocks only on stdout)."""
+
+SAFE_TYPES: frozenset[str] = frozenset(
+    {
+        "builtins.str", "builtins.bytes", "builtins.bytearray", "builtins.int", "builtins.float",
+        "builtins.complex", "builtins.bool", "builtins.list", "builtins.dict", "builtins.set",
+        "builtins.frozenset", "builtins.tuple", "builtins.object", "builtins.range",
+        "builtins.NoneType",
+    }
+)
+"""Types whose every method is known not to block."""
+
+BLOCKING_BUILTINS = frozenset({"open", "input", "breakpoint", "exec", "eval", "__import__"})
+
+
+def _module_prefixes(qualname: str) -> Iterable[str]:
+    parts = qualname.split(".")
+    for end in range(len(parts) - 1, 0, -1):
+        yield ".".join(parts[:end])
+
+
+class Catalog:
+    """Looks up qualified names; project configuration can add rows on top of the defaults."""
+
+    def __init__(
+        self,
+        extra_calls: Mapping[str, Entry] | None = None,
+        extra_safe: Iterable[str] = (),
+    ) -> None:
+        self.calls = {**CALLS, **(extra_calls or {})}
+        self.safe_prefixes = SAFE_MODULES | frozenset(extra_safe)
+
+    def lookup(self, qualname: str) -> Entry | None:
+        """The entry for ``qualname``; ``None`` when the call is unknown (so possibly blocking)."""
+        entry = self.calls.get(qualname)
+        if entry is not None:
+            return entry
+        if qualname.startswith("builtins."):
+            name = qualname.removeprefix("builtins.")
+            return None if name in BLOCKING_BUILTINS else Entry(SAFE, qualname)
+        owner = qualname.rpartition(".")[0]
+        if owner in SAFE_TYPES:
+            return Entry(SAFE)
+        if qualname in self.safe_prefixes or any(
+            prefix in self.safe_prefixes for prefix in _module_prefixes(qualname)
+        ):
+            return Entry(SAFE)
+        return None

@@ -1,0 +1,166 @@
+"""The command line: parse flags, run the pipeline, then write, diff or check.
+
+Exit codes: 0 done or nothing to do; 1 ``--check`` found something to change; 2 usage or
+configuration error; 123 some files could not be processed (the others were). The diff goes to
+stdout, everything else to stderr, so ``async-migrate --diff app/ > change.patch`` works.
+"""
+
+from __future__ import annotations
+
+import enum
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+
+from . import __version__
+from .config import ConfigError, find_config, load_settings, with_overrides
+from .diff import colourize, unified_diff
+from .discovery import UsageError
+from .report import json_report, text_report
+from .rules import Rule
+from .runner import RunResult, migrate
+from .source import SourceError, write_atomically
+
+EXIT_OK, EXIT_CHANGES, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 123
+
+
+class OutputFormat(str, enum.Enum):
+    text = "text"
+    json = "json"
+
+
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"async-migrate {__version__}")
+        raise typer.Exit()
+
+
+def _explain(code: str | None) -> None:
+    if code is None:
+        return
+    rules = [rule for rule in Rule if code.upper() in {rule.code, "ALL"}]
+    if not rules:
+        raise typer.BadParameter(f"unknown rule {code!r}; try --explain all")
+    for rule in rules:
+        typer.echo(f"{rule.code} {rule.title}: {rule.explanation}")  # type: ignore[attr-defined]
+    raise typer.Exit()
+
+
+@app.command()
+def run(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders to migrate [default: .]")] = None,
+    diff: Annotated[bool, typer.Option("--diff", help="Print a unified diff; write nothing.")] = False,
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing; exit 1 when something would change.")
+    ] = False,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--output-format", help="Report of decisions, on stderr.")
+    ] = OutputFormat.text,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Explain every conversion too.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")] = False,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="pyproject.toml to read [default: nearest one]")
+    ] = None,
+    exclude: Annotated[list[str] | None, typer.Option("--exclude", help="Gitignore-style pattern to skip.")] = None,
+    non_blocking: Annotated[
+        list[str] | None, typer.Option("--non-blocking", help="Module or function known not to block.")
+    ] = None,
+    blocking: Annotated[
+        list[str] | None, typer.Option("--blocking", help="Function that blocks: sent to the threadpool.")
+    ] = None,
+    respect_gitignore: Annotated[
+        bool | None, typer.Option("--respect-gitignore/--no-respect-gitignore", help="Skip .gitignored files.")
+    ] = None,
+    _explain_rule: Annotated[
+        str | None,
+        typer.Option("--explain", help="Explain a rule code (or 'all') and exit.", callback=_explain, is_eager=True),
+    ] = None,
+    _show_version: Annotated[
+        bool, typer.Option("--version", help="Show the version and exit.", callback=_version, is_eager=True)
+    ] = False,
+) -> None:
+    """Migrate FastAPI endpoints and dependencies from blocking `def` to `async def`."""
+    targets = paths or [Path(".")]
+    try:
+        config_path = config or find_config(targets[0])
+        settings = with_overrides(
+            load_settings(config_path),
+            exclude=tuple(exclude) if exclude else None,
+            non_blocking=tuple(non_blocking) if non_blocking else None,
+            blocking=tuple(blocking) if blocking else None,
+            respect_gitignore=respect_gitignore,
+        )
+        result = migrate(targets, settings)
+    except (ConfigError, UsageError) as error:
+        _fail(str(error))
+    write = not (diff or check)
+    if diff:
+        _print_diff(result)
+    if write:
+        _write_all(result)
+    verb = "rewritten" if write else "would be rewritten"
+    _report(result, output_format, verb=verb, verbose=verbose, quiet=quiet, stdout_free=not diff)
+    if result.errors:
+        raise typer.Exit(EXIT_FAILED)
+    if check and result.changes:
+        raise typer.Exit(EXIT_CHANGES)
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"async-migrate: error: {message}", err=True)
+    raise typer.Exit(EXIT_USAGE)
+
+
+def _print_diff(result: RunResult) -> None:
+    patch = "".join(unified_diff(change.path, change.source.text, change.new_text) for change in result.changes)
+    out = sys.stdout
+    out.write(colourize(patch) if out.isatty() else patch)
+    out.flush()
+
+
+def _write_all(result: RunResult) -> None:
+    written = []
+    for change in result.changes:
+        try:
+            write_atomically(change.source, change.new_text)
+        except SourceError as error:
+            result.errors.append(error)
+        else:
+            written.append(change)
+    result.changes[:] = written
+
+
+def _report(
+    result: RunResult, output_format: OutputFormat, *, verb: str, verbose: bool, quiet: bool, stdout_free: bool
+) -> None:
+    if output_format is OutputFormat.json:
+        # stdout carries the diff under --diff; the report then goes to stderr
+        (sys.stdout if stdout_free else sys.stderr).write(json_report(result))
+        return
+    if quiet:
+        for error in result.errors:
+            typer.echo(f"error: {error}", err=True)
+        return
+    typer.echo(text_report(result, verb=verb, verbose=verbose), err=True, nl=False)
+
+
+def main() -> None:
+    """Console entry point: click usage errors become one line and exit code 2."""
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(prog_name="async-migrate", standalone_mode=False)
+    except click.exceptions.Exit as exit_:
+        code = exit_.exit_code
+    except click.UsageError as error:
+        typer.echo(f"async-migrate: error: {error.format_message()}", err=True)
+        code = EXIT_USAGE
+    except click.Abort:
+        typer.echo("async-migrate: aborted", err=True)
+        code = 130
+    sys.exit(code or 0)

@@ -1,0 +1,89 @@
+"""Settings from ``[tool.async-migrate]`` in ``pyproject.toml``, overridden by CLI flags.
+
+Every key has a flag of the same name; a flag given on the command line wins over the file.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+from .catalog import Catalog, Entry, Treatment
+
+
+class ConfigError(Exception):
+    """A configuration problem, named with its file and key; the CLI exits with 2."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    exclude: tuple[str, ...] = ()
+    """Gitignore-style patterns of files and folders to leave out, relative to the config file."""
+    respect_gitignore: bool = True
+    non_blocking: tuple[str, ...] = ()
+    """Modules, functions or ``Type.method`` names known not to block."""
+    blocking: tuple[str, ...] = ()
+    """Functions or ``Type.method`` names that block: their calls move to the threadpool."""
+    root: Path | None = field(default=None, compare=False)
+    """The folder of the config file the settings came from, if any."""
+
+    def catalog(self) -> Catalog:
+        extra = {name: Entry(Treatment.THREADPOOL) for name in self.blocking}
+        return Catalog(extra_calls=extra, extra_safe=self.non_blocking)
+
+
+_KEYS = {f.name.replace("_", "-"): f.name for f in fields(Settings) if f.name != "root"}
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest ``pyproject.toml`` above ``start`` that has a ``[tool.async-migrate]`` table."""
+    folder = start.resolve()
+    if folder.is_file():
+        folder = folder.parent
+    for candidate in [folder, *folder.parents]:
+        pyproject = candidate / "pyproject.toml"
+        if pyproject.is_file() and "async-migrate" in _read_toml(pyproject).get("tool", {}):
+            return pyproject
+    return None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read configuration: {exc}") from exc
+
+
+def load_settings(path: Path | None) -> Settings:
+    if path is None:
+        return Settings()
+    table = _read_toml(path).get("tool", {}).get("async-migrate", {})
+    values: dict[str, Any] = {"root": path.parent}
+    for key, value in table.items():
+        if key not in _KEYS:
+            known = ", ".join(sorted(_KEYS))
+            raise ConfigError(f"{path}: unknown key {key!r} in [tool.async-migrate] (known: {known})")
+        name = _KEYS[key]
+        if name == "respect_gitignore":
+            if not isinstance(value, bool):
+                raise ConfigError(f"{path}: [tool.async-migrate] {key} must be true or false")
+            values[name] = value
+        else:
+            if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+                raise ConfigError(f"{path}: [tool.async-migrate] {key} must be a list of strings")
+            values[name] = tuple(value)
+    return Settings(**values)
+
+
+def with_overrides(settings: Settings, **overrides: Any) -> Settings:
+    """Settings with the CLI flags that were given (not ``None``) taking precedence."""
+    given = {name: value for name, value in overrides.items() if value is not None}
+    return replace(settings, **given)

@@ -1,0 +1,354 @@
+"""From facts to a plan: which functions become async, and what happens to each call.
+
+A pure function of the index and the catalog, so every rule is unit-testable without files.
+A sync entry point converts only when every blocking call it makes can be taken off the loop
+and every caller will await it; dropping one candidate can drop others (its callers now call a
+sync function), so the candidate set shrinks to a fixpoint. Everything the tool is unsure
+about keeps the function sync, with the reason.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .catalog import Catalog, Treatment
+from .facts import CallFact, ExternalCallee, FunctionFact, Location, ProjectCallee, Span, UnknownCallee, WithFact
+from .index import ProjectIndex
+from .plan import (
+    AsyncSleep,
+    AwaitCall,
+    Edit,
+    Finding,
+    FunctionDecision,
+    MakeAsync,
+    Plan,
+    Verdict,
+    WrapBlock,
+    WrapCall,
+)
+from .rules import Rule
+
+
+class Weight(enum.IntEnum):
+    """What a sync helper does, at worst, through everything it calls."""
+
+    PURE = 0
+    BLOCKING = 1
+    UNKNOWN = 2
+
+
+@dataclass(frozen=True)
+class HelperStatus:
+    weight: Weight
+    witness: str = ""
+    """The call that made it so, followed through helpers (``a() -> b() -> requests.get``)."""
+
+
+@dataclass
+class _Outcome:
+    """What converting (or fixing) one function would take."""
+
+    edits: list[Edit]
+    blockers: list[Finding]
+    notes: list[Finding]
+
+
+def decide(index: ProjectIndex, catalog: Catalog, frozen: frozenset[Path] = frozenset()) -> Plan:
+    """The plan for ``index``; functions in ``frozen`` files are taken as they are written."""
+    helpers = _helper_statuses(index, catalog)
+    candidates = {q for q in index.entry_points if q in index.functions and index.functions[q].path not in frozen}
+    converting = {q for q in candidates if not index.functions[q].is_async}
+    blocked: dict[str, list[Finding]] = {}
+    while True:
+        dropped = False
+        for qualname in sorted(converting):
+            fact = index.functions[qualname]
+            blockers = _shape_blockers(fact, index, converting, frozen) + _plan_body(
+                fact, index, catalog, helpers, converting
+            ).blockers
+            if blockers:
+                converting.discard(qualname)
+                blocked[qualname] = blockers
+                dropped = True
+        if not dropped:
+            break
+
+    decisions: list[FunctionDecision] = []
+    edits: dict = {}
+    for qualname in sorted(candidates, key=lambda q: (str(index.functions[q].path), index.functions[q].span)):
+        fact = index.functions[qualname]
+        role = ", ".join(sorted({entry.kind for entry in index.entry_points[qualname]}))
+        decision = FunctionDecision(qualname, fact.location, role, Verdict.UNCHANGED)
+        if qualname in converting:
+            outcome = _plan_body(fact, index, catalog, helpers, converting)
+            decision.verdict = Verdict.CONVERTED
+            _add(edits, [MakeAsync(Rule.MAKE_ASYNC, fact.path, fact.span), *outcome.edits])
+            decision.findings = [_finding_for(edit, fact) for edit in outcome.edits]
+        elif qualname in blocked:
+            decision.verdict = Verdict.KEPT_SYNC
+            decision.findings = blocked[qualname]
+        else:  # an existing async def
+            outcome = _plan_body(fact, index, catalog, helpers, converting)
+            if outcome.blockers:
+                decision.findings = outcome.blockers + outcome.notes
+            elif outcome.edits:
+                decision.verdict = Verdict.FIXED
+                decision.findings = [_finding_for(edit, fact) for edit in outcome.edits] + outcome.notes
+                _add(edits, outcome.edits)
+            else:
+                decision.findings = outcome.notes
+        decisions.append(decision)
+    _add(edits, _awaits_outside_candidates(index, converting, candidates))
+    return Plan(decisions, edits)
+
+
+def _add(edits: dict, new: Iterable[Edit]) -> None:
+    for edit in new:
+        bucket = edits.setdefault(edit.path, [])
+        if edit not in bucket:
+            bucket.append(edit)
+
+
+def _finding_for(edit: Edit, fact: FunctionFact) -> Finding:
+    messages = {
+        Rule.AWAIT_CALL: "awaits a function converted in this run",
+        Rule.ASYNC_SLEEP: "time.sleep becomes an async sleep",
+        Rule.THREADPOOL_CALL: "blocking call moved to the threadpool",
+        Rule.THREADPOOL_BLOCK: "with block moved to the threadpool",
+    }
+    return Finding(edit.rule, messages[edit.rule], Location(fact.path, edit.span.line))
+
+
+def _awaits_outside_candidates(index: ProjectIndex, converting: set[str], candidates: set[str]) -> list[Edit]:
+    """``await`` for calls to converted functions from existing async code that isn't an entry point."""
+    found: list[Edit] = []
+    for qualname in converting:
+        for caller in index.callers.get(qualname, []):
+            if caller.caller is None or caller.caller in candidates:
+                continue
+            fact = index.functions[caller.caller]
+            call = next(c for c in fact.calls if c.span == caller.span)
+            if fact.is_async and not call.awaited:
+                found.append(AwaitCall(Rule.AWAIT_CALL, fact.path, call.span))
+    return found
+
+
+def _shape_blockers(
+    fact: FunctionFact, index: ProjectIndex, converting: set[str], frozen: frozenset[Path]
+) -> list[Finding]:
+    """Reasons outside the body: decorators, callers, value uses, generator shape."""
+    found: list[Finding] = []
+    here = fact.location
+    if fact.is_dunder:
+        found.append(Finding(Rule.SPECIAL_METHOD, f"{fact.name} is called by Python, never awaited", here))
+    for decorator in fact.decorators:
+        if decorator.kind == "other":
+            found.append(Finding(Rule.UNKNOWN_DECORATOR, f"decorated with @{decorator.text}", here))
+    if fact.generator_obstacle:
+        found.append(Finding(Rule.GENERATOR, fact.generator_obstacle, here))
+    for caller in index.callers.get(fact.qualname, []):
+        caller_fact = index.functions.get(caller.caller) if caller.caller else None
+        caller_async = (
+            caller_fact is not None
+            and (caller_fact.is_async or caller.caller in converting)
+            and caller_fact.path not in frozen
+        )
+        if not caller_async or not caller.awaitable or caller.in_with_block:
+            where = "module-level code" if caller.caller is None else caller.caller
+            found.append(
+                Finding(Rule.SYNC_CALLER, f"called from {caller.location} ({where}, sync)", caller.location)
+            )
+    for location in index.value_uses.get(fact.qualname, []):
+        found.append(Finding(Rule.USED_AS_VALUE, f"used as a value at {location}", location))
+    return found
+
+
+def _plan_body(
+    fact: FunctionFact,
+    index: ProjectIndex,
+    catalog: Catalog,
+    helpers: dict[str, HelperStatus],
+    converting: set[str],
+) -> _Outcome:
+    """The edits that take every blocking call of ``fact`` off the loop, or why that can't be."""
+    outcome = _Outcome([], [], [])
+    tolerant = fact.is_async  # existing async code: unknown calls are the author's choice
+
+    def block(rule: Rule, call: CallFact, message: str) -> None:
+        finding = Finding(rule, message, Location(fact.path, call.span.line))
+        if tolerant and rule is Rule.UNKNOWN_CALL:
+            outcome.notes.append(Finding(Rule.UNCHECKED_IN_ASYNC, message, finding.location))
+        else:
+            outcome.blockers.append(finding)
+
+    moved_blocks = _blocks_to_move(fact, catalog)
+    outermost = _outermost(moved_blocks, fact)
+    for block_fact in (moved_blocks[span] for span in outermost):
+        if block_fact.obstacle:
+            outcome.blockers.append(
+                Finding(
+                    Rule.RESOURCE_ESCAPES,
+                    f"with block cannot move to the threadpool: {block_fact.obstacle}",
+                    Location(fact.path, block_fact.span.line),
+                )
+            )
+    for span in outermost:
+        block_fact = moved_blocks[span]
+        if not block_fact.obstacle:
+            outcome.edits.append(
+                WrapBlock(
+                    Rule.THREADPOOL_BLOCK,
+                    fact.path,
+                    span,
+                    helper=_helper_name(fact, len([e for e in outcome.edits if isinstance(e, WrapBlock)])),
+                    returns=block_fact.returns,
+                    nonlocals=block_fact.nonlocals,
+                    globals=block_fact.globals,
+                    has_return=block_fact.has_return,
+                )
+            )
+    lambda_spans: list[Span] = []
+    for call in fact.calls:
+        if any(span in moved_blocks for span in call.with_blocks) or _inside_any(call.span, lambda_spans):
+            continue
+        if call.awaited:
+            continue
+        callee = call.callee
+        if isinstance(callee, UnknownCallee):
+            block(Rule.UNKNOWN_CALL, call, f"{call.text}(): {callee.why}")
+        elif isinstance(callee, ProjectCallee):
+            _plan_project_call(fact, call, callee.qualname, index, helpers, converting, outcome, block)
+        else:
+            _plan_external_call(fact, call, callee, catalog, outcome, block, lambda_spans)
+    return outcome
+
+
+def _blocks_to_move(fact: FunctionFact, catalog: Catalog) -> dict[Span, WithFact]:
+    """``with`` statements whose context manager is a blocking resource."""
+    by_span = {with_fact.span: with_fact for with_fact in fact.withs}
+    found: dict[Span, WithFact] = {}
+    for call in fact.calls:
+        if call.use != "with_item" or not call.with_blocks or not isinstance(call.callee, ExternalCallee):
+            continue
+        entry = catalog.lookup(call.callee.qualname)
+        if entry is not None and entry.treatment is Treatment.RESOURCE:
+            found[call.with_blocks[-1]] = by_span[call.with_blocks[-1]]
+    return found
+
+
+def _outermost(blocks: dict[Span, WithFact], fact: FunctionFact) -> list[Span]:
+    """The blocks not nested in another block that moves (that one carries them along)."""
+    nested: set[Span] = set()
+    for call in fact.calls:
+        moving = [span for span in call.with_blocks if span in blocks]
+        nested.update(moving[1:])
+    return [span for span in blocks if span not in nested]
+
+
+def _inside_any(span: Span, containers: list[Span]) -> bool:
+    return any(
+        (outer.line, outer.column) <= (span.line, span.column)
+        and (span.end_line, span.end_column) <= (outer.end_line, outer.end_column)
+        for outer in containers
+    )
+
+
+def _helper_name(fact: FunctionFact, taken: int) -> str:
+    base = "_blocking_io"
+    candidate = base if taken == 0 else f"{base}_{taken + 1}"
+    while candidate in fact.names:
+        taken += 1
+        candidate = f"{base}_{taken + 1}"
+    return candidate
+
+
+def _plan_project_call(fact, call, qualname, index, helpers, converting, outcome, block) -> None:  # noqa: ANN001
+    callee_fact = index.functions[qualname]
+    if qualname in converting:
+        outcome.edits.append(AwaitCall(Rule.AWAIT_CALL, fact.path, call.span))
+        return
+    if callee_fact.is_async:
+        return
+    status = helpers.get(qualname, HelperStatus(Weight.PURE))
+    if status.weight is Weight.PURE:
+        return
+    if status.weight is Weight.UNKNOWN:
+        block(Rule.UNKNOWN_CALL, call, f"{call.text}() reaches {status.witness}, which may block")
+        return
+    if callee_fact.is_generator:
+        block(Rule.GENERATOR, call, f"{call.text}() is a blocking generator ({status.witness})")
+    elif not call.awaitable:
+        block(Rule.NOT_AWAITABLE_HERE, call, f"{call.text}() blocks ({status.witness}) where await can't go")
+    else:
+        outcome.edits.append(WrapCall(Rule.THREADPOOL_CALL, fact.path, call.span, _needs_lambda(call)))
+
+
+def _plan_external_call(fact, call, callee, catalog, outcome, block, lambda_spans) -> None:  # noqa: ANN001
+    entry = catalog.lookup(callee.qualname)
+    name = callee.qualname.removeprefix("builtins.")
+    if entry is None:
+        block(Rule.UNKNOWN_CALL, call, f"{name}() is not in the catalog and may block")
+        return
+    treatment = entry.treatment
+    if treatment is Treatment.SAFE:
+        return
+    if treatment is Treatment.NEVER:
+        block(Rule.MUST_NOT_MOVE, call, f"{name}() must stay where it runs today")
+        return
+    if not call.awaitable:
+        block(Rule.NOT_AWAITABLE_HERE, call, f"{name} blocks where await can't go")
+        return
+    if treatment is Treatment.SLEEP:
+        library = "asyncio" if call.sole_numeric_arg is not None and call.sole_numeric_arg >= 0 else "anyio"
+        outcome.edits.append(AsyncSleep(Rule.ASYNC_SLEEP, fact.path, call.span, library, call.binding))
+    elif treatment is Treatment.RESOURCE:
+        if call.use == "method_call" and call.outer_call is not None:
+            outcome.edits.append(WrapCall(Rule.THREADPOOL_CALL, fact.path, call.outer_call, True))
+            lambda_spans.append(call.outer_call)
+        else:
+            block(Rule.RESOURCE_ESCAPES, call, f"the result of {name}() is used outside a with block")
+    else:
+        outcome.edits.append(WrapCall(Rule.THREADPOOL_CALL, fact.path, call.span, _needs_lambda(call)))
+
+
+def _needs_lambda(call: CallFact) -> bool:
+    return "func" in call.keywords or call.has_star_kwargs
+
+
+def _helper_statuses(index: ProjectIndex, catalog: Catalog) -> dict[str, HelperStatus]:
+    """The worst thing each sync function reaches, as a fixpoint over the call graph."""
+    statuses = {q: HelperStatus(Weight.PURE) for q, fact in index.functions.items() if not fact.is_async}
+    changed = True
+    while changed:
+        changed = False
+        for qualname, current in statuses.items():
+            worst = current
+            for call in index.functions[qualname].calls:
+                status = _call_status(call, index, catalog, statuses)
+                if status.weight > worst.weight:
+                    worst = status
+            if worst.weight > current.weight:
+                statuses[qualname] = worst
+                changed = True
+    return statuses
+
+
+def _call_status(call: CallFact, index: ProjectIndex, catalog: Catalog, statuses: dict[str, HelperStatus]) -> HelperStatus:
+    callee = call.callee
+    if isinstance(callee, UnknownCallee):
+        return HelperStatus(Weight.UNKNOWN, f"{call.text}() ({callee.why})")
+    if isinstance(callee, ProjectCallee):
+        inner = statuses.get(callee.qualname)
+        if inner is None or inner.weight is Weight.PURE:
+            return HelperStatus(Weight.PURE)
+        return HelperStatus(inner.weight, f"{call.text}() -> {inner.witness}")
+    entry = catalog.lookup(callee.qualname)
+    name = callee.qualname.removeprefix("builtins.")
+    if entry is None:
+        return HelperStatus(Weight.UNKNOWN, f"{name}()")
+    if entry.treatment is Treatment.SAFE:
+        return HelperStatus(Weight.PURE)
+    return HelperStatus(Weight.BLOCKING, f"{name}()")

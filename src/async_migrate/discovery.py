@@ -1,0 +1,102 @@
+"""Which files to analyse: the given paths, minus excludes, ``.gitignore`` and tool folders."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pathspec
+
+from .config import Settings
+
+SKIPPED_FOLDERS = frozenset(
+    {
+        ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "build", "dist", "node_modules",
+        "site-packages", "__pypackages__", "__pycache__", ".mypy_cache", ".pytest_cache",
+        ".ruff_cache", ".eggs",
+    }
+)
+
+
+class UsageError(Exception):
+    """Bad command-line input; the CLI exits with 2."""
+
+
+def discover(paths: list[Path], settings: Settings) -> list[Path]:
+    """Python files under ``paths`` (files given by name are always included), sorted."""
+    excluded = pathspec.GitIgnoreSpec.from_lines(settings.exclude)
+    base = settings.root or Path.cwd()
+    found: set[Path] = set()
+    for path in paths:
+        if not path.exists():
+            raise UsageError(f"{path}: no such file or directory")
+        if path.is_file():
+            found.add(path)
+            continue
+        for candidate in _walk(path, settings.respect_gitignore):
+            if not _matches(excluded, candidate, base):
+                found.add(candidate)
+    return sorted(found)
+
+
+def _matches(spec: pathspec.PathSpec, path: Path, base: Path) -> bool:
+    try:
+        relative = path.resolve().relative_to(base.resolve())
+    except ValueError:
+        relative = path
+    return spec.match_file(relative.as_posix())
+
+
+def _walk(top: Path, respect_gitignore: bool) -> Iterator[Path]:
+    ignores: list[tuple[Path, pathspec.PathSpec]] = []
+    if respect_gitignore:
+        ignores = [(folder, spec) for folder in _git_ancestors(top) if (spec := _gitignore(folder))]
+    for folder, subfolders, files in os.walk(top):
+        here = Path(folder)
+        if respect_gitignore and (spec := _gitignore(here)) and here not in (f for f, _ in ignores):
+            ignores.append((here, spec))
+        subfolders[:] = sorted(
+            name
+            for name in subfolders
+            if name not in SKIPPED_FOLDERS
+            and not name.endswith(".egg-info")
+            and not (here / name).is_symlink()
+            and not _ignored(ignores, here / name, is_dir=True)
+        )
+        for name in sorted(files):
+            candidate = here / name
+            if name.endswith(".py") and not candidate.is_symlink() and not _ignored(ignores, candidate):
+                yield candidate
+
+
+def _git_ancestors(top: Path) -> list[Path]:
+    """Folders from the enclosing git work tree's root down to ``top``'s parent."""
+    resolved = top.resolve()
+    chain = [resolved, *resolved.parents]
+    for position, folder in enumerate(chain):
+        if (folder / ".git").exists():
+            return list(reversed(chain[1 : position + 1]))
+    return []
+
+
+def _gitignore(folder: Path) -> pathspec.PathSpec | None:
+    path = folder / ".gitignore"
+    if not path.is_file():
+        return None
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(path.read_text(encoding="utf-8", errors="replace").splitlines())
+    except (OSError, ValueError):
+        return None
+
+
+def _ignored(ignores: list[tuple[Path, pathspec.PathSpec]], path: Path, is_dir: bool = False) -> bool:
+    resolved = path.resolve()
+    for folder, spec in ignores:
+        try:
+            relative = resolved.relative_to(folder.resolve()).as_posix()
+        except ValueError:
+            continue
+        if spec.match_file(relative + "/" if is_dir else relative):
+            return True
+    return False

@@ -1,0 +1,151 @@
+"""The facts the index extracts from the project: plain data that ``decide`` reads.
+
+Positions are ``Span``s: 1-based lines and 0-based *character* columns (libcst's convention;
+``ast`` counts UTF-8 bytes, the index converts), so that the codemods can find the very node a
+fact is about.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple
+
+
+class Span(NamedTuple):
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+@dataclass(frozen=True)
+class Location:
+    path: Path
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True)
+class ImportBinding:
+    """How a name used at a call site was imported, so the import can go once unused."""
+
+    module: str
+    name: str | None = None
+    asname: str | None = None
+
+
+@dataclass(frozen=True)
+class ProjectCallee:
+    """A function or method defined in the analysed project."""
+
+    qualname: str
+
+
+@dataclass(frozen=True)
+class ExternalCallee:
+    """A function, class or method outside the project, named for the catalog."""
+
+    qualname: str
+
+
+@dataclass(frozen=True)
+class UnknownCallee:
+    """A call the index cannot name (a method on a value of unknown type, a call result...)."""
+
+    why: str
+
+
+Callee = ProjectCallee | ExternalCallee | UnknownCallee
+
+
+@dataclass(frozen=True)
+class CallFact:
+    span: Span
+    text: str
+    callee: Callee
+    awaitable: bool
+    """An ``await`` may be put here once the function is async (not in a lambda, a nested
+    function or a generator expression)."""
+    awaited: bool
+    use: str
+    """How the result is used: ``with_item`` (context manager of a ``with``), ``method_call``
+    (``open(p).read()``), ``other``; or ``reference`` when this is not a call at all but a
+    callable passed as an argument (``map(os.path.exists, paths)``), which will be called later."""
+    outer_call: Span | None
+    """For ``use == "method_call"``: the call of the method on this call's result."""
+    with_blocks: tuple[Span, ...]
+    """The ``with`` statements of the function that hold this call, outermost first."""
+    binding: ImportBinding | None
+    keywords: tuple[str, ...]
+    has_star_kwargs: bool
+    """The call passes ``**mapping``, whose keys the tool cannot see."""
+    sole_numeric_arg: float | None
+    """The value of the only argument when it is a number literal (``time.sleep(0.5)``)."""
+
+
+@dataclass(frozen=True)
+class WithFact:
+    span: Span
+    obstacle: str | None
+    """Why the statement cannot be moved into a function run in the threadpool, if it can't."""
+    returns: tuple[str, ...]
+    """Names bound only inside the block and used after it: the extracted function returns them."""
+    nonlocals: tuple[str, ...]
+    globals: tuple[str, ...]
+    has_return: bool
+
+
+@dataclass(frozen=True)
+class Decorator:
+    qualname: str | None
+    text: str
+    kind: str
+    """``route`` (registers the function with FastAPI), ``transparent`` (staticmethod,
+    classmethod) or ``other`` (unknown to the tool: the function must keep its shape)."""
+
+
+@dataclass
+class FunctionFact:
+    qualname: str
+    name: str
+    path: Path
+    module: str
+    span: Span
+    is_async: bool
+    is_generator: bool
+    generator_obstacle: str | None
+    """Why the generator cannot become an async generator (``yield from``, ``return value``)."""
+    decorators: list[Decorator]
+    class_name: str | None
+    nested: bool
+    calls: list[CallFact] = field(default_factory=list)
+    withs: list[WithFact] = field(default_factory=list)
+    names: frozenset[str] = frozenset()
+
+    @property
+    def location(self) -> Location:
+        return Location(self.path, self.span.line)
+
+    @property
+    def is_dunder(self) -> bool:
+        return self.name.startswith("__") and self.name.endswith("__")
+
+
+@dataclass(frozen=True)
+class CallerRef:
+    caller: str | None
+    """Qualname of the calling function; ``None`` for module-level code."""
+    location: Location
+    span: Span
+    awaitable: bool
+    in_with_block: bool
+
+
+@dataclass(frozen=True)
+class EntryPoint:
+    kind: str
+    """``route`` or ``dependency``."""
+    location: Location

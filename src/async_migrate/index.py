@@ -1,0 +1,1083 @@
+"""One fast pass over the project with stdlib ``ast``: who defines what, who calls what.
+
+The index turns source into facts (``facts.py``) and makes no decision. It resolves names the
+way Python would at run time, as far as static text allows: imports and aliases, re-exports in
+``__init__.py``, module globals, classes and their methods, and the types of local values where
+they are evident (literals, annotations, constructors, catalog return types). Whatever it
+cannot name it reports as unknown, never as safe.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .catalog import BLOCKING, SAFE_TYPES, Catalog, Treatment
+from .facts import (
+    CallerRef,
+    CallFact,
+    Callee,
+    Decorator,
+    EntryPoint,
+    ExternalCallee,
+    FunctionFact,
+    ImportBinding,
+    Location,
+    ProjectCallee,
+    Span,
+    UnknownCallee,
+    WithFact,
+)
+from .source import SourceError, SourceFile, split_lines
+
+DATA = "builtins.object"
+"""The type of plain values (parsed JSON, lists, stat results): their methods never block."""
+
+ROUTE_METHODS = frozenset(
+    {"get", "post", "put", "patch", "delete", "options", "head", "trace", "api_route", "websocket"}
+)
+ROUTE_REGISTRATIONS = frozenset({"add_api_route", "add_api_websocket_route"})
+APP_CLASSES = frozenset(
+    {"fastapi.FastAPI", "fastapi.applications.FastAPI", "fastapi.APIRouter", "fastapi.routing.APIRouter"}
+)
+DEPENDENCY_MARKERS = frozenset(
+    {
+        "fastapi.Depends",
+        "fastapi.Security",
+        "fastapi.params.Depends",
+        "fastapi.params.Security",
+        "fastapi.param_functions.Depends",
+        "fastapi.param_functions.Security",
+    }
+)
+TRANSPARENT_DECORATORS = frozenset({"builtins.staticmethod", "builtins.classmethod"})
+_BUILTIN_NAMES = frozenset(dir(builtins))
+
+
+def module_name_for(path: Path) -> str:
+    """The dotted name Python would import ``path`` as, from the package layout on disk."""
+    parts = [] if path.name == "__init__.py" else [path.stem]
+    folder = path.parent
+    while (folder / "__init__.py").is_file():
+        parts.insert(0, folder.name)
+        if folder.parent == folder:
+            break
+        folder = folder.parent
+    return ".".join(parts) or path.stem
+
+
+class _Columns:
+    """Converts ``ast``'s UTF-8 byte columns to the character columns libcst uses."""
+
+    def __init__(self, text: str) -> None:
+        self._ascii = text.isascii()
+        self._lines = None if self._ascii else split_lines(text)
+
+    def span(self, node: ast.expr | ast.stmt) -> Span:
+        end_line = node.end_lineno or node.lineno
+        end_col = node.end_col_offset if node.end_col_offset is not None else node.col_offset
+        return Span(node.lineno, self.col(node.lineno, node.col_offset), end_line, self.col(end_line, end_col))
+
+    def start(self, node: ast.stmt) -> Span:
+        column = self.col(node.lineno, node.col_offset)
+        return Span(node.lineno, column, node.lineno, column)
+
+    def col(self, line: int, byte_col: int) -> int:
+        if self._ascii or self._lines is None:
+            return byte_col
+        return len(self._lines[line - 1].encode("utf-8")[:byte_col].decode("utf-8", "replace"))
+
+
+@dataclass
+class ModuleTable:
+    """What a module binds at top level, as the index needs it for name resolution."""
+
+    name: str
+    source: SourceFile
+    tree: ast.Module
+    columns: _Columns
+    is_package: bool
+    imports: dict[str, tuple[str, ImportBinding]] = field(default_factory=dict)
+    defs: dict[str, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] = field(default_factory=dict)
+    variables: dict[str, ast.expr] = field(default_factory=dict)
+
+    @property
+    def path(self) -> Path:
+        return self.source.path
+
+
+@dataclass
+class ClassInfo:
+    qualname: str
+    module: ModuleTable
+    bases: list[str | None]
+    methods: dict[str, str]
+    fields: dict[str, ast.expr]
+
+
+@dataclass
+class ProjectIndex:
+    functions: dict[str, FunctionFact]
+    entry_points: dict[str, list[EntryPoint]]
+    callers: dict[str, list[CallerRef]]
+    value_uses: dict[str, list[Location]]
+    module_calls: list[CallFact]
+    errors: list[SourceError]
+    modules: dict[str, ModuleTable]
+
+
+def parse_module(source: SourceFile) -> ast.Module:
+    try:
+        return ast.parse(source.text, filename=str(source.path))
+    except SyntaxError as exc:
+        raise SourceError(source.path, f"cannot parse: {exc.msg}", exc.lineno) from exc
+    except (ValueError, RecursionError, MemoryError) as exc:
+        raise SourceError(source.path, f"cannot parse: {exc}") from exc
+
+
+def _dotted(node: ast.expr) -> list[str] | None:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.insert(0, node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        return [node.id, *parts]
+    return None
+
+
+def _relative_base(module: ModuleTable, level: int) -> str:
+    package = module.name if module.is_package else module.name.rpartition(".")[0]
+    for _ in range(level - 1):
+        package = package.rpartition(".")[0]
+    return package
+
+
+def _collect_module_table(module: ModuleTable) -> None:
+    for statement in _top_level_statements(module.tree.body):
+        if isinstance(statement, ast.Import):
+            for alias in statement.names:
+                if alias.asname:
+                    module.imports[alias.asname] = (
+                        alias.name,
+                        ImportBinding(alias.name, None, alias.asname),
+                    )
+                else:
+                    top = alias.name.partition(".")[0]
+                    module.imports[top] = (top, ImportBinding(alias.name))
+        elif isinstance(statement, ast.ImportFrom):
+            base = statement.module or ""
+            if statement.level:
+                prefix = _relative_base(module, statement.level)
+                base = f"{prefix}.{base}" if base and prefix else (base or prefix)
+            for alias in statement.names:
+                if alias.name == "*":
+                    continue
+                local = alias.asname or alias.name
+                module.imports[local] = (
+                    f"{base}.{alias.name}",
+                    ImportBinding(base, alias.name, alias.asname),
+                )
+        elif isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            module.defs[statement.name] = statement
+            module.imports.pop(statement.name, None)
+        elif isinstance(statement, ast.Assign):
+            for target in statement.targets:
+                if isinstance(target, ast.Name):
+                    module.variables[target.id] = statement.value
+        elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+            module.variables[statement.target.id] = statement.value or statement.annotation
+
+
+def _top_level_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Module-level statements, looking into ``if``/``try`` blocks (``if TYPE_CHECKING``...)."""
+    for statement in body:
+        if isinstance(statement, ast.If):
+            yield from _top_level_statements(statement.body)
+            yield from _top_level_statements(statement.orelse)
+        elif isinstance(statement, ast.Try):
+            yield from _top_level_statements(statement.body)
+            for handler in statement.handlers:
+                yield from _top_level_statements(handler.body)
+            yield from _top_level_statements(statement.orelse)
+        else:
+            yield statement
+
+
+class Project:
+    """Name resolution across the modules of the analysed project."""
+
+    def __init__(self, modules: dict[str, ModuleTable], catalog: Catalog) -> None:
+        self.modules = modules
+        self.catalog = catalog
+        self.classes: dict[str, ClassInfo] = {}
+        self.function_nodes: dict[str, tuple[ModuleTable, ast.FunctionDef | ast.AsyncFunctionDef, str | None]] = {}
+        self._var_types: dict[str, str | None] = {}
+        for module in modules.values():
+            for name, node in module.defs.items():
+                qualname = f"{module.name}.{name}"
+                if isinstance(node, ast.ClassDef):
+                    self._add_class(module, node, qualname)
+                else:
+                    self.function_nodes[qualname] = (module, node, None)
+        self.qualname_of_node = {id(node): qualname for qualname, (_, node, _) in self.function_nodes.items()}
+        self.routers = {
+            f"{module.name}.{name}"
+            for module in modules.values()
+            for name, value in module.variables.items()
+            if isinstance(value, ast.Call) and self.qualname(value.func, module) in APP_CLASSES
+        }
+
+    def _add_class(self, module: ModuleTable, node: ast.ClassDef, qualname: str) -> None:
+        methods: dict[str, str] = {}
+        fields: dict[str, ast.expr] = {}
+        for statement in node.body:
+            if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+                methods[statement.name] = f"{qualname}.{statement.name}"
+                self.function_nodes[f"{qualname}.{statement.name}"] = (module, statement, qualname)
+            elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+                fields[statement.target.id] = statement.annotation
+        bases = [self.qualname(base, module) for base in node.bases]
+        self.classes[qualname] = ClassInfo(qualname, module, bases, methods, fields)
+
+    # -- names --------------------------------------------------------------------------
+
+    def qualname(self, node: ast.expr, module: ModuleTable) -> str | None:
+        """The canonical dotted name of a global expression (``np.array``), else ``None``."""
+        parts = _dotted(node)
+        if parts is None:
+            return None
+        head, rest = parts[0], parts[1:]
+        if head in module.imports:
+            base = module.imports[head][0]
+        elif head in module.defs or head in module.variables:
+            base = f"{module.name}.{head}"
+        elif head in _BUILTIN_NAMES:
+            base = f"builtins.{head}"
+        else:
+            return None
+        return self.canonical(".".join([base, *rest]))
+
+    def canonical(self, qualname: str, depth: int = 0) -> str:
+        """Follow re-exports: ``pkg.helper`` imported in ``pkg/__init__.py`` from ``pkg.util``."""
+        if depth > 10 or qualname in self.function_nodes or qualname in self.classes:
+            return qualname
+        parts = qualname.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            module = self.modules.get(".".join(parts[:cut]))
+            if module is None:
+                continue
+            head, rest = parts[cut], parts[cut + 1 :]
+            if head in module.imports and head not in module.defs:
+                target = module.imports[head][0]
+                return self.canonical(".".join([target, *rest]), depth + 1)
+            return qualname
+        return qualname
+
+    def binding(self, node: ast.expr, module: ModuleTable) -> ImportBinding | None:
+        parts = _dotted(node)
+        if parts is None or parts[0] not in module.imports:
+            return None
+        return module.imports[parts[0]][1]
+
+    # -- types --------------------------------------------------------------------------
+
+    def annotation_type(self, node: ast.expr | None, module: ModuleTable) -> str | None:
+        """The type an annotation promises, looking through ``Optional``/``Annotated``/``| None``."""
+        if node is None:
+            return None
+        if isinstance(node, ast.Constant) and node.value is None:
+            return "builtins.NoneType"
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            members = {self.annotation_type(node.left, module), self.annotation_type(node.right, module)}
+            members.discard("builtins.NoneType")
+            return members.pop() if len(members) == 1 else None
+        if isinstance(node, ast.Subscript):
+            outer = self.qualname(node.value, module)
+            inner = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+            if outer in {"typing.Annotated", "typing_extensions.Annotated"}:
+                return self.annotation_type(inner[0], module)
+            if outer in {"typing.Optional", "typing.Union"}:
+                members = {self.annotation_type(item, module) for item in inner}
+                members.discard("builtins.NoneType")
+                return members.pop() if len(members) == 1 else None
+            return self._type_name(outer)
+        return self._type_name(self.qualname(node, module))
+
+    def _type_name(self, qualname: str | None) -> str | None:
+        if qualname is None:
+            return None
+        return {
+            "typing.List": "builtins.list",
+            "typing.Dict": "builtins.dict",
+            "typing.Set": "builtins.set",
+            "typing.Tuple": "builtins.tuple",
+            "typing.Any": None,
+        }.get(qualname, qualname)
+
+    def variable_type(self, qualname: str) -> str | None:
+        if qualname in self._var_types:
+            return self._var_types[qualname]
+        self._var_types[qualname] = None
+        module_name, _, name = qualname.rpartition(".")
+        module = self.modules.get(module_name)
+        if module is None or name not in module.variables:
+            return None
+        scope = _Scope(self, module, None, {})
+        result = scope.type_of(module.variables[name])
+        self._var_types[qualname] = result
+        return result
+
+    def method(self, type_name: str, name: str) -> Callee:
+        """The callee for ``<value of type_name>.name(...)``, searching project class bases."""
+        seen: set[str] = set()
+        pending = [type_name]
+        while pending:
+            current = pending.pop(0)
+            if current in seen:
+                continue
+            seen.add(current)
+            info = self.classes.get(current)
+            if info is None:
+                return ExternalCallee(f"{current}.{name}")
+            if name in info.methods:
+                return ProjectCallee(info.methods[name])
+            if name in info.fields:
+                return UnknownCallee(f"calls the attribute {name!r} of {current}")
+            for base in info.bases:
+                if base is None:
+                    return UnknownCallee(f"{current} has a base class the index cannot name")
+                pending.append(base)
+        return ExternalCallee(f"builtins.object.{name}")
+
+    def field_type(self, type_name: str, name: str) -> str | None:
+        info = self.classes.get(type_name)
+        if info is None:
+            return DATA if type_name in SAFE_TYPES or type_name == DATA else None
+        if name in info.fields:
+            return self.annotation_type(info.fields[name], info.module)
+        for base in info.bases:
+            if base in self.classes:
+                found = self.field_type(base, name)
+                if found:
+                    return found
+        return None
+
+    def constructor(self, class_qualname: str) -> Callee:
+        """What runs when a project class is instantiated: its ``__init__`` or its bases'."""
+        callee = self.method(class_qualname, "__init__")
+        if isinstance(callee, ExternalCallee) and callee.qualname == "builtins.object.__init__":
+            return ExternalCallee("builtins.object")
+        if isinstance(callee, ExternalCallee):
+            return ExternalCallee(callee.qualname.removesuffix(".__init__"))
+        return callee
+
+    def return_type(self, callee: Callee) -> str | None:
+        if isinstance(callee, ProjectCallee):
+            if callee.qualname in self.classes:
+                return callee.qualname
+            found = self.function_nodes.get(callee.qualname)
+            if found is None:
+                return None
+            module, node, _ = found
+            return self.annotation_type(node.returns, module)
+        if isinstance(callee, ExternalCallee):
+            name = callee.qualname
+            if name.startswith("builtins."):
+                return name if name in SAFE_TYPES else DATA
+            entry = self.catalog.lookup(name)
+            if entry is None:
+                return None
+            if entry.returns:
+                return entry.returns
+            if entry.treatment in {Treatment.THREADPOOL, Treatment.CPU}:
+                return DATA
+            if entry.treatment is Treatment.SAFE:
+                return f"{name}()"
+        return None
+
+
+class _Scope:
+    """Name resolution and type inference inside one function (or at module level)."""
+
+    def __init__(
+        self,
+        project: Project,
+        module: ModuleTable,
+        function: ast.FunctionDef | ast.AsyncFunctionDef | None,
+        bindings: dict[str, list[ast.expr | None]],
+        class_qualname: str | None = None,
+    ) -> None:
+        self.project = project
+        self.module = module
+        self.function = function
+        self.bindings = bindings
+        self.class_qualname = class_qualname
+        self._types: dict[str, str | None] = {}
+
+    def local_type(self, name: str) -> str | None:
+        if name in self._types:
+            return self._types[name]
+        self._types[name] = None
+        types = {self._binding_type(value) for value in self.bindings[name]}
+        result = types.pop() if len(types) == 1 else None
+        self._types[name] = result
+        return result
+
+    def _binding_type(self, value: ast.expr | None) -> str | None:
+        return None if value is None else self.type_of(value)
+
+    def type_of(self, node: ast.expr) -> str | None:
+        """The type of an expression's value when it is evident, else ``None``."""
+        if isinstance(node, ast.Constant):
+            return f"builtins.{type(node.value).__name__}"
+        if isinstance(node, ast.JoinedStr):
+            return "builtins.str"
+        literal_types = {
+            ast.List: "builtins.list",
+            ast.ListComp: "builtins.list",
+            ast.Tuple: "builtins.tuple",
+            ast.Dict: "builtins.dict",
+            ast.DictComp: "builtins.dict",
+            ast.Set: "builtins.set",
+            ast.SetComp: "builtins.set",
+        }
+        for kind, name in literal_types.items():
+            if isinstance(node, kind):
+                return name
+        if isinstance(node, ast.Name):
+            if node.id in self.bindings:
+                return self.local_type(node.id)
+            qualname = self.project.qualname(node, self.module)
+            if qualname in self.project.classes:
+                return None
+            if qualname and qualname.rpartition(".")[0] in self.project.modules:
+                return self.project.variable_type(qualname)
+            return None
+        if isinstance(node, ast.Attribute):
+            owner = self.type_of(node.value)
+            return self.project.field_type(owner, node.attr) if owner else None
+        if isinstance(node, ast.Subscript):
+            owner = self.type_of(node.value)
+            return DATA if owner in SAFE_TYPES or owner == DATA else None
+        if isinstance(node, ast.BinOp):
+            left = self.type_of(node.left)
+            return left if left in SAFE_TYPES or left == DATA else None
+        if isinstance(node, ast.Call):
+            return self.project.return_type(self.callee(node))
+        if isinstance(node, ast.IfExp):
+            body, orelse = self.type_of(node.body), self.type_of(node.orelse)
+            return body if body == orelse else None
+        return None
+
+    def element_type(self, iterable: ast.expr) -> str | None:
+        """The type of the items a ``for`` takes from ``iterable``."""
+        container = self.type_of(iterable)
+        return DATA if container in SAFE_TYPES or container == DATA else None
+
+    def callee(self, call: ast.Call) -> Callee:
+        func = call.func
+        if isinstance(func, ast.Name) and func.id in self.bindings:
+            return UnknownCallee(f"calls the local value {func.id!r}")
+        if isinstance(func, ast.Attribute):
+            if isinstance(func.value, ast.Name) and func.value.id in self.bindings:
+                owner = self.local_type(func.value.id)
+                if owner is None:
+                    return UnknownCallee(f"method {func.attr!r} of {func.value.id!r}, whose type is unknown")
+                return self.project.method(owner, func.attr)
+            if not isinstance(func.value, ast.Name | ast.Attribute) or _dotted(func.value) is None:
+                owner = self.type_of(func.value)
+                if owner is None:
+                    return UnknownCallee(f"method {func.attr!r} of a value whose type is unknown")
+                return self.project.method(owner, func.attr)
+        qualname = self.project.qualname(func, self.module)
+        if qualname is None:
+            if isinstance(func, ast.Attribute):
+                owner = self.type_of(func.value)
+                if owner is not None:
+                    return self.project.method(owner, func.attr)
+            return UnknownCallee("the callee cannot be named")
+        if qualname in self.project.function_nodes:
+            return ProjectCallee(qualname)
+        if qualname in self.project.classes:
+            return self.project.constructor(qualname)
+        owner_name, _, attr = qualname.rpartition(".")
+        if owner_name in self.project.classes:
+            return self.project.method(owner_name, attr)
+        if owner_name.rpartition(".")[0] in self.project.modules or owner_name in self.project.modules:
+            if owner_name in self.project.modules:
+                return UnknownCallee(f"{qualname} is not a function the index knows")
+            owner = self.project.variable_type(owner_name)
+            if owner is None:
+                return UnknownCallee(f"method {attr!r} of {owner_name}, whose type is unknown")
+            return self.project.method(owner, attr)
+        return ExternalCallee(qualname)
+
+
+def _function_bindings(
+    function: ast.FunctionDef | ast.AsyncFunctionDef, scope_project: Project, module: ModuleTable
+) -> tuple[dict[str, list[ast.expr | None]], set[str], set[str]]:
+    """Local names of a function with the expressions bound to them (``None``: unknown value)."""
+    bindings: dict[str, list[ast.expr | None]] = {}
+    declared_global: set[str] = set()
+    declared_nonlocal: set[str] = set()
+    args = function.args
+    for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs]:
+        bindings.setdefault(arg.arg, []).append(
+            None if arg.annotation is None else _Annotated(arg.annotation)
+        )
+    for arg in (args.vararg, args.kwarg):
+        if arg is not None:
+            bindings.setdefault(arg.arg, []).append(None)
+    for node in _own_nodes(function.body):
+        if isinstance(node, ast.Global):
+            declared_global.update(node.names)
+        elif isinstance(node, ast.Nonlocal):
+            declared_nonlocal.update(node.names)
+        elif isinstance(node, ast.Assign):
+            for target in node.targets:
+                _bind_target(bindings, target, node.value)
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            bindings.setdefault(node.target.id, []).append(_Annotated(node.annotation))
+        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            bindings.setdefault(node.target.id, [])
+        elif isinstance(node, ast.NamedExpr):
+            bindings.setdefault(node.target.id, []).append(node.value)
+        elif isinstance(node, ast.For | ast.AsyncFor | ast.comprehension):
+            _bind_target(bindings, node.target, _Element(node.iter))
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+            _bind_target(bindings, node.optional_vars, None)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bindings.setdefault(node.name, []).append(None)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            for alias in node.names:
+                local = (alias.asname or alias.name).partition(".")[0]
+                bindings.setdefault(local, []).append(None)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            bindings.setdefault(node.name, []).append(None)
+        elif isinstance(node, ast.Lambda | ast.GeneratorExp | ast.ListComp | ast.SetComp | ast.DictComp):
+            pass
+    for name in declared_global | declared_nonlocal:
+        bindings.pop(name, None)
+    return bindings, declared_global, declared_nonlocal
+
+
+class _Annotated(ast.expr):
+    """Marks a binding whose type is given by an annotation rather than a value."""
+
+    def __init__(self, annotation: ast.expr) -> None:
+        super().__init__()
+        self.annotation = annotation
+
+
+class _Element(ast.expr):
+    """Marks a binding to the items of an iterable (a ``for`` target)."""
+
+    def __init__(self, iterable: ast.expr) -> None:
+        super().__init__()
+        self.iterable = iterable
+
+
+def _bind_target(bindings: dict[str, list[ast.expr | None]], target: ast.expr, value: ast.expr | None) -> None:
+    if isinstance(target, ast.Name):
+        bindings.setdefault(target.id, []).append(value)
+    elif isinstance(target, ast.Tuple | ast.List):
+        element = value if isinstance(value, _Element) else None
+        for item in target.elts:
+            _bind_target(bindings, item.value if isinstance(item, ast.Starred) else item, element)
+
+
+def _own_nodes(body: Iterable[ast.AST]) -> Iterator[ast.AST]:
+    """Every node of a function body that belongs to the function's own scope.
+
+    Nested functions, lambdas and classes are yielded themselves (their names bind here) but
+    not entered. Comprehensions are entered: their walrus targets bind in this scope.
+    """
+    stack = list(body)[::-1]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+            continue
+        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+
+
+class _TypedScope(_Scope):
+    """A scope whose special binding markers (annotations, loop items) know their types."""
+
+    def _binding_type(self, value: ast.expr | None) -> str | None:
+        if isinstance(value, _Annotated):
+            return self.project.annotation_type(value.annotation, self.module)
+        if isinstance(value, _Element):
+            return self.element_type(value.iterable)
+        return super()._binding_type(value)
+
+
+class _CallCollector:
+    """Walks one scope and records a ``CallFact`` for each call (and callable argument)."""
+
+    def __init__(self, scope: _Scope, module: ModuleTable, with_spans: dict[int, Span]) -> None:
+        self.scope = scope
+        self.module = module
+        self.columns = module.columns
+        self.with_spans = with_spans
+        self.calls: list[CallFact] = []
+        self.value_refs: list[tuple[str, Location]] = []
+
+    def collect(self, nodes: Iterable[ast.AST], awaitable: bool) -> None:
+        for node in nodes:
+            self._visit(node, None, awaitable, ())
+
+    def _visit(self, node: ast.AST, parent: ast.AST | None, awaitable: bool, withs: tuple[Span, ...]) -> None:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            # decorators, bases and defaults run here; a function body runs later, elsewhere
+            for child in [*node.decorator_list, *_defaults(node)]:
+                self._visit(child, node, awaitable, withs)
+            if self.scope.function is not None:
+                for child in node.body:
+                    self._visit(child, node, False, withs)
+            elif isinstance(node, ast.ClassDef):
+                for child in node.body:
+                    self._visit(child, node, awaitable, withs)
+            return
+        if isinstance(node, ast.Lambda | ast.GeneratorExp):
+            for child in ast.iter_child_nodes(node):
+                self._visit(child, node, False, withs)
+            return
+        if isinstance(node, ast.With) and id(node) in self.with_spans:
+            withs = (*withs, self.with_spans[id(node)])
+        if isinstance(node, ast.Call):
+            self._record(node, parent, awaitable, withs)
+            for argument in [*node.args, *(keyword.value for keyword in node.keywords)]:
+                self._maybe_reference(argument, awaitable, withs)
+        elif isinstance(node, ast.Name | ast.Attribute) and isinstance(node.ctx, ast.Load):
+            self._maybe_value_use(node, parent)
+        for child in ast.iter_child_nodes(node):
+            self._visit(child, node, awaitable, withs)
+
+    def _record(self, node: ast.Call, parent: ast.AST | None, awaitable: bool, withs: tuple[Span, ...]) -> None:
+        use, outer = "other", None
+        if isinstance(parent, ast.withitem) and parent.context_expr is node:
+            use = "with_item"
+        elif isinstance(parent, ast.Attribute) and parent.value is node:
+            use = "method_call"
+            outer = self._outer_call.get(id(parent))
+        sole = None
+        if len(node.args) == 1 and not node.keywords and isinstance(node.args[0], ast.Constant):
+            value = node.args[0].value
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                sole = float(value)
+        self.calls.append(
+            CallFact(
+                span=self.columns.span(node),
+                text=_short(ast.unparse(node.func)),
+                callee=self.scope.callee(node),
+                awaitable=awaitable,
+                awaited=isinstance(parent, ast.Await),
+                use=use,
+                outer_call=outer,
+                with_blocks=withs,
+                binding=self.scope.project.binding(node.func, self.module),
+                keywords=tuple(keyword.arg for keyword in node.keywords if keyword.arg),
+                has_star_kwargs=any(keyword.arg is None for keyword in node.keywords),
+                sole_numeric_arg=sole,
+            )
+        )
+
+    @property
+    def _outer_call(self) -> dict[int, Span]:
+        return self.__dict__.setdefault("_outer", {})
+
+    def note_parents(self, root: Iterable[ast.AST]) -> None:
+        """Remember, for each ``x.attr`` that is called, the span of that call."""
+        for top in root:
+            for node in ast.walk(top):
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                    self._outer_call[id(node.func)] = self.columns.span(node)
+
+    def _maybe_reference(self, argument: ast.expr, awaitable: bool, withs: tuple[Span, ...]) -> None:
+        if not isinstance(argument, ast.Name | ast.Attribute):
+            return
+        if isinstance(argument, ast.Name) and argument.id in self.scope.bindings:
+            return
+        qualname = self.scope.project.qualname(argument, self.module)
+        if qualname is None or qualname in self.scope.project.function_nodes:
+            return
+        if qualname in self.scope.project.classes or qualname.rpartition(".")[0] in self.scope.project.modules:
+            return
+        if qualname.startswith("builtins.") and qualname.removeprefix("builtins.") not in {"open", "input"}:
+            return
+        entry = self.scope.project.catalog.lookup(qualname)
+        if entry is not None and entry.treatment not in BLOCKING and entry.treatment is not Treatment.SLEEP:
+            return
+        if entry is None:
+            return
+        self.calls.append(
+            CallFact(
+                span=self.columns.span(argument),
+                text=_short(ast.unparse(argument)),
+                callee=ExternalCallee(qualname),
+                awaitable=False,
+                awaited=False,
+                use="reference",
+                outer_call=None,
+                with_blocks=withs,
+                binding=None,
+                keywords=(),
+                has_star_kwargs=False,
+                sole_numeric_arg=None,
+            )
+        )
+
+    def _maybe_value_use(self, node: ast.Name | ast.Attribute, parent: ast.AST | None) -> None:
+        if isinstance(parent, ast.Attribute):
+            return  # only the whole dotted expression counts
+        if isinstance(parent, ast.Call) and parent.func is node:
+            return
+        if isinstance(node, ast.Name) and node.id in self.scope.bindings:
+            return
+        qualname = self.scope.project.qualname(node, self.module)
+        if qualname in self.scope.project.function_nodes:
+            self.value_refs.append((qualname, Location(self.module.path, node.lineno)))
+
+
+def _defaults(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> list[ast.expr]:
+    if isinstance(node, ast.ClassDef):
+        return [*node.bases, *(keyword.value for keyword in node.keywords)]
+    args = node.args
+    annotations = [arg.annotation for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs] if arg.annotation]
+    return [*args.defaults, *(d for d in args.kw_defaults if d is not None), *annotations]
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+class _BlockAnalysis:
+    """Decides whether a ``with`` statement can move into a function run in the threadpool."""
+
+    def __init__(
+        self,
+        function: ast.FunctionDef | ast.AsyncFunctionDef,
+        bindings: dict[str, list[ast.expr | None]],
+        declared_global: set[str],
+        declared_nonlocal: set[str],
+    ) -> None:
+        self.function = function
+        self.params = {
+            arg.arg
+            for arg in [
+                *function.args.posonlyargs,
+                *function.args.args,
+                *function.args.kwonlyargs,
+                *(a for a in (function.args.vararg, function.args.kwarg) if a),
+            ]
+        }
+        self.bindings = bindings
+        self.declared_global = declared_global
+        self.declared_nonlocal = declared_nonlocal
+        self.is_generator = any(isinstance(n, ast.Yield | ast.YieldFrom) for n in _own_nodes(function.body))
+
+    def analyse(self, statement: ast.With, span: Span) -> WithFact:
+        inside = list(_own_nodes([statement]))
+        inside_ids = {id(node) for node in inside}
+        obstacle = self._obstacle(statement, inside)
+        bound_inside = _bound_names(inside)
+        bound_outside = _bound_names(n for n in _own_nodes(self.function.body) if id(n) not in inside_ids)
+        read_outside = {
+            n.id
+            for n in _all_nodes_outside(self.function.body, inside_ids)
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+        }
+        targets = {
+            n.id
+            for item in statement.items
+            if item.optional_vars is not None
+            for n in ast.walk(item.optional_vars)
+            if isinstance(n, ast.Name)
+        }
+        unconditional = targets | _bound_names(statement.body, shallow=True)
+        returns, nonlocals, globals_ = [], [], []
+        for name in sorted(bound_inside):
+            if name in self.declared_global:
+                globals_.append(name)
+            elif name in self.declared_nonlocal or name in bound_outside or name in self.params:
+                nonlocals.append(name)
+            elif name in read_outside:
+                if name in targets:
+                    obstacle = obstacle or f"the with target {name!r} is used after the block"
+                elif name not in unconditional:
+                    obstacle = obstacle or f"{name!r} is bound only on some paths through the block"
+                returns.append(name)
+        has_return = any(isinstance(n, ast.Return) for n in inside)
+        if has_return and (self.function.body[-1] is not statement or self.is_generator):
+            obstacle = obstacle or "the block returns, and is not the last statement of the function"
+        return WithFact(span, obstacle, tuple(returns), tuple(nonlocals), tuple(globals_), has_return)
+
+    def _obstacle(self, statement: ast.With, inside: list[ast.AST]) -> str | None:
+        for node in inside:
+            if isinstance(node, ast.Yield | ast.YieldFrom):
+                return "the block yields"
+            if isinstance(node, ast.Await | ast.AsyncWith | ast.AsyncFor):
+                return "the block awaits"
+            if isinstance(node, ast.Global | ast.Nonlocal):
+                return "the block declares global or nonlocal names"
+            if isinstance(node, ast.Name) and node.id in {"super", "__class__"}:
+                return "the block uses super()"
+        if _escaping_jumps(statement.body):
+            return "the block breaks or continues an enclosing loop"
+        return None
+
+
+def _escaping_jumps(body: list[ast.stmt]) -> bool:
+    """A ``break``/``continue`` in ``body`` that targets a loop outside it."""
+    stack: list[ast.AST] = list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Break | ast.Continue):
+            return True
+        if isinstance(node, ast.For | ast.While | ast.AsyncFor):
+            stack.extend(node.orelse)
+        elif not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+            stack.extend(ast.iter_child_nodes(node))
+    return False
+
+
+def _bound_names(nodes: Iterable[ast.AST], shallow: bool = False) -> set[str]:
+    names: set[str] = set()
+    for node in nodes:
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
+            names.add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            names.add(node.name)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names.update((alias.asname or alias.name).partition(".")[0] for alias in node.names)
+        if shallow and isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
+    return names
+
+
+def _all_nodes_outside(body: list[ast.stmt], excluded: set[int]) -> Iterator[ast.AST]:
+    stack: list[ast.AST] = list(body)
+    while stack:
+        node = stack.pop()
+        if id(node) in excluded:
+            continue
+        yield node
+        stack.extend(ast.iter_child_nodes(node))
+
+
+def _generator_obstacle(function: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[bool, str | None]:
+    own = list(_own_nodes(function.body))
+    is_generator = any(isinstance(node, ast.Yield | ast.YieldFrom) for node in own)
+    if not is_generator:
+        return False, None
+    if any(isinstance(node, ast.YieldFrom) for node in own):
+        return True, "the generator uses 'yield from', which async generators cannot"
+    if any(isinstance(node, ast.Return) and node.value is not None for node in own):
+        return True, "the generator returns a value, which async generators cannot"
+    return True, None
+
+
+def _scan_function(
+    project: Project,
+    module: ModuleTable,
+    qualname: str,
+    node: ast.FunctionDef | ast.AsyncFunctionDef,
+    class_qualname: str | None,
+) -> tuple[FunctionFact, list[tuple[str, Location]]]:
+    bindings, declared_global, declared_nonlocal = _function_bindings(node, project, module)
+    if class_qualname and node.args.args and not _has_decorator(node, "staticmethod"):
+        bindings[node.args.args[0].arg] = [ast.Name(id="__self__", ctx=ast.Load())]
+    scope = _FunctionScope(project, module, node, bindings, class_qualname)
+    blocks = _BlockAnalysis(node, bindings, declared_global, declared_nonlocal)
+    with_spans: dict[int, Span] = {}
+    withs: list[WithFact] = []
+    for child in _own_nodes(node.body):
+        if isinstance(child, ast.With):
+            span = module.columns.start(child)
+            with_spans[id(child)] = span
+            withs.append(blocks.analyse(child, span))
+    collector = _CallCollector(scope, module, with_spans)
+    collector.note_parents(node.body)
+    collector.collect(node.body, awaitable=True)
+    is_generator, generator_obstacle = _generator_obstacle(node)
+    fact = FunctionFact(
+        qualname=qualname,
+        name=node.name,
+        path=module.path,
+        module=module.name,
+        span=module.columns.start(node),
+        is_async=isinstance(node, ast.AsyncFunctionDef),
+        is_generator=is_generator,
+        generator_obstacle=generator_obstacle,
+        decorators=[
+            _decorator(project, module, d)
+            for d in node.decorator_list
+        ],
+        class_name=class_qualname,
+        nested=False,
+        calls=collector.calls,
+        withs=withs,
+        names=frozenset(bindings) | frozenset(module.defs) | frozenset(module.imports) | frozenset(module.variables),
+    )
+    return fact, collector.value_refs
+
+
+def _decorator(project: Project, module: ModuleTable, node: ast.expr) -> Decorator:
+    qualname = project.qualname(node.func if isinstance(node, ast.Call) else node, module)
+    kind = "other"
+    if qualname in TRANSPARENT_DECORATORS:
+        kind = "transparent"
+    elif qualname and _is_route_method(project, qualname):
+        kind = "route"
+    return Decorator(qualname, _short(ast.unparse(node)), kind)
+
+
+def _has_decorator(node: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> bool:
+    return any(isinstance(d, ast.Name) and d.id == name for d in node.decorator_list)
+
+
+class _FunctionScope(_TypedScope):
+    def _binding_type(self, value: ast.expr | None) -> str | None:
+        if isinstance(value, ast.Name) and value.id == "__self__":
+            return self.class_qualname
+        return super()._binding_type(value)
+
+
+def _entry_points(project: Project, module: ModuleTable) -> Iterator[tuple[str, EntryPoint]]:
+    """Routes (decorators and ``add_api_route``) and dependencies (``Depends``/``Security``)."""
+    for node in ast.walk(module.tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            for decorator in node.decorator_list:
+                target = decorator.func if isinstance(decorator, ast.Call) else decorator
+                qualname = project.qualname(target, module)
+                if qualname and _is_route_method(project, qualname):
+                    owner = _owner_of(project, node)
+                    if owner:
+                        yield owner, EntryPoint("route", Location(module.path, node.lineno))
+        elif isinstance(node, ast.Call):
+            qualname = project.qualname(node.func, module)
+            if qualname is None:
+                continue
+            target: ast.expr | None = None
+            kind = "dependency"
+            if qualname in DEPENDENCY_MARKERS:
+                target = node.args[0] if node.args else _keyword(node, "dependency")
+            elif qualname.rpartition(".")[2] in ROUTE_REGISTRATIONS and _is_router(project, qualname):
+                target = node.args[1] if len(node.args) > 1 else _keyword(node, "endpoint")
+                kind = "route"
+            if target is None:
+                continue
+            function = project.qualname(target, module)
+            if function in project.function_nodes:
+                yield function, EntryPoint(kind, Location(module.path, node.lineno))
+
+
+def _keyword(call: ast.Call, name: str) -> ast.expr | None:
+    return next((keyword.value for keyword in call.keywords if keyword.arg == name), None)
+
+
+def _is_router(project: Project, qualname: str) -> bool:
+    owner = qualname.rpartition(".")[0]
+    return owner in project.routers or (owner.endswith(".router") and owner.removesuffix(".router") in project.routers)
+
+
+def _is_route_method(project: Project, qualname: str) -> bool:
+    return qualname.rpartition(".")[2] in ROUTE_METHODS and _is_router(project, qualname)
+
+
+def _owner_of(project: Project, node: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
+    return project.qualname_of_node.get(id(node))
+
+
+def _registration_refs(project: Project, module: ModuleTable) -> set[tuple[str, int]]:
+    """Function references FastAPI itself consumes (``Depends(f)``, endpoints, override keys)."""
+    refs: set[tuple[str, int]] = set()
+    for node in ast.walk(module.tree):
+        candidates: list[ast.expr] = []
+        if isinstance(node, ast.Call):
+            qualname = project.qualname(node.func, module) or ""
+            if qualname in DEPENDENCY_MARKERS:
+                candidates = [*node.args[:1], *filter(None, [_keyword(node, "dependency")])]
+            elif qualname.rpartition(".")[2] in ROUTE_REGISTRATIONS:
+                candidates = [*node.args[1:2], *filter(None, [_keyword(node, "endpoint")])]
+        elif (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.value, ast.Attribute)
+            and node.value.attr == "dependency_overrides"
+        ):
+            candidates = [node.slice]
+        for candidate in candidates:
+            qualname = project.qualname(candidate, module)
+            if qualname:
+                refs.add((qualname, candidate.lineno))
+    return refs
+
+
+def build_index(sources: Iterable[SourceFile], catalog: Catalog) -> ProjectIndex:
+    """Index every source file; files that don't parse are reported, the rest still indexed."""
+    errors: list[SourceError] = []
+    modules: dict[str, ModuleTable] = {}
+    for source in sources:
+        try:
+            tree = parse_module(source)
+        except SourceError as error:
+            errors.append(error)
+            continue
+        name = module_name_for(source.path)
+        table = ModuleTable(name, source, tree, _Columns(source.text), source.path.name == "__init__.py")
+        _collect_module_table(table)
+        if name in modules:
+            # two top-level scripts with one name: keep both, importable by neither
+            name = table.name = f"{name}@{len(modules)}"
+        modules[name] = table
+    project = Project(modules, catalog)
+    functions: dict[str, FunctionFact] = {}
+    entry_points: dict[str, list[EntryPoint]] = {}
+    callers: dict[str, list[CallerRef]] = {}
+    value_uses: dict[str, list[Location]] = {}
+    module_calls: list[CallFact] = []
+    registered = {
+        module.path: _registration_refs(project, module) for module in modules.values()
+    }
+
+    def note_value_uses(refs: list[tuple[str, Location]]) -> None:
+        for ref, location in refs:
+            if (ref, location.line) not in registered[location.path]:
+                value_uses.setdefault(ref, []).append(location)
+
+    def note_callers(caller: str | None, path: Path, calls: list[CallFact]) -> None:
+        for call in calls:
+            if isinstance(call.callee, ProjectCallee):
+                callers.setdefault(call.callee.qualname, []).append(
+                    CallerRef(
+                        caller,
+                        Location(path, call.span.line),
+                        call.span,
+                        call.awaitable and caller is not None,
+                        bool(call.with_blocks),
+                    )
+                )
+
+    for qualname, (module, node, class_qualname) in project.function_nodes.items():
+        fact, refs = _scan_function(project, module, qualname, node, class_qualname)
+        functions[qualname] = fact
+        note_value_uses(refs)
+        note_callers(qualname, module.path, fact.calls)
+    for module in modules.values():
+        collector = _CallCollector(_TypedScope(project, module, None, {}), module, {})
+        collector.note_parents(module.tree.body)
+        collector.collect(module.tree.body, awaitable=False)
+        module_calls.extend(collector.calls)
+        note_value_uses(collector.value_refs)
+        note_callers(None, module.path, collector.calls)
+        for qualname, entry in _entry_points(project, module):
+            entry_points.setdefault(qualname, []).append(entry)
+    return ProjectIndex(functions, entry_points, callers, value_uses, module_calls, errors, modules)

@@ -1,0 +1,87 @@
+"""The plan: what ``decide`` concluded, as data the codemods apply and the reports render."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .facts import ImportBinding, Location, Span
+from .rules import Rule
+
+
+class Verdict(enum.Enum):
+    CONVERTED = "converted"
+    KEPT_SYNC = "kept sync"
+    FIXED = "fixed"
+    """An existing ``async def`` whose blocking calls were taken off the loop."""
+    UNCHANGED = "unchanged"
+    """An existing ``async def`` with nothing to fix, or one the tool cannot fix safely."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: Rule
+    message: str
+    location: Location
+
+
+@dataclass
+class FunctionDecision:
+    qualname: str
+    location: Location
+    role: str
+    """``route``, ``dependency`` or ``route, dependency``."""
+    verdict: Verdict
+    findings: list[Finding] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One change to one node, found by its position in the original file."""
+
+    rule: Rule
+    path: Path
+    span: Span
+
+
+@dataclass(frozen=True)
+class MakeAsync(Edit):
+    pass
+
+
+@dataclass(frozen=True)
+class AwaitCall(Edit):
+    pass
+
+
+@dataclass(frozen=True)
+class AsyncSleep(Edit):
+    library: str
+    """``asyncio`` or ``anyio``."""
+    binding: ImportBinding | None
+
+
+@dataclass(frozen=True)
+class WrapCall(Edit):
+    as_lambda: bool
+    """Wrap as ``run_in_threadpool(lambda: call)`` when ``fn, *args, **kwargs`` can't be used
+    (a ``func=`` keyword, a ``**mapping``, a call on a call's result)."""
+
+
+@dataclass(frozen=True)
+class WrapBlock(Edit):
+    helper: str
+    returns: tuple[str, ...]
+    nonlocals: tuple[str, ...]
+    globals: tuple[str, ...]
+    has_return: bool
+
+
+@dataclass
+class Plan:
+    decisions: list[FunctionDecision]
+    edits: dict[Path, list[Edit]]
+
+    def edits_for(self, path: Path) -> list[Edit]:
+        return self.edits.get(path, [])

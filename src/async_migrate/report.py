@@ -1,0 +1,119 @@
+"""The plan and the outcome, rendered for people (text on stderr) and machines (JSON)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from .diff import display_path
+from .plan import FunctionDecision, Verdict
+from .rules import Rule
+from .runner import RunResult
+
+_REWRITES = {Rule.ASYNC_SLEEP, Rule.THREADPOOL_CALL, Rule.THREADPOOL_BLOCK, Rule.AWAIT_CALL}
+
+
+def _where(decision: FunctionDecision) -> str:
+    return f"{display_path(decision.location.path)}:{decision.location.line}"
+
+
+def text_report(result: RunResult, *, verb: str, verbose: bool) -> str:
+    """Per-function lines (kept-sync reasons always, conversions when ``verbose``) and a summary."""
+    lines: list[str] = []
+    for decision in result.plan.decisions:
+        name = decision.qualname.rpartition(".")[2]
+        head = f"{_where(decision)}: {name} ({decision.role})"
+        if decision.verdict is Verdict.KEPT_SYNC or (decision.verdict is Verdict.UNCHANGED and decision.findings):
+            lines.append(f"{head}: {decision.verdict.value}")
+            lines.extend(
+                f"    {finding.rule.code} {finding.message}" for finding in _unique(decision.findings)
+            )
+        elif verbose and decision.verdict in {Verdict.CONVERTED, Verdict.FIXED}:
+            lines.append(f"{head}: {decision.verdict.value}")
+            lines.extend(
+                f"    {finding.rule.code} line {finding.location.line}: {finding.message}"
+                for finding in decision.findings
+            )
+    for error in result.errors:
+        where = display_path(error.path) + (f":{error.line}" if error.line else "")
+        lines.append(f"error: {where}: {error.reason}")
+    lines.append(summary(result, verb=verb))
+    return "\n".join(lines) + "\n"
+
+
+def _unique(findings: list) -> list:
+    seen, out = set(), []
+    for finding in findings:
+        key = (finding.rule, finding.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(finding)
+    return out
+
+
+def summary(result: RunResult, *, verb: str) -> str:
+    verdicts = Counter(decision.verdict for decision in result.plan.decisions)
+    rewrites = Counter(
+        finding.rule
+        for decision in result.plan.decisions
+        if decision.verdict in {Verdict.CONVERTED, Verdict.FIXED}
+        for finding in decision.findings
+        if finding.rule in _REWRITES
+    )
+    reasons = Counter(
+        finding.rule.title  # type: ignore[attr-defined]
+        for decision in result.plan.decisions
+        if decision.verdict is Verdict.KEPT_SYNC
+        for finding in _unique(decision.findings)
+    )
+    changed = len(result.changes)
+    parts = [
+        f"{changed} file{'s' * (changed != 1)} {verb}, {result.files_checked - changed} unchanged",
+        f"{verdicts[Verdict.CONVERTED]} converted to async",
+        f"{verdicts[Verdict.FIXED]} async fixed",
+        f"{verdicts[Verdict.KEPT_SYNC]} kept sync"
+        + (f" ({', '.join(f'{n} {title}' for title, n in reasons.most_common())})" if reasons else ""),
+        f"{rewrites[Rule.THREADPOOL_CALL] + rewrites[Rule.THREADPOOL_BLOCK]} calls moved to the threadpool",
+        f"{rewrites[Rule.ASYNC_SLEEP]} sleeps made async",
+    ]
+    if result.errors:
+        parts.append(f"{len(result.errors)} file{'s' * (len(result.errors) != 1)} failed")
+    return "; ".join(parts) + "."
+
+
+def json_report(result: RunResult) -> str:
+    """A stable document: one record per function decision and per file error."""
+    document: dict[str, Any] = {
+        "version": 1,
+        "summary": {
+            "files_checked": result.files_checked,
+            "files_changed": [display_path(change.path) for change in result.changes],
+            "errors": len(result.errors),
+        },
+        "decisions": [
+            {
+                "function": decision.qualname,
+                "file": display_path(decision.location.path),
+                "line": decision.location.line,
+                "role": decision.role,
+                "verdict": decision.verdict.value,
+                "findings": [
+                    {
+                        "rule": finding.rule.code,
+                        "name": finding.rule.title,  # type: ignore[attr-defined]
+                        "message": finding.message,
+                        "file": display_path(finding.location.path),
+                        "line": finding.location.line,
+                    }
+                    for finding in decision.findings
+                ],
+            }
+            for decision in result.plan.decisions
+        ],
+        "errors": [
+            {"file": display_path(error.path), "line": error.line, "message": error.reason}
+            for error in result.errors
+        ],
+    }
+    return json.dumps(document, indent=2) + "\n"

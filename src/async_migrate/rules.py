@@ -1,0 +1,112 @@
+"""Stable codes for every rewrite and every keep-sync reason, each with a one-line explanation.
+
+Codes never change meaning; reports, docs and ``async-migrate --explain`` read them from here.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class Rule(enum.Enum):
+    def __new__(cls, code: str, title: str, explanation: str) -> Rule:
+        member = object.__new__(cls)
+        member._value_ = code
+        member.title = title  # type: ignore[attr-defined]
+        member.explanation = explanation  # type: ignore[attr-defined]
+        return member
+
+    # -- rewrites ---------------------------------------------------------------------------
+    MAKE_ASYNC = (
+        "AM001",
+        "make-async",
+        "A FastAPI endpoint or dependency becomes `async def`: every blocking call it makes was taken "
+        "off the event loop and every caller awaits it.",
+    )
+    AWAIT_CALL = (
+        "AM002",
+        "await-call",
+        "A call to a function converted in the same run gets `await`.",
+    )
+    ASYNC_SLEEP = (
+        "AM101",
+        "async-sleep",
+        "`time.sleep(x)` becomes `await asyncio.sleep(x)`; `await anyio.sleep(x)` when x is not a "
+        "literal, because anyio, like time.sleep, rejects negative delays.",
+    )
+    THREADPOOL_CALL = (
+        "AM102",
+        "threadpool-call",
+        "A blocking call with no exact async twin runs in the threadpool: "
+        "`await run_in_threadpool(fn, *args, **kwargs)`.",
+    )
+    THREADPOOL_BLOCK = (
+        "AM103",
+        "threadpool-block",
+        "A `with` block around a blocking object (a file, a connection) moves into a local function "
+        "that runs in the threadpool, so no method of that object runs on the loop.",
+    )
+    # -- reasons to keep a function sync ----------------------------------------------------
+    UNKNOWN_CALL = (
+        "AM201",
+        "unknown-call",
+        "A call the tool cannot classify (third-party code, a method of a value of unknown type) may "
+        "block; the function stays `def`. Declare it in `[tool.async-migrate]` if you know better.",
+    )
+    SYNC_CALLER = (
+        "AM202",
+        "sync-caller",
+        "The function is called from sync code (module level, a script, a job, a test, a lambda); "
+        "making it async would hand those callers a coroutine.",
+    )
+    USED_AS_VALUE = (
+        "AM203",
+        "used-as-value",
+        "The function is passed or stored as a value (callback, map, key=, dict); whoever calls it "
+        "later would get a coroutine.",
+    )
+    UNKNOWN_DECORATOR = (
+        "AM204",
+        "unknown-decorator",
+        "A decorator the tool does not know (lru_cache, property, a third-party one) may not "
+        "support coroutine functions.",
+    )
+    RESOURCE_ESCAPES = (
+        "AM205",
+        "resource-escapes",
+        "A blocking object (a file, a connection) is used outside a `with` block that could move to "
+        "the threadpool as a whole; moving its calls one by one would leave some on the loop.",
+    )
+    NOT_AWAITABLE_HERE = (
+        "AM206",
+        "not-awaitable-here",
+        "A blocking call sits where `await` cannot go (a lambda, a nested function, a generator "
+        "expression, or passed as a callable).",
+    )
+    MUST_NOT_MOVE = (
+        "AM207",
+        "must-not-move",
+        "A call that must neither run on the loop nor move to another thread (process-global "
+        "state such as os.chdir, an indefinite wait such as input(), or a nested event loop).",
+    )
+    GENERATOR = (
+        "AM208",
+        "generator",
+        "A generator that cannot become an async generator (`yield from`, `return value`), or a "
+        "blocking generator whose items would still be produced on the loop.",
+    )
+    SPECIAL_METHOD = (
+        "AM209",
+        "special-method",
+        "Dunder methods are called by Python itself, which never awaits them.",
+    )
+    # -- notes on existing async code -------------------------------------------------------
+    UNCHECKED_IN_ASYNC = (
+        "AM301",
+        "unchecked-in-async",
+        "An existing `async def` makes a call the tool cannot classify; it is left as written.",
+    )
+
+    @property
+    def code(self) -> str:
+        return self.value
