@@ -61,8 +61,19 @@ CALLS: dict[str, Entry] = {
     # -- sleeping -------------------------------------------------------------------------
     **_rows(SLEEP, ["time.sleep"]),
     # -- builtins -------------------------------------------------------------------------
-    **_rows(RESOURCE, ["builtins.open", "io.open", "io.open_code", "os.fdopen", "os.popen"]),
+    **_rows(RESOURCE, ["builtins.open", "io.open", "io.open_code", "os.fdopen", "os.popen"], returns="io.TextIOWrapper"),
+    **_rows(
+        POOL,
+        [
+            f"io.TextIOWrapper.{method}"
+            for method in ("read", "readline", "readlines", "write", "writelines", "seek", "tell",
+                           "flush", "close", "truncate", "fileno", "__enter__", "__exit__")
+        ],
+    ),
     **_rows(NEVER, ["builtins.input", "getpass.getpass", "os.chdir", "os.fchdir"]),
+    # a nested event loop fails on the loop; from_thread only works from worker threads
+    **_rows(NEVER, ["asyncio.run", "anyio.run", "anyio.from_thread.run", "anyio.from_thread.run_sync",
+                    "asyncio.get_event_loop().run_until_complete"]),
     # -- subprocess and processes ---------------------------------------------------------
     **_rows(POOL, ["subprocess.run"], returns="subprocess.CompletedProcess"),
     **_rows(
@@ -204,7 +215,13 @@ CALLS: dict[str, Entry] = {
     **_rows(RESOURCE, ["pathlib.Path.open", "pathlib.Path.iterdir", "pathlib.Path.glob",
                        "pathlib.Path.rglob", "pathlib.Path.walk"]),
     # -- databases, sockets, mail ---------------------------------------------------------
-    **_rows(RESOURCE, ["sqlite3.connect", "socket.socket", "socket.create_connection",
+    **_rows(RESOURCE, ["sqlite3.connect"], returns="sqlite3.Connection"),
+    **_rows(POOL, ["sqlite3.Connection.execute", "sqlite3.Connection.executemany",
+                   "sqlite3.Connection.executescript", "sqlite3.Connection.cursor"], returns="sqlite3.Cursor"),
+    **_rows(POOL, [f"sqlite3.{owner}.{method}" for owner in ("Connection", "Cursor")
+                   for method in ("commit", "rollback", "close", "fetchone", "fetchmany", "fetchall",
+                                  "execute", "executemany", "executescript")]),
+    **_rows(RESOURCE, ["socket.socket", "socket.create_connection",
                        "smtplib.SMTP", "smtplib.SMTP_SSL", "smtplib.LMTP",
                        "urllib.request.urlopen", "http.client.HTTPConnection",
                        "http.client.HTTPSConnection"]),
@@ -312,6 +329,23 @@ SAFE_TYPES: frozenset[str] = frozenset(
     }
 )
 """Types whose every method is known not to block."""
+
+ATTRIBUTES: dict[str, str] = {
+    "pathlib.Path.parent": "pathlib.Path",
+    "pathlib.Path.name": "builtins.str",
+    "pathlib.Path.stem": "builtins.str",
+    "pathlib.Path.suffix": "builtins.str",
+    "pathlib.Path.parts": "builtins.tuple",
+}
+"""Types of attributes of external types, where they matter for the methods called on them."""
+
+VALUE_TYPES: frozenset[str] = frozenset(
+    {
+        "subprocess.CompletedProcess", "requests.Response", "httpx.Response", "os.stat_result",
+        "io.TextIOWrapper",
+    }
+)
+"""External types whose attributes are plain values (``proc.stdout``, ``resp.status_code``)."""
 
 BLOCKING_BUILTINS = frozenset({"open", "input", "breakpoint", "exec", "eval", "__import__"})
 

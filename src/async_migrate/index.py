@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .catalog import BLOCKING, SAFE_TYPES, Catalog, Treatment
+from .catalog import ATTRIBUTES, BLOCKING, SAFE_TYPES, VALUE_TYPES, Catalog, Treatment
 from .facts import (
     CallerRef,
     CallFact,
@@ -355,7 +355,10 @@ class Project:
     def field_type(self, type_name: str, name: str) -> str | None:
         info = self.classes.get(type_name)
         if info is None:
-            return DATA if type_name in SAFE_TYPES or type_name == DATA else None
+            if f"{type_name}.{name}" in ATTRIBUTES:
+                return ATTRIBUTES[f"{type_name}.{name}"]
+            plain = type_name in SAFE_TYPES or type_name in VALUE_TYPES or type_name == DATA
+            return DATA if plain else None
         if name in info.fields:
             return self.annotation_type(info.fields[name], info.module)
         for base in info.bases:
@@ -395,7 +398,9 @@ class Project:
             if entry.treatment in {Treatment.THREADPOOL, Treatment.CPU}:
                 return DATA
             if entry.treatment is Treatment.SAFE:
-                return f"{name}()"
+                # a catalogued function returns plain data; a function of a safe module returns
+                # an object of that module, whose methods are safe too (logging.getLogger())
+                return DATA if name in self.catalog.calls else f"{name}()"
         return None
 
 
@@ -464,6 +469,8 @@ class _Scope:
             return DATA if owner in SAFE_TYPES or owner == DATA else None
         if isinstance(node, ast.BinOp):
             left = self.type_of(node.left)
+            if left == "pathlib.Path" and isinstance(node.op, ast.Div):
+                return left
             return left if left in SAFE_TYPES or left == DATA else None
         if isinstance(node, ast.Call):
             return self.project.return_type(self.callee(node))
@@ -548,7 +555,8 @@ def _function_bindings(
         elif isinstance(node, ast.For | ast.AsyncFor | ast.comprehension):
             _bind_target(bindings, node.target, _Element(node.iter))
         elif isinstance(node, ast.withitem) and node.optional_vars is not None:
-            _bind_target(bindings, node.optional_vars, None)
+            # most context managers return themselves from __enter__ (files, connections)
+            _bind_target(bindings, node.optional_vars, node.context_expr)
         elif isinstance(node, ast.ExceptHandler) and node.name:
             bindings.setdefault(node.name, []).append(None)
         elif isinstance(node, ast.Import | ast.ImportFrom):

@@ -104,6 +104,19 @@ def _parenthesized(node: cst.BaseExpression) -> cst.BaseExpression:
     return node
 
 
+def _no_new_leading_blank_lines(original: cst.Module, rewritten: cst.Module) -> cst.Module:
+    """Removing a file's first import must not leave the file starting with a blank line."""
+    if not rewritten.body or not original.body or rewritten.body[0] is original.body[0]:
+        return rewritten
+    first = rewritten.body[0]
+    kept = list(first.leading_lines)
+    while kept and kept[0].comment is None:
+        kept.pop(0)
+    if original.header or len(kept) == len(first.leading_lines):
+        return rewritten
+    return rewritten.with_changes(body=[first.with_changes(leading_lines=kept), *rewritten.body[1:]])
+
+
 def apply_edits(code: str, edits: Sequence[Edit]) -> str:
     """The source with ``edits`` applied; raises ``RewriteError`` rather than guess."""
     try:
@@ -117,7 +130,7 @@ def apply_edits(code: str, edits: Sequence[Edit]) -> str:
         missed = sorted(f"{type(edit).__name__} at line {edit.span.line}" for edit in applier.pending)
         raise RewriteError(f"could not locate {', '.join(missed)}; file left unchanged")
     rewritten = AddImportsVisitor(context).transform_module(rewritten)
-    rewritten = RemoveImportsVisitor(context).transform_module(rewritten)
+    rewritten = _no_new_leading_blank_lines(module, RemoveImportsVisitor(context).transform_module(rewritten))
     new_code = rewritten.code
     try:
         ast.parse(new_code)

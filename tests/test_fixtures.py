@@ -1,0 +1,87 @@
+"""Fixture pairs: ``tests/fixtures/<case>/`` holds ``input.py`` and ``expected.py``, or for
+projects of several modules an ``input/`` and an ``expected/`` tree. A missing expected side
+means "must not change". Each case also checks that the output parses and that a second run on
+it changes nothing."""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import shutil
+from pathlib import Path
+
+import pytest
+
+from async_migrate.config import Settings
+from async_migrate.runner import migrate
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CASES = sorted(path.name for path in FIXTURES.iterdir() if path.is_dir())
+
+
+def _tree(root: Path) -> dict[str, str]:
+    if root.is_file():
+        return {root.name: root.read_text(encoding="utf-8")}
+    return {
+        path.relative_to(root).as_posix(): path.read_text(encoding="utf-8")
+        for path in sorted(root.rglob("*.py"))
+    }
+
+
+def _run(files: dict[str, str], workdir: Path) -> tuple[dict[str, str], list[str]]:
+    shutil.rmtree(workdir, ignore_errors=True)
+    for name, text in files.items():
+        target = workdir / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    result = migrate([workdir], Settings())
+    output = dict(files)
+    for change in result.changes:
+        output[change.path.relative_to(workdir).as_posix()] = change.new_text
+    return output, [str(error) for error in result.errors]
+
+
+def _input_and_expected(case: Path) -> tuple[Path, Path]:
+    if (case / "input").is_dir():
+        return case / "input", case / "expected"
+    return case / "input.py", case / "expected.py"
+
+
+def _show(expected: dict[str, str], actual: dict[str, str]) -> str:
+    lines = []
+    for name in sorted(set(expected) | set(actual)):
+        lines += difflib.unified_diff(
+            expected.get(name, "").splitlines(keepends=True),
+            actual.get(name, "").splitlines(keepends=True),
+            f"expected/{name}",
+            f"actual/{name}",
+        )
+    return "".join(lines)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_fixture(case: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    source, expected_path = _input_and_expected(FIXTURES / case)
+    inputs = _tree(source)
+    actual, errors = _run(inputs, tmp_path / "first")
+    assert errors == []
+    if request.config.getoption("--update-fixtures"):
+        if actual != inputs:
+            for name, text in actual.items():
+                target = expected_path / name if expected_path.suffix != ".py" else expected_path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(text, encoding="utf-8")
+        return
+    expected = {**inputs, **_tree(expected_path)} if expected_path.exists() else inputs
+    assert actual == expected, "output differs from the fixture:\n" + _show(expected, actual)
+    for name, text in actual.items():
+        ast.parse(text, filename=name)
+    again, errors = _run(actual, tmp_path / "second")
+    assert errors == []
+    assert again == actual, "a second run changed the output:\n" + _show(actual, again)
+
+
+def test_every_case_is_complete() -> None:
+    for case in CASES:
+        source, _ = _input_and_expected(FIXTURES / case)
+        assert source.exists(), f"{case} has no input"
