@@ -72,7 +72,11 @@ def test_fixture(case: str, tmp_path: Path, request: pytest.FixtureRequest) -> N
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_text(text, encoding="utf-8")
         return
-    expected = {**inputs, **_tree(expected_path)} if expected_path.exists() else inputs
+    expected = dict(inputs)
+    if expected_path.is_dir():
+        expected.update(_tree(expected_path))
+    elif expected_path.exists():
+        expected[source.name] = expected_path.read_text(encoding="utf-8")
     assert actual == expected, "output differs from the fixture:\n" + _show(expected, actual)
     for name, text in actual.items():
         ast.parse(text, filename=name)

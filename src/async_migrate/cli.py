@@ -12,8 +12,12 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
+
+try:  # recent typer releases vendor click; older ones use the click package
+    from typer._click import exceptions as click_exceptions
+except ImportError:  # pragma: no cover
+    from click import exceptions as click_exceptions
 
 from . import __version__
 from .config import ConfigError, find_config, load_settings, with_overrides
@@ -155,12 +159,12 @@ def main() -> None:
     command = typer.main.get_command(app)
     try:
         code = command.main(prog_name="async-migrate", standalone_mode=False)
-    except click.exceptions.Exit as exit_:
+    except typer.Exit as exit_:
         code = exit_.exit_code
-    except click.UsageError as error:
+    except click_exceptions.UsageError as error:
         typer.echo(f"async-migrate: error: {error.format_message()}", err=True)
         code = EXIT_USAGE
-    except click.Abort:
+    except typer.Abort:
         typer.echo("async-migrate: aborted", err=True)
         code = 130
     sys.exit(code or 0)

@@ -1,0 +1,228 @@
+"""The command line as users run it: modes, exit codes, messages, and files left intact."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SLEEPY = (
+    "import time\n"
+    "\n"
+    "from fastapi import FastAPI\n"
+    "\n"
+    "app = FastAPI()\n"
+    "\n"
+    "\n"
+    "@app.get('/')\n"
+    "def root():\n"
+    "    time.sleep(0.1)\n"
+    "    return {}\n"
+)
+ASYNC_DONE = "async def root():\n    await asyncio.sleep(0.1)\n"
+
+
+def run_tool(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "async_migrate", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "app.py").write_text(SLEEPY, encoding="utf-8")
+    return tmp_path
+
+
+def test_write_mode_rewrites_in_place_and_is_idempotent(project: Path) -> None:
+    first = run_tool("app.py", cwd=project)
+    assert first.returncode == 0, first.stderr
+    assert ASYNC_DONE in (project / "app.py").read_text()
+    assert "1 file rewritten" in first.stderr
+    second = run_tool("app.py", cwd=project)
+    assert second.returncode == 0
+    assert "0 files rewritten" in second.stderr
+
+
+def test_diff_writes_nothing_and_git_applies(project: Path) -> None:
+    result = run_tool("--diff", ".", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert (project / "app.py").read_text() == SLEEPY
+    assert result.stdout.startswith("--- a/app.py\n+++ b/app.py\n")
+    assert "\033[" not in result.stdout  # no colour when stdout is not a terminal
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    (project / "change.patch").write_text(result.stdout)
+    subprocess.run(["git", "apply", "change.patch"], cwd=project, check=True, timeout=30)
+    assert ASYNC_DONE in (project / "app.py").read_text()
+
+
+def test_check_exits_1_when_something_would_change(project: Path) -> None:
+    result = run_tool("--check", ".", cwd=project)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert "1 file would be rewritten" in result.stderr
+    assert (project / "app.py").read_text() == SLEEPY
+
+
+def test_check_exits_0_when_nothing_would_change(tmp_path: Path) -> None:
+    (tmp_path / "plain.py").write_text("def f():\n    return 1\n")
+    result = run_tool("--check", ".", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+
+
+def test_missing_path_is_a_one_line_usage_error(tmp_path: Path) -> None:
+    result = run_tool("no/such/dir", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == ["async-migrate: error: no/such/dir: no such file or directory"]
+
+
+def test_bad_option_is_a_one_line_usage_error(tmp_path: Path) -> None:
+    result = run_tool("--frobnicate", cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--frobnicate" in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_syntax_error_is_reported_and_other_files_still_processed(project: Path) -> None:
+    broken = "def broken(:\n    pass\n"
+    (project / "broken.py").write_text(broken)
+    result = run_tool(".", cwd=project)
+    assert result.returncode == 123
+    assert "error: broken.py:1: cannot parse" in result.stderr
+    assert (project / "broken.py").read_text() == broken
+    assert ASYNC_DONE in (project / "app.py").read_text()
+
+
+def test_undecodable_file_is_reported_with_its_line(project: Path) -> None:
+    (project / "bad.py").write_bytes(b"x = 1\ny = '\xff\xfe'\n")
+    result = run_tool("--check", ".", cwd=project)
+    assert result.returncode == 123
+    assert "bad.py:2: cannot decode as utf-8" in result.stderr
+
+
+def test_latin1_file_with_coding_cookie_round_trips(tmp_path: Path) -> None:
+    source = "# -*- coding: latin-1 -*-\n" + SLEEPY.replace("return {}", "return {'caf\xe9': 1}")
+    (tmp_path / "app.py").write_bytes(source.encode("latin-1"))
+    assert run_tool("app.py", cwd=tmp_path).returncode == 0
+    raw = (tmp_path / "app.py").read_bytes()
+    assert raw.startswith(b"# -*- coding: latin-1 -*-\n")
+    assert b"'caf\xe9': 1" in raw
+    assert ASYNC_DONE.encode() in raw
+
+
+def test_crlf_line_endings_are_kept(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_bytes(SLEEPY.replace("\n", "\r\n").encode())
+    assert run_tool("app.py", cwd=tmp_path).returncode == 0
+    raw = (tmp_path / "app.py").read_bytes()
+    assert ASYNC_DONE.replace("\n", "\r\n").encode() in raw
+    assert b"\n" not in raw.replace(b"\r\n", b"")
+
+
+def test_crlf_diff_applies_with_git(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_bytes(SLEEPY.replace("\n", "\r\n").encode())
+    result = subprocess.run(
+        [sys.executable, "-m", "async_migrate", "--diff", "app.py"], cwd=tmp_path, capture_output=True, timeout=60
+    )
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    (tmp_path / "change.patch").write_bytes(result.stdout)
+    subprocess.run(["git", "apply", "change.patch"], cwd=tmp_path, check=True, timeout=30)
+    assert ASYNC_DONE.replace("\n", "\r\n").encode() in (tmp_path / "app.py").read_bytes()
+
+
+def test_bom_is_kept(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_bytes(b"\xef\xbb\xbf" + SLEEPY.encode())
+    assert run_tool("app.py", cwd=tmp_path).returncode == 0
+    raw = (tmp_path / "app.py").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbffrom fastapi import FastAPI\nimport asyncio\n")
+    assert raw.count(b"\xef\xbb\xbf") == 1
+    assert ASYNC_DONE.encode() in raw
+
+
+def test_file_permissions_are_kept(project: Path) -> None:
+    os.chmod(project / "app.py", 0o640)
+    assert run_tool("app.py", cwd=project).returncode == 0
+    assert stat.S_IMODE((project / "app.py").stat().st_mode) == 0o640
+
+
+def test_read_only_file_is_an_error_and_untouched(project: Path) -> None:
+    os.chmod(project / "app.py", 0o444)
+    try:
+        result = run_tool("app.py", cwd=project)
+        assert result.returncode == 123
+        assert "app.py: file is read-only; left unchanged" in result.stderr
+        assert (project / "app.py").read_text() == SLEEPY
+    finally:
+        os.chmod(project / "app.py", 0o644)
+
+
+def test_json_report_lists_decisions(project: Path) -> None:
+    result = run_tool("--check", "--output-format", "json", ".", cwd=project)
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    (decision,) = report["decisions"]
+    assert decision["function"] == "app.root"
+    assert decision["verdict"] == "converted"
+    assert [finding["rule"] for finding in decision["findings"]] == ["AM101"]
+
+
+def test_kept_sync_reasons_are_in_the_summary(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(SLEEPY + "\n\ndef job():\n    root()\n")
+    result = run_tool("--check", ".", cwd=tmp_path)
+    assert result.returncode == 0
+    assert "root (route): kept sync" in result.stderr
+    assert "AM202 called from app.py:15 (app.job, sync)" in result.stderr
+    assert "1 kept sync (1 sync-caller)" in result.stderr
+
+
+def test_config_non_blocking_key_and_flag(tmp_path: Path) -> None:
+    code = (
+        "import vendor\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n"
+        "@app.get('/')\ndef root():\n    return vendor.lookup()\n"
+    )
+    (tmp_path / "app.py").write_text(code)
+    assert "AM201" in run_tool("--check", ".", cwd=tmp_path).stderr
+    assert run_tool("--check", "--non-blocking", "vendor", ".", cwd=tmp_path).returncode == 1
+    (tmp_path / "pyproject.toml").write_text('[tool.async-migrate]\nnon-blocking = ["vendor.lookup"]\n')
+    assert run_tool("--check", ".", cwd=tmp_path).returncode == 1
+
+
+def test_config_unknown_key_names_key_and_file(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.async-migrate]\nnon_blocking = ["x"]\n')
+    result = run_tool("--check", ".", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "pyproject.toml: unknown key 'non_blocking' in [tool.async-migrate]" in result.stderr
+
+
+def test_explain_rule(tmp_path: Path) -> None:
+    result = run_tool("--explain", "AM101", cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout.startswith("AM101 async-sleep:")
+
+
+def test_gitignored_and_virtualenv_files_are_skipped(project: Path) -> None:
+    (project / ".gitignore").write_text("generated/\n")
+    for folder in ("generated", ".venv/lib", "build"):
+        (project / folder).mkdir(parents=True)
+        (project / folder / "app.py").write_text(SLEEPY)
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    result = run_tool(".", cwd=project)
+    assert result.returncode == 0
+    for folder in ("generated", ".venv/lib", "build"):
+        assert (project / folder / "app.py").read_text() == SLEEPY
+
+
+def test_console_script_is_installed() -> None:
+    script = Path(sys.executable).with_name("async-migrate")
+    result = subprocess.run([str(script), "--version"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0
+    assert result.stdout.startswith("async-migrate ")
