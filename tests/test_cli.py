@@ -82,7 +82,9 @@ def test_check_exits_0_when_nothing_would_change(tmp_path: Path) -> None:
 def test_missing_path_is_a_one_line_usage_error(tmp_path: Path) -> None:
     result = run_tool("no/such/dir", cwd=tmp_path)
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == ["async-migrate: error: no/such/dir: no such file or directory"]
+    assert result.stderr.strip().splitlines() == [
+        "async-migrate: error: no/such/dir: no such file or directory"
+    ]
 
 
 def test_bad_option_is_a_one_line_usage_error(tmp_path: Path) -> None:
@@ -131,7 +133,10 @@ def test_crlf_line_endings_are_kept(tmp_path: Path) -> None:
 def test_crlf_diff_applies_with_git(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_bytes(SLEEPY.replace("\n", "\r\n").encode())
     result = subprocess.run(
-        [sys.executable, "-m", "async_migrate", "--diff", "app.py"], cwd=tmp_path, capture_output=True, timeout=60
+        [sys.executable, "-m", "async_migrate", "--diff", "app.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=60,
     )
     subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
     (tmp_path / "change.patch").write_bytes(result.stdout)

@@ -14,7 +14,9 @@ from async_migrate.source import read_source
 HEADER = "from fastapi import Depends, FastAPI\napp = FastAPI()\n"
 
 
-def plan_for(tmp_path: Path, files: dict[str, str], *, reverse: bool = False, frozen: tuple[str, ...] = ()) -> Plan:
+def plan_for(
+    tmp_path: Path, files: dict[str, str], *, reverse: bool = False, frozen: tuple[str, ...] = ()
+) -> Plan:
     paths = []
     for name, code in files.items():
         path = tmp_path / name
@@ -58,7 +60,8 @@ def test_a_helper_with_a_sync_caller_is_wrapped_not_converted(tmp_path: Path) ->
     files = {
         "pkg/__init__.py": "",
         "pkg/helpers.py": "import os\ndef names(d):\n    return os.listdir(d)\n",
-        "pkg/api.py": HEADER + "from .helpers import names\n@app.get('/')\ndef root():\n    return names('.')\n",
+        "pkg/api.py": HEADER
+        + "from .helpers import names\n@app.get('/')\ndef root():\n    return names('.')\n",
         "pkg/job.py": "from pkg.helpers import names\ndef main():\n    print(names('/'))\n",
     }
     plan = plan_for(tmp_path, files)
@@ -70,7 +73,8 @@ def test_a_helper_with_a_sync_caller_is_wrapped_not_converted(tmp_path: Path) ->
 
 def test_the_plan_does_not_depend_on_file_order(tmp_path: Path) -> None:
     files = {
-        "a.py": HEADER + "import time\nfrom b import helper\n@app.get('/')\ndef root():\n    time.sleep(1)\n    return helper()\n",
+        "a.py": HEADER + "import time\nfrom b import helper\n"
+        "@app.get('/')\ndef root():\n    time.sleep(1)\n    return helper()\n",
         "b.py": "import shutil\ndef helper():\n    return shutil.disk_usage('/')\n",
     }
     forward, backward = plan_for(tmp_path, files), plan_for(tmp_path, files, reverse=True)
@@ -93,7 +97,10 @@ def test_existing_async_helpers_get_awaits_for_converted_functions(tmp_path: Pat
 
 
 def test_a_call_from_a_lambda_is_a_sync_caller(tmp_path: Path) -> None:
-    code = HEADER + "def dep():\n    return 1\nLATER = lambda: dep()\n@app.get('/')\ndef root(x=Depends(dep)):\n    return x\n"
+    code = (
+        HEADER + "def dep():\n    return 1\nLATER = lambda: dep()\n"
+        "@app.get('/')\ndef root(x=Depends(dep)):\n    return x\n"
+    )
     plan = plan_for(tmp_path, {"app.py": code})
     assert verdicts(plan)["dep"] is Verdict.KEPT_SYNC
     assert rules_of(plan, "dep") == {Rule.SYNC_CALLER}

@@ -61,19 +61,44 @@ CALLS: dict[str, Entry] = {
     # -- sleeping -------------------------------------------------------------------------
     **_rows(SLEEP, ["time.sleep"]),
     # -- builtins -------------------------------------------------------------------------
-    **_rows(RESOURCE, ["builtins.open", "io.open", "io.open_code", "os.fdopen", "os.popen"], returns="io.TextIOWrapper"),
+    **_rows(
+        RESOURCE,
+        ["builtins.open", "io.open", "io.open_code", "os.fdopen", "os.popen"],
+        returns="io.TextIOWrapper",
+    ),
     **_rows(
         POOL,
         [
             f"io.TextIOWrapper.{method}"
-            for method in ("read", "readline", "readlines", "write", "writelines", "seek", "tell",
-                           "flush", "close", "truncate", "fileno", "__enter__", "__exit__")
+            for method in (
+                "read",
+                "readline",
+                "readlines",
+                "write",
+                "writelines",
+                "seek",
+                "tell",
+                "flush",
+                "close",
+                "truncate",
+                "fileno",
+                "__enter__",
+                "__exit__",
+            )
         ],
     ),
     **_rows(NEVER, ["builtins.input", "getpass.getpass", "os.chdir", "os.fchdir"]),
     # a nested event loop fails on the loop; from_thread only works from worker threads
-    **_rows(NEVER, ["asyncio.run", "anyio.run", "anyio.from_thread.run", "anyio.from_thread.run_sync",
-                    "asyncio.get_event_loop().run_until_complete"]),
+    **_rows(
+        NEVER,
+        [
+            "asyncio.run",
+            "anyio.run",
+            "anyio.from_thread.run",
+            "anyio.from_thread.run_sync",
+            "asyncio.get_event_loop().run_until_complete",
+        ],
+    ),
     # -- subprocess and processes ---------------------------------------------------------
     **_rows(POOL, ["subprocess.run"], returns="subprocess.CompletedProcess"),
     **_rows(
@@ -212,34 +237,82 @@ CALLS: dict[str, Entry] = {
             )
         ],
     ),
-    **_rows(RESOURCE, ["pathlib.Path.open", "pathlib.Path.iterdir", "pathlib.Path.glob",
-                       "pathlib.Path.rglob", "pathlib.Path.walk"]),
+    **_rows(
+        RESOURCE,
+        [
+            "pathlib.Path.open",
+            "pathlib.Path.iterdir",
+            "pathlib.Path.glob",
+            "pathlib.Path.rglob",
+            "pathlib.Path.walk",
+        ],
+    ),
     # -- databases, sockets, mail ---------------------------------------------------------
     **_rows(RESOURCE, ["sqlite3.connect"], returns="sqlite3.Connection"),
-    **_rows(POOL, ["sqlite3.Connection.execute", "sqlite3.Connection.executemany",
-                   "sqlite3.Connection.executescript", "sqlite3.Connection.cursor"], returns="sqlite3.Cursor"),
-    **_rows(POOL, [f"sqlite3.{owner}.{method}" for owner in ("Connection", "Cursor")
-                   for method in ("commit", "rollback", "close", "fetchone", "fetchmany", "fetchall",
-                                  "execute", "executemany", "executescript")]),
-    **_rows(RESOURCE, ["socket.socket", "socket.create_connection",
-                       "smtplib.SMTP", "smtplib.SMTP_SSL", "smtplib.LMTP",
-                       "urllib.request.urlopen", "http.client.HTTPConnection",
-                       "http.client.HTTPSConnection"]),
-    **_rows(POOL, ["socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyaddr",
-                   "socket.getfqdn", "ssl.create_default_context"]),
+    **_rows(
+        POOL,
+        [
+            "sqlite3.Connection.execute",
+            "sqlite3.Connection.executemany",
+            "sqlite3.Connection.executescript",
+            "sqlite3.Connection.cursor",
+        ],
+        returns="sqlite3.Cursor",
+    ),
+    **_rows(
+        POOL,
+        [
+            f"sqlite3.{owner}.{method}"
+            for owner in ("Connection", "Cursor")
+            for method in (
+                "commit",
+                "rollback",
+                "close",
+                "fetchone",
+                "fetchmany",
+                "fetchall",
+                "execute",
+                "executemany",
+                "executescript",
+            )
+        ],
+    ),
+    **_rows(
+        RESOURCE,
+        [
+            "socket.socket",
+            "socket.create_connection",
+            "smtplib.SMTP",
+            "smtplib.SMTP_SSL",
+            "smtplib.LMTP",
+            "urllib.request.urlopen",
+            "http.client.HTTPConnection",
+            "http.client.HTTPSConnection",
+        ],
+    ),
+    **_rows(
+        POOL,
+        [
+            "socket.getaddrinfo",
+            "socket.gethostbyname",
+            "socket.gethostbyaddr",
+            "socket.getfqdn",
+            "ssl.create_default_context",
+        ],
+    ),
     # -- HTTP with requests: moved to the threadpool until the HTTP codemod translates it ---
     **_rows(POOL, [f"requests.{verb}" for verb in _HTTP_VERBS], returns="requests.Response"),
     **_rows(POOL, [f"requests.Session.{verb}" for verb in _HTTP_VERBS], returns="requests.Response"),
-    **_rows(POOL, [f"httpx.{verb}" for verb in _HTTP_VERBS if verb != "request"] + ["httpx.request"],
-            returns="httpx.Response"),
+    **_rows(
+        POOL,
+        [f"httpx.{verb}" for verb in _HTTP_VERBS if verb != "request"] + ["httpx.request"],
+        returns="httpx.Response",
+    ),
     **_rows(SAFE, ["requests.Session"], returns="requests.Session"),
     **_rows(POOL, ["requests.Session.close", "requests.Session.send"]),
     **_rows(
         SAFE,
-        [
-            f"requests.Response.{attr}"
-            for attr in ("json", "raise_for_status", "close")
-        ],
+        [f"requests.Response.{attr}" for attr in ("json", "raise_for_status", "close")],
     ),
     **_rows(RESOURCE, ["requests.Response.iter_content", "requests.Response.iter_lines"]),
     **_rows(SAFE, [f"httpx.Response.{attr}" for attr in ("json", "raise_for_status", "read")]),
@@ -306,25 +379,89 @@ CALLS: dict[str, Entry] = {
 SAFE_MODULES: frozenset[str] = frozenset(
     {
         # pure standard library
-        "abc", "base64", "binascii", "bisect", "calendar", "collections", "contextlib", "copy",
-        "csv", "dataclasses", "datetime", "decimal", "difflib", "enum", "fractions", "functools",
-        "hmac", "heapq", "html", "inspect", "ipaddress", "itertools", "json", "keyword", "logging",
-        "math", "numbers", "operator", "pprint", "random", "re", "secrets", "statistics",
-        "string", "struct", "textwrap", "typing", "typing_extensions", "unicodedata",
-        "urllib.parse", "uuid", "warnings", "weakref", "zoneinfo", "contextvars", "types",
-        "email.message", "email.utils", "email.mime", "http", "mimetypes", "shlex", "fnmatch",
-        "posixpath", "ntpath", "traceback", "asyncio", "anyio",
+        "abc",
+        "base64",
+        "binascii",
+        "bisect",
+        "calendar",
+        "collections",
+        "contextlib",
+        "copy",
+        "csv",
+        "dataclasses",
+        "datetime",
+        "decimal",
+        "difflib",
+        "enum",
+        "fractions",
+        "functools",
+        "hmac",
+        "heapq",
+        "html",
+        "inspect",
+        "ipaddress",
+        "itertools",
+        "json",
+        "keyword",
+        "logging",
+        "math",
+        "numbers",
+        "operator",
+        "pprint",
+        "random",
+        "re",
+        "secrets",
+        "statistics",
+        "string",
+        "struct",
+        "textwrap",
+        "typing",
+        "typing_extensions",
+        "unicodedata",
+        "urllib.parse",
+        "uuid",
+        "warnings",
+        "weakref",
+        "zoneinfo",
+        "contextvars",
+        "types",
+        "email.message",
+        "email.utils",
+        "email.mime",
+        "http",
+        "mimetypes",
+        "shlex",
+        "fnmatch",
+        "posixpath",
+        "ntpath",
+        "traceback",
+        "asyncio",
+        "anyio",
         # the frameworks the migrated code runs on
-        "fastapi", "starlette", "pydantic", "pydantic_settings",
+        "fastapi",
+        "starlette",
+        "pydantic",
+        "pydantic_settings",
     }
 )
 """Modules whose every function and class is known not to block (or blocks only on stdout)."""
 
 SAFE_TYPES: frozenset[str] = frozenset(
     {
-        "builtins.str", "builtins.bytes", "builtins.bytearray", "builtins.int", "builtins.float",
-        "builtins.complex", "builtins.bool", "builtins.list", "builtins.dict", "builtins.set",
-        "builtins.frozenset", "builtins.tuple", "builtins.object", "builtins.range",
+        "builtins.str",
+        "builtins.bytes",
+        "builtins.bytearray",
+        "builtins.int",
+        "builtins.float",
+        "builtins.complex",
+        "builtins.bool",
+        "builtins.list",
+        "builtins.dict",
+        "builtins.set",
+        "builtins.frozenset",
+        "builtins.tuple",
+        "builtins.object",
+        "builtins.range",
         "builtins.NoneType",
     }
 )
@@ -341,7 +478,10 @@ ATTRIBUTES: dict[str, str] = {
 
 VALUE_TYPES: frozenset[str] = frozenset(
     {
-        "subprocess.CompletedProcess", "requests.Response", "httpx.Response", "os.stat_result",
+        "subprocess.CompletedProcess",
+        "requests.Response",
+        "httpx.Response",
+        "os.stat_result",
         "io.TextIOWrapper",
     }
 )

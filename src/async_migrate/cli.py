@@ -58,7 +58,9 @@ def _explain(code: str | None) -> None:
 
 @app.command()
 def run(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders to migrate [default: .]")] = None,
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Files or folders to migrate [default: .]")
+    ] = None,
     diff: Annotated[bool, typer.Option("--diff", help="Print a unified diff; write nothing.")] = False,
     check: Annotated[
         bool, typer.Option("--check", help="Write nothing; exit 1 when something would change.")
@@ -71,7 +73,9 @@ def run(
     config: Annotated[
         Path | None, typer.Option("--config", help="pyproject.toml to read [default: nearest one]")
     ] = None,
-    exclude: Annotated[list[str] | None, typer.Option("--exclude", help="Gitignore-style pattern to skip.")] = None,
+    exclude: Annotated[
+        list[str] | None, typer.Option("--exclude", help="Gitignore-style pattern to skip.")
+    ] = None,
     non_blocking: Annotated[
         list[str] | None, typer.Option("--non-blocking", help="Module or function known not to block.")
     ] = None,
@@ -79,11 +83,14 @@ def run(
         list[str] | None, typer.Option("--blocking", help="Function that blocks: sent to the threadpool.")
     ] = None,
     respect_gitignore: Annotated[
-        bool | None, typer.Option("--respect-gitignore/--no-respect-gitignore", help="Skip .gitignored files.")
+        bool | None,
+        typer.Option("--respect-gitignore/--no-respect-gitignore", help="Skip .gitignored files."),
     ] = None,
     _explain_rule: Annotated[
         str | None,
-        typer.Option("--explain", help="Explain a rule code (or 'all') and exit.", callback=_explain, is_eager=True),
+        typer.Option(
+            "--explain", help="Explain a rule code (or 'all') and exit.", callback=_explain, is_eager=True
+        ),
     ] = None,
     _show_version: Annotated[
         bool, typer.Option("--version", help="Show the version and exit.", callback=_version, is_eager=True)
@@ -122,7 +129,9 @@ def _fail(message: str) -> None:
 
 
 def _print_diff(result: RunResult) -> None:
-    patch = "".join(unified_diff(change.path, change.source.text, change.new_text) for change in result.changes)
+    patch = "".join(
+        unified_diff(change.path, change.source.text, change.new_text) for change in result.changes
+    )
     out = sys.stdout
     out.write(colourize(patch) if out.isatty() else patch)
     out.flush()
@@ -141,7 +150,13 @@ def _write_all(result: RunResult) -> None:
 
 
 def _report(
-    result: RunResult, output_format: OutputFormat, *, verb: str, verbose: bool, quiet: bool, stdout_free: bool
+    result: RunResult,
+    output_format: OutputFormat,
+    *,
+    verb: str,
+    verbose: bool,
+    quiet: bool,
+    stdout_free: bool,
 ) -> None:
     if output_format is OutputFormat.json:
         # stdout carries the diff under --diff; the report then goes to stderr

@@ -15,7 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .catalog import Catalog, Treatment
-from .facts import CallFact, ExternalCallee, FunctionFact, Location, ProjectCallee, Span, UnknownCallee, WithFact
+from .facts import (
+    CallFact,
+    ExternalCallee,
+    FunctionFact,
+    Location,
+    ProjectCallee,
+    Span,
+    UnknownCallee,
+    WithFact,
+)
 from .index import ProjectIndex
 from .plan import (
     AsyncSleep,
@@ -59,16 +68,19 @@ class _Outcome:
 def decide(index: ProjectIndex, catalog: Catalog, frozen: frozenset[Path] = frozenset()) -> Plan:
     """The plan for ``index``; functions in ``frozen`` files are taken as they are written."""
     helpers = _helper_statuses(index, catalog)
-    candidates = {q for q in index.entry_points if q in index.functions and index.functions[q].path not in frozen}
+    candidates = {
+        q for q in index.entry_points if q in index.functions and index.functions[q].path not in frozen
+    }
     converting = {q for q in candidates if not index.functions[q].is_async}
     blocked: dict[str, list[Finding]] = {}
     while True:
         dropped = False
         for qualname in sorted(converting):
             fact = index.functions[qualname]
-            blockers = _shape_blockers(fact, index, converting, frozen) + _plan_body(
-                fact, index, catalog, helpers, converting
-            ).blockers
+            blockers = (
+                _shape_blockers(fact, index, converting, frozen)
+                + _plan_body(fact, index, catalog, helpers, converting).blockers
+            )
             if blockers:
                 converting.discard(qualname)
                 blocked[qualname] = blockers
@@ -336,7 +348,9 @@ def _helper_statuses(index: ProjectIndex, catalog: Catalog) -> dict[str, HelperS
     return statuses
 
 
-def _call_status(call: CallFact, index: ProjectIndex, catalog: Catalog, statuses: dict[str, HelperStatus]) -> HelperStatus:
+def _call_status(
+    call: CallFact, index: ProjectIndex, catalog: Catalog, statuses: dict[str, HelperStatus]
+) -> HelperStatus:
     callee = call.callee
     if isinstance(callee, UnknownCallee):
         return HelperStatus(Weight.UNKNOWN, f"{call.text}() ({callee.why})")

@@ -12,9 +12,23 @@ from .config import Settings
 
 SKIPPED_FOLDERS = frozenset(
     {
-        ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "build", "dist", "node_modules",
-        "site-packages", "__pypackages__", "__pycache__", ".mypy_cache", ".pytest_cache",
-        ".ruff_cache", ".eggs",
+        ".git",
+        ".hg",
+        ".svn",
+        ".venv",
+        "venv",
+        ".tox",
+        ".nox",
+        "build",
+        "dist",
+        "node_modules",
+        "site-packages",
+        "__pypackages__",
+        "__pycache__",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".eggs",
     }
 )
 
@@ -85,7 +99,9 @@ def _gitignore(folder: Path) -> pathspec.PathSpec | None:
     if not path.is_file():
         return None
     try:
-        return pathspec.GitIgnoreSpec.from_lines(path.read_text(encoding="utf-8", errors="replace").splitlines())
+        return pathspec.GitIgnoreSpec.from_lines(
+            path.read_text(encoding="utf-8", errors="replace").splitlines()
+        )
     except (OSError, ValueError):
         return None
 

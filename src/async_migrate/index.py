@@ -17,9 +17,9 @@ from pathlib import Path
 
 from .catalog import ATTRIBUTES, BLOCKING, SAFE_TYPES, VALUE_TYPES, Catalog, Treatment
 from .facts import (
+    Callee,
     CallerRef,
     CallFact,
-    Callee,
     Decorator,
     EntryPoint,
     ExternalCallee,
@@ -79,7 +79,9 @@ class _Columns:
     def span(self, node: ast.expr | ast.stmt) -> Span:
         end_line = node.end_lineno or node.lineno
         end_col = node.end_col_offset if node.end_col_offset is not None else node.col_offset
-        return Span(node.lineno, self.col(node.lineno, node.col_offset), end_line, self.col(end_line, end_col))
+        return Span(
+            node.lineno, self.col(node.lineno, node.col_offset), end_line, self.col(end_line, end_col)
+        )
 
     def start(self, node: ast.stmt) -> Span:
         column = self.col(node.lineno, node.col_offset)
@@ -213,7 +215,9 @@ class Project:
         self.modules = modules
         self.catalog = catalog
         self.classes: dict[str, ClassInfo] = {}
-        self.function_nodes: dict[str, tuple[ModuleTable, ast.FunctionDef | ast.AsyncFunctionDef, str | None]] = {}
+        self.function_nodes: dict[
+            str, tuple[ModuleTable, ast.FunctionDef | ast.AsyncFunctionDef, str | None]
+        ] = {}
         self._var_types: dict[str, str | None] = {}
         for module in modules.values():
             for name, node in module.defs.items():
@@ -588,7 +592,9 @@ class _Element(ast.expr):
         self.iterable = iterable
 
 
-def _bind_target(bindings: dict[str, list[ast.expr | None]], target: ast.expr, value: ast.expr | None) -> None:
+def _bind_target(
+    bindings: dict[str, list[ast.expr | None]], target: ast.expr, value: ast.expr | None
+) -> None:
     if isinstance(target, ast.Name):
         bindings.setdefault(target.id, []).append(value)
     elif isinstance(target, ast.Tuple | ast.List):
@@ -665,7 +671,9 @@ class _CallCollector:
         for child in ast.iter_child_nodes(node):
             self._visit(child, node, awaitable, withs)
 
-    def _record(self, node: ast.Call, parent: ast.AST | None, awaitable: bool, withs: tuple[Span, ...]) -> None:
+    def _record(
+        self, node: ast.Call, parent: ast.AST | None, awaitable: bool, withs: tuple[Span, ...]
+    ) -> None:
         use, outer = "other", None
         if isinstance(parent, ast.withitem) and parent.context_expr is node:
             use = "with_item"
@@ -713,7 +721,10 @@ class _CallCollector:
         qualname = self.scope.project.qualname(argument, self.module)
         if qualname is None or qualname in self.scope.project.function_nodes:
             return
-        if qualname in self.scope.project.classes or qualname.rpartition(".")[0] in self.scope.project.modules:
+        if (
+            qualname in self.scope.project.classes
+            or qualname.rpartition(".")[0] in self.scope.project.modules
+        ):
             return
         if qualname.startswith("builtins.") and qualname.removeprefix("builtins.") not in {"open", "input"}:
             return
@@ -755,7 +766,9 @@ def _defaults(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> li
     if isinstance(node, ast.ClassDef):
         return [*node.bases, *(keyword.value for keyword in node.keywords)]
     args = node.args
-    annotations = [arg.annotation for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs] if arg.annotation]
+    annotations = [
+        arg.annotation for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs] if arg.annotation
+    ]
     return [*args.defaults, *(d for d in args.kw_defaults if d is not None), *annotations]
 
 
@@ -855,14 +868,25 @@ def _escaping_jumps(body: list[ast.stmt]) -> bool:
 
 
 def _bound_names(nodes: Iterable[ast.AST], shallow: bool = False) -> set[str]:
+    """Names a function scope binds in ``nodes`` (comprehension variables bind their own scope).
+
+    ``shallow``: only what the statements themselves assign, not their nested blocks.
+    """
+    nodes = list(nodes)
+    comprehension_targets = {
+        id(name)
+        for node in nodes
+        if isinstance(node, ast.comprehension)
+        for name in ast.walk(node.target)
+    }
     names: set[str] = set()
     for node in nodes:
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
-            names.add(node.id)
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            names.add(node.name)
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            names.add(node.name)
+            if id(node) not in comprehension_targets:
+                names.add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.ExceptHandler):
+            if node.name:
+                names.add(node.name)
         elif isinstance(node, ast.Import | ast.ImportFrom):
             names.update((alias.asname or alias.name).partition(".")[0] for alias in node.names)
         if shallow and isinstance(node, ast.Assign | ast.AnnAssign):
@@ -925,15 +949,15 @@ def _scan_function(
         is_async=isinstance(node, ast.AsyncFunctionDef),
         is_generator=is_generator,
         generator_obstacle=generator_obstacle,
-        decorators=[
-            _decorator(project, module, d)
-            for d in node.decorator_list
-        ],
+        decorators=[_decorator(project, module, d) for d in node.decorator_list],
         class_name=class_qualname,
         nested=False,
         calls=collector.calls,
         withs=withs,
-        names=frozenset(bindings) | frozenset(module.defs) | frozenset(module.imports) | frozenset(module.variables),
+        names=frozenset(bindings)
+        | frozenset(module.defs)
+        | frozenset(module.imports)
+        | frozenset(module.variables),
     )
     return fact, collector.value_refs
 
@@ -994,7 +1018,9 @@ def _keyword(call: ast.Call, name: str) -> ast.expr | None:
 
 def _is_router(project: Project, qualname: str) -> bool:
     owner = qualname.rpartition(".")[0]
-    return owner in project.routers or (owner.endswith(".router") and owner.removesuffix(".router") in project.routers)
+    return owner in project.routers or (
+        owner.endswith(".router") and owner.removesuffix(".router") in project.routers
+    )
 
 
 def _is_route_method(project: Project, qualname: str) -> bool:
@@ -1052,9 +1078,7 @@ def build_index(sources: Iterable[SourceFile], catalog: Catalog) -> ProjectIndex
     callers: dict[str, list[CallerRef]] = {}
     value_uses: dict[str, list[Location]] = {}
     module_calls: list[CallFact] = []
-    registered = {
-        module.path: _registration_refs(project, module) for module in modules.values()
-    }
+    registered = {module.path: _registration_refs(project, module) for module in modules.values()}
 
     def note_value_uses(refs: list[tuple[str, Location]]) -> None:
         for ref, location in refs:

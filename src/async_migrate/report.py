@@ -24,7 +24,9 @@ def text_report(result: RunResult, *, verb: str, verbose: bool) -> str:
     for decision in result.plan.decisions:
         name = decision.qualname.rpartition(".")[2]
         head = f"{_where(decision)}: {name} ({decision.role})"
-        if decision.verdict is Verdict.KEPT_SYNC or (decision.verdict is Verdict.UNCHANGED and decision.findings):
+        if decision.verdict is Verdict.KEPT_SYNC or (
+            decision.verdict is Verdict.UNCHANGED and decision.findings
+        ):
             lines.append(f"{head}: {decision.verdict.value}")
             lines.extend(
                 f"    {finding.rule.code} {finding.message}" for finding in _unique(decision.findings)

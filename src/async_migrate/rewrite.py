@@ -70,7 +70,9 @@ class _PlanApplier(cst.CSTTransformer):
             result = result.with_changes(expression=result.expression.with_changes(lpar=(), rpar=()))
         return result
 
-    def leave_FunctionDef(self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef) -> cst.FunctionDef:
+    def leave_FunctionDef(
+        self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef
+    ) -> cst.FunctionDef:
         edit = self._statement_edit(original_node)
         if isinstance(edit, MakeAsync):
             self.pending.discard(edit)
@@ -135,5 +137,7 @@ def apply_edits(code: str, edits: Sequence[Edit]) -> str:
     try:
         ast.parse(new_code)
     except SyntaxError as exc:
-        raise RewriteError(f"the rewrite would not parse ({exc.msg}, line {exc.lineno}); file left unchanged") from exc
+        raise RewriteError(
+            f"the rewrite would not parse ({exc.msg}, line {exc.lineno}); file left unchanged"
+        ) from exc
     return new_code

@@ -65,7 +65,9 @@ def migrate(paths: list[Path], settings: Settings) -> RunResult:
     return RunResult(plan, changes, errors, len(files))
 
 
-def _rewrite(plan: Plan, sources: dict[Path, SourceFile]) -> tuple[list[FileChange], dict[Path, RewriteError]]:
+def _rewrite(
+    plan: Plan, sources: dict[Path, SourceFile]
+) -> tuple[list[FileChange], dict[Path, RewriteError]]:
     changes: list[FileChange] = []
     failures: dict[Path, RewriteError] = {}
     for path in sorted(plan.edits):

@@ -17,7 +17,6 @@ import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
-
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 
 
