@@ -1,0 +1,137 @@
+"""Behaviour is kept: ``tests/behaviour/service.py`` answers every request the same way before
+and after migration, and the migrated app runs under blockbuster, so any blocking call left on
+the event loop fails the test while calls moved to the threadpool pass."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from blockbuster import blockbuster_ctx
+from fastapi.testclient import TestClient
+
+from async_migrate.config import Settings
+from async_migrate.runner import migrate
+from async_migrate.source import write_atomically
+
+SERVICE = Path(__file__).parent / "behaviour" / "service.py"
+REQUESTS = [
+    ("GET", "/sleep"),
+    ("GET", "/sleep/0.01"),
+    ("GET", "/sleep/-1"),
+    ("GET", "/files"),
+    ("GET", "/files/a.txt"),
+    ("GET", "/files/missing.txt"),
+    ("GET", "/first-line/a.txt"),
+    ("GET", "/first-line/a%2Fb"),
+    ("GET", "/total"),
+    ("GET", "/whole/b.txt"),
+    ("GET", "/python"),
+    ("POST", "/hash/secret"),
+    ("GET", "/upstream/1"),
+    ("GET", "/upstream/404"),
+    ("POST", "/scratch"),
+    ("GET", "/page?limit=3"),
+    ("GET", "/already-async"),
+]
+
+
+class _Upstream(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        item = self.path.rsplit("/", 1)[-1]
+        status, body = (200, {"id": int(item), "name": f"item {item}"}) if item != "404" else (404, {})
+        payload = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def upstream() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Upstream)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def environment(upstream: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    data = tmp_path_factory.mktemp("data")
+    (data / "a.txt").write_text("first line\nsecond\nthird\n")
+    (data / "b.txt").write_text("only one line\n")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("BEHAVIOUR_UPSTREAM", upstream)
+        patch.setenv("BEHAVIOUR_DATA", str(data))
+        yield
+
+
+def _load(path: Path, name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _responses(app: Any) -> list[Any]:
+    results = []
+    with TestClient(app) as client:
+        for method, url in REQUESTS:
+            try:
+                response = client.request(method, url)
+            except Exception as exc:  # the app raised: the same exception type must come out
+                results.append(("raised", type(exc).__name__))
+            else:
+                results.append((response.status_code, response.headers["content-type"], response.json()))
+    return results
+
+
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("migrated")
+    target = folder / "service.py"
+    shutil.copy(SERVICE, target)
+    result = migrate([target], Settings())
+    assert result.errors == []
+    (change,) = result.changes
+    write_atomically(change.source, change.new_text)
+    return target
+
+
+def test_the_migration_converts_the_service(migrated: Path) -> None:
+    text = migrated.read_text()
+    assert text.count("async def ") >= 14
+    assert "time.sleep" not in text
+
+
+def test_responses_are_identical_and_nothing_blocks_the_loop(environment: None, migrated: Path) -> None:
+    before = _responses(_load(SERVICE, "service_before").app)
+    after_module = _load(migrated, "service_after")
+    with blockbuster_ctx():
+        after = _responses(after_module.app)
+    assert [r for r in before if r[0] == "raised"] == [("raised", "ValueError")]
+    for request, old, new in zip(REQUESTS, before, after, strict=True):
+        assert new == old, f"{request} answered differently after migration"
+
+
+def test_blockbuster_catches_a_blocking_call_left_on_the_loop(environment: None, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.py"
+    broken.write_text(SERVICE.read_text().replace("def sleep_literal", "async def sleep_literal"))
+    app = _load(broken, "service_broken").app
+    with blockbuster_ctx(), TestClient(app) as client, pytest.raises(Exception, match="Blocking call"):
+        client.get("/sleep")
