@@ -131,8 +131,12 @@ def apply_edits(code: str, edits: Sequence[Edit]) -> str:
     if applier.pending:
         missed = sorted(f"{type(edit).__name__} at line {edit.span.line}" for edit in applier.pending)
         raise RewriteError(f"could not locate {', '.join(missed)}; file left unchanged")
-    rewritten = AddImportsVisitor(context).transform_module(rewritten)
-    rewritten = _no_new_leading_blank_lines(module, RemoveImportsVisitor(context).transform_module(rewritten))
+    # the import visitors are the costliest pass (scope analysis): run them only when needed
+    if context.scratch.get(AddImportsVisitor.CONTEXT_KEY):
+        rewritten = AddImportsVisitor(context).transform_module(rewritten)
+    if context.scratch.get(RemoveImportsVisitor.CONTEXT_KEY):
+        removed = RemoveImportsVisitor(context).transform_module(rewritten)
+        rewritten = _no_new_leading_blank_lines(module, removed)
     new_code = rewritten.code
     try:
         ast.parse(new_code)
