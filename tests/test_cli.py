@@ -231,3 +231,23 @@ def test_console_script_is_installed() -> None:
     result = subprocess.run([str(script), "--version"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0
     assert result.stdout.startswith("async-migrate ")
+
+
+def test_callers_outside_the_given_paths_keep_functions_sync(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'svc'\n")
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / "__init__.py").write_text("")
+    (tmp_path / "svc" / "api.py").write_text(SLEEPY)
+    (tmp_path / "svc" / "helpers.py").write_text("import os\n\n\ndef names():\n    return os.listdir('.')\n")
+    (tmp_path / "svc" / "views.py").write_text(
+        "from fastapi import APIRouter\nfrom svc.helpers import names\n\nrouter = APIRouter()\n\n\n"
+        "@router.get('/names')\ndef list_names():\n    return names()\n"
+    )
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts" / "warm.py").write_text("from svc.api import root\n\nroot()\n")
+    result = run_tool("--check", "svc/api.py", "svc/views.py", cwd=tmp_path)
+    assert "AM202 called from scripts/warm.py:3 (module-level code, sync)" in result.stderr
+    assert "1 file would be rewritten" in result.stderr  # views.py: helpers.py is analysed, not written
+    assert run_tool("svc/views.py", cwd=tmp_path).returncode == 0
+    assert "return await run_in_threadpool(names)" in (tmp_path / "svc" / "views.py").read_text()
+    assert (tmp_path / "svc" / "helpers.py").read_text().startswith("import os\n\n\ndef names")

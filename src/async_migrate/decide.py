@@ -113,8 +113,12 @@ def decide(index: ProjectIndex, catalog: Catalog, frozen: frozenset[Path] = froz
             else:
                 decision.findings = outcome.notes
         decisions.append(decision)
-    _add(edits, _awaits_outside_candidates(index, converting, candidates))
+    _add(edits, _awaits_outside_candidates(index, converting, candidates | _functions_in(index, frozen)))
     return Plan(decisions, edits)
+
+
+def _functions_in(index: ProjectIndex, paths: frozenset[Path]) -> set[str]:
+    return {qualname for qualname, fact in index.functions.items() if fact.path in paths}
 
 
 def _add(edits: dict, new: Iterable[Edit]) -> None:

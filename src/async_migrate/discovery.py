@@ -1,9 +1,16 @@
-"""Which files to analyse: the given paths, minus excludes, ``.gitignore`` and tool folders."""
+"""Which files to rewrite (the given paths) and which to analyse (the whole project around them).
+
+A helper called from a script elsewhere in the project must stay sync even when only the API
+folder is migrated, so the analysis sees the project: the nearest folder above the first path
+with a ``pyproject.toml``, ``setup.cfg``, ``setup.py`` or ``.git``. Excludes, ``.gitignore``
+and tool folders (virtualenvs, ``site-packages``, ``build``...) apply to both.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pathspec
@@ -37,14 +44,52 @@ class UsageError(Exception):
     """Bad command-line input; the CLI exits with 2."""
 
 
-def discover(paths: list[Path], settings: Settings) -> list[Path]:
+PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
+
+
+@dataclass(frozen=True)
+class Discovery:
+    rewritable: list[Path]
+    """Python files under the given paths: the only files the tool may change."""
+    context: list[Path]
+    """The rest of the project: analysed for callers and helpers, never written."""
+
+
+def project_root(paths: list[Path]) -> Path | None:
+    first = paths[0].resolve()
+    start = first if first.is_dir() else first.parent
+    for folder in [start, *start.parents]:
+        if any((folder / marker).exists() for marker in PROJECT_MARKERS):
+            return folder
+    return None
+
+
+def discover(paths: list[Path], settings: Settings) -> Discovery:
+    for path in paths:
+        if not path.exists():
+            raise UsageError(f"{path}: no such file or directory")
+    rewritable = _python_files(paths, settings)
+    root = project_root(paths)
+    given = {path.resolve() for path in rewritable}
+    context = [path for path in _python_files([_near(root)], settings) if path.resolve() not in given] if root else []
+    return Discovery(rewritable, context)
+
+
+def _near(folder: Path) -> Path:
+    """``folder`` relative to the working directory when it is around it, so messages stay short."""
+    here = Path.cwd().resolve()
+    try:
+        return Path(os.path.relpath(folder, here)) if here.is_relative_to(folder) or folder.is_relative_to(here) else folder
+    except ValueError:
+        return folder
+
+
+def _python_files(paths: list[Path], settings: Settings) -> list[Path]:
     """Python files under ``paths`` (files given by name are always included), sorted."""
     excluded = pathspec.GitIgnoreSpec.from_lines(settings.exclude)
     base = settings.root or Path.cwd()
     found: set[Path] = set()
     for path in paths:
-        if not path.exists():
-            raise UsageError(f"{path}: no such file or directory")
         if path.is_file():
             found.add(path)
             continue

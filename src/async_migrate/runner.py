@@ -38,19 +38,22 @@ class RunResult:
 
 def migrate(paths: list[Path], settings: Settings) -> RunResult:
     """Everything the tool would do to ``paths``, computed without touching the disk."""
-    files = discover(paths, settings)
-    sources: list[SourceFile] = []
+    found = discover(paths, settings)
+    rewritable: list[SourceFile] = []
     errors: list[SourceError] = []
-    for path in files:
+    for path in found.rewritable:
         try:
-            sources.append(read_source(path))
+            rewritable.append(read_source(path))
         except SourceError as error:
             errors.append(error)
+    context = [source for source in map(_readable, found.context) if source is not None]
     catalog = settings.catalog()
-    index = build_index(sources, catalog)
-    errors.extend(index.errors)
-    by_path = {source.path: source for source in sources}
-    frozen: set[Path] = set()
+    index = build_index([*rewritable, *context], catalog)
+    targets = {source.path for source in rewritable}
+    # a file outside the given paths can't fail the run: it is only read for context
+    errors.extend(error for error in index.errors if error.path in targets)
+    by_path = {source.path: source for source in rewritable}
+    frozen: set[Path] = {source.path for source in context}
     while True:
         # a file whose rewrite fails is frozen as it is, and the plan redone without it, so that
         # no other file awaits a function that stayed sync
@@ -61,8 +64,16 @@ def migrate(paths: list[Path], settings: Settings) -> RunResult:
         for path, error in failures.items():
             frozen.add(path)
             errors.append(SourceError(path, str(error)))
+    plan.decisions = [decision for decision in plan.decisions if decision.location.path in targets]
     errors.sort(key=lambda error: (str(error.path), error.line or 0))
-    return RunResult(plan, changes, errors, len(files))
+    return RunResult(plan, changes, errors, len(found.rewritable))
+
+
+def _readable(path: Path) -> SourceFile | None:
+    try:
+        return read_source(path)
+    except SourceError:
+        return None
 
 
 def _rewrite(
