@@ -123,3 +123,18 @@ def test_an_existing_async_function_with_an_unfixable_call_is_left_as_written(tm
     assert verdicts(plan) == {"root": Verdict.UNCHANGED}
     assert rules_of(plan, "root") == {Rule.MUST_NOT_MOVE}
     assert plan.edits == {}
+
+
+def test_calls_already_handed_to_the_threadpool_are_off_the_loop(tmp_path: Path) -> None:
+    code = HEADER + (
+        "import os\nfrom fastapi.concurrency import run_in_threadpool\n"
+        "@app.get('/')\nasync def root(p: str):\n"
+        "    def _read():\n        with open(p) as fh:\n            return fh.read()\n"
+        "    text = await run_in_threadpool(_read)\n"
+        "    size = await run_in_threadpool(lambda: open(p).read())\n"
+        "    return await run_in_threadpool(os.path.exists, p), text, size\n"
+    )
+    plan = plan_for(tmp_path, {"app.py": code})
+    (decision,) = plan.decisions
+    assert (decision.verdict, decision.findings) == (Verdict.UNCHANGED, [])
+    assert plan.edits == {}

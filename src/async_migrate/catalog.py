@@ -31,9 +31,6 @@ class Treatment(enum.Enum):
     such as ``os.chdir``, or an indefinite wait): the function stays sync."""
 
 
-BLOCKING = frozenset({Treatment.THREADPOOL, Treatment.CPU, Treatment.RESOURCE})
-
-
 @dataclass(frozen=True)
 class Entry:
     treatment: Treatment

@@ -230,7 +230,7 @@ def _plan_body(
     for call in fact.calls:
         if any(span in moved_blocks for span in call.with_blocks) or _inside_any(call.span, lambda_spans):
             continue
-        if call.awaited:
+        if call.awaited or call.offloaded:
             continue
         callee = call.callee
         if isinstance(callee, UnknownCallee):

@@ -71,17 +71,16 @@ def discover(paths: list[Path], settings: Settings) -> Discovery:
     rewritable = _python_files(paths, settings)
     root = project_root(paths)
     given = {path.resolve() for path in rewritable}
-    context = [path for path in _python_files([_near(root)], settings) if path.resolve() not in given] if root else []
-    return Discovery(rewritable, context)
+    around = _python_files([_near(root)], settings) if root else []
+    return Discovery(rewritable, [path for path in around if path.resolve() not in given])
 
 
 def _near(folder: Path) -> Path:
     """``folder`` relative to the working directory when it is around it, so messages stay short."""
     here = Path.cwd().resolve()
-    try:
-        return Path(os.path.relpath(folder, here)) if here.is_relative_to(folder) or folder.is_relative_to(here) else folder
-    except ValueError:
-        return folder
+    if here.is_relative_to(folder) or folder.is_relative_to(here):
+        return Path(os.path.relpath(folder, here))
+    return folder
 
 
 def _python_files(paths: list[Path], settings: Settings) -> list[Path]:

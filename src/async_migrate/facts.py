@@ -78,6 +78,9 @@ class CallFact:
     """For ``use == "method_call"``: the call of the method on this call's result."""
     with_blocks: tuple[Span, ...]
     """The ``with`` statements of the function that hold this call, outermost first."""
+    offloaded: bool
+    """The call is in a lambda or local function handed to ``run_in_threadpool``: it runs in a
+    worker thread already."""
     binding: ImportBinding | None
     keywords: tuple[str, ...]
     has_star_kwargs: bool

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .catalog import ATTRIBUTES, BLOCKING, SAFE_TYPES, VALUE_TYPES, Catalog, Treatment
+from .catalog import ATTRIBUTES, SAFE_TYPES, VALUE_TYPES, Catalog, Treatment
 from .facts import (
     Callee,
     CallerRef,
@@ -54,6 +54,15 @@ DEPENDENCY_MARKERS = frozenset(
     }
 )
 TRANSPARENT_DECORATORS = frozenset({"builtins.staticmethod", "builtins.classmethod"})
+THREADPOOL_RUNNERS = frozenset(
+    {
+        "fastapi.concurrency.run_in_threadpool",
+        "starlette.concurrency.run_in_threadpool",
+        "anyio.to_thread.run_sync",
+        "asyncio.to_thread",
+    }
+)
+"""Functions that call their first argument in a worker thread: what they run is off the loop."""
 _BUILTIN_NAMES = frozenset(dir(builtins))
 
 
@@ -476,12 +485,23 @@ class _Scope:
             if left == "pathlib.Path" and isinstance(node.op, ast.Div):
                 return left
             return left if left in SAFE_TYPES or left == DATA else None
+        if isinstance(node, ast.Await) and isinstance(node.value, ast.Call):
+            return self._offloaded_result_type(node.value)
         if isinstance(node, ast.Call):
             return self.project.return_type(self.callee(node))
         if isinstance(node, ast.IfExp):
             body, orelse = self.type_of(node.body), self.type_of(node.orelse)
             return body if body == orelse else None
         return None
+
+    def _offloaded_result_type(self, call: ast.Call) -> str | None:
+        """``await run_in_threadpool(fn, *args)`` has the type of ``fn(*args)``."""
+        if self.project.qualname(call.func, self.module) not in THREADPOOL_RUNNERS or not call.args:
+            return None
+        target = call.args[0]
+        if isinstance(target, ast.Lambda):
+            return self.type_of(target.body)
+        return self.type_of(ast.Call(func=target, args=call.args[1:], keywords=call.keywords))
 
     def element_type(self, iterable: ast.expr) -> str | None:
         """The type of the items a ``for`` takes from ``iterable``."""
@@ -629,6 +649,18 @@ class _TypedScope(_Scope):
         return super()._binding_type(value)
 
 
+@dataclass(frozen=True)
+class _Where:
+    """Where the collector is: can ``await`` go here, inside which ``with`` blocks, in a thread?"""
+
+    awaitable: bool
+    withs: tuple[Span, ...] = ()
+    offloaded: bool = False
+
+    def nested(self, offloaded: bool) -> _Where:
+        return _Where(False, self.withs, self.offloaded or offloaded)
+
+
 class _CallCollector:
     """Walks one scope and records a ``CallFact`` for each call (and callable argument)."""
 
@@ -639,41 +671,65 @@ class _CallCollector:
         self.with_spans = with_spans
         self.calls: list[CallFact] = []
         self.value_refs: list[tuple[str, Location]] = []
+        self._outer_call: dict[int, Span] = {}
+        self._offloaded_lambdas: set[int] = set()
+        self._offloaded_names: set[str] = set()
 
     def collect(self, nodes: Iterable[ast.AST], awaitable: bool) -> None:
+        nodes = list(nodes)
+        self._prepare(nodes)
         for node in nodes:
-            self._visit(node, None, awaitable, ())
+            self._visit(node, None, _Where(awaitable))
 
-    def _visit(self, node: ast.AST, parent: ast.AST | None, awaitable: bool, withs: tuple[Span, ...]) -> None:
+    def _prepare(self, nodes: list[ast.AST]) -> None:
+        """Find method calls (for ``open(p).read()``) and what is handed to the threadpool."""
+        for top in nodes:
+            for node in ast.walk(top):
+                if not isinstance(node, ast.Call):
+                    continue
+                if isinstance(node.func, ast.Attribute):
+                    self._outer_call[id(node.func)] = self.columns.span(node)
+                if node.args and self._is_runner(node):
+                    target = node.args[0]
+                    if isinstance(target, ast.Lambda):
+                        self._offloaded_lambdas.add(id(target))
+                    elif isinstance(target, ast.Name):
+                        self._offloaded_names.add(target.id)
+
+    def _is_runner(self, call: ast.Call) -> bool:
+        return self.scope.project.qualname(call.func, self.module) in THREADPOOL_RUNNERS
+
+    def _visit(self, node: ast.AST, parent: ast.AST | None, where: _Where) -> None:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             # decorators, bases and defaults run here; a function body runs later, elsewhere
             for child in [*node.decorator_list, *_defaults(node)]:
-                self._visit(child, node, awaitable, withs)
+                self._visit(child, node, where)
             if self.scope.function is not None:
+                inner = where.nested(offloaded=node.name in self._offloaded_names)
                 for child in node.body:
-                    self._visit(child, node, False, withs)
+                    self._visit(child, node, inner)
             elif isinstance(node, ast.ClassDef):
                 for child in node.body:
-                    self._visit(child, node, awaitable, withs)
+                    self._visit(child, node, where)
             return
         if isinstance(node, ast.Lambda | ast.GeneratorExp):
+            inner = where.nested(offloaded=id(node) in self._offloaded_lambdas)
             for child in ast.iter_child_nodes(node):
-                self._visit(child, node, False, withs)
+                self._visit(child, node, inner)
             return
         if isinstance(node, ast.With) and id(node) in self.with_spans:
-            withs = (*withs, self.with_spans[id(node)])
+            where = _Where(where.awaitable, (*where.withs, self.with_spans[id(node)]), where.offloaded)
         if isinstance(node, ast.Call):
-            self._record(node, parent, awaitable, withs)
-            for argument in [*node.args, *(keyword.value for keyword in node.keywords)]:
-                self._maybe_reference(argument, awaitable, withs)
+            self._record(node, parent, where)
+            arguments = [*node.args, *(keyword.value for keyword in node.keywords)]
+            for argument in arguments[1:] if self._is_runner(node) else arguments:
+                self._maybe_reference(argument, where)
         elif isinstance(node, ast.Name | ast.Attribute) and isinstance(node.ctx, ast.Load):
             self._maybe_value_use(node, parent)
         for child in ast.iter_child_nodes(node):
-            self._visit(child, node, awaitable, withs)
+            self._visit(child, node, where)
 
-    def _record(
-        self, node: ast.Call, parent: ast.AST | None, awaitable: bool, withs: tuple[Span, ...]
-    ) -> None:
+    def _record(self, node: ast.Call, parent: ast.AST | None, where: _Where) -> None:
         use, outer = "other", None
         if isinstance(parent, ast.withitem) and parent.context_expr is node:
             use = "with_item"
@@ -690,11 +746,12 @@ class _CallCollector:
                 span=self.columns.span(node),
                 text=_short(ast.unparse(node.func)),
                 callee=self.scope.callee(node),
-                awaitable=awaitable,
+                awaitable=where.awaitable,
                 awaited=isinstance(parent, ast.Await),
                 use=use,
                 outer_call=outer,
-                with_blocks=withs,
+                with_blocks=where.withs,
+                offloaded=where.offloaded,
                 binding=self.scope.project.binding(node.func, self.module),
                 keywords=tuple(keyword.arg for keyword in node.keywords if keyword.arg),
                 has_star_kwargs=any(keyword.arg is None for keyword in node.keywords),
@@ -702,36 +759,17 @@ class _CallCollector:
             )
         )
 
-    @property
-    def _outer_call(self) -> dict[int, Span]:
-        return self.__dict__.setdefault("_outer", {})
-
-    def note_parents(self, root: Iterable[ast.AST]) -> None:
-        """Remember, for each ``x.attr`` that is called, the span of that call."""
-        for top in root:
-            for node in ast.walk(top):
-                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-                    self._outer_call[id(node.func)] = self.columns.span(node)
-
-    def _maybe_reference(self, argument: ast.expr, awaitable: bool, withs: tuple[Span, ...]) -> None:
+    def _maybe_reference(self, argument: ast.expr, where: _Where) -> None:
+        """A blocking function passed as a callable (``map(os.path.exists, ...)``) will be called."""
         if not isinstance(argument, ast.Name | ast.Attribute):
             return
         if isinstance(argument, ast.Name) and argument.id in self.scope.bindings:
             return
         qualname = self.scope.project.qualname(argument, self.module)
-        if qualname is None or qualname in self.scope.project.function_nodes:
-            return
-        if (
-            qualname in self.scope.project.classes
-            or qualname.rpartition(".")[0] in self.scope.project.modules
-        ):
-            return
-        if qualname.startswith("builtins.") and qualname.removeprefix("builtins.") not in {"open", "input"}:
+        if qualname is None or qualname.rpartition(".")[0] in self.scope.project.modules:
             return
         entry = self.scope.project.catalog.lookup(qualname)
-        if entry is not None and entry.treatment not in BLOCKING and entry.treatment is not Treatment.SLEEP:
-            return
-        if entry is None:
+        if entry is None or entry.treatment is Treatment.SAFE:
             return
         self.calls.append(
             CallFact(
@@ -742,7 +780,8 @@ class _CallCollector:
                 awaited=False,
                 use="reference",
                 outer_call=None,
-                with_blocks=withs,
+                with_blocks=where.withs,
+                offloaded=where.offloaded,
                 binding=None,
                 keywords=(),
                 has_star_kwargs=False,
@@ -874,10 +913,7 @@ def _bound_names(nodes: Iterable[ast.AST], shallow: bool = False) -> set[str]:
     """
     nodes = list(nodes)
     comprehension_targets = {
-        id(name)
-        for node in nodes
-        if isinstance(node, ast.comprehension)
-        for name in ast.walk(node.target)
+        id(name) for node in nodes if isinstance(node, ast.comprehension) for name in ast.walk(node.target)
     }
     names: set[str] = set()
     for node in nodes:
@@ -937,7 +973,6 @@ def _scan_function(
             with_spans[id(child)] = span
             withs.append(blocks.analyse(child, span))
     collector = _CallCollector(scope, module, with_spans)
-    collector.note_parents(node.body)
     collector.collect(node.body, awaitable=True)
     is_generator, generator_obstacle = _generator_obstacle(node)
     fact = FunctionFact(
@@ -1105,7 +1140,6 @@ def build_index(sources: Iterable[SourceFile], catalog: Catalog) -> ProjectIndex
         note_callers(qualname, module.path, fact.calls)
     for module in modules.values():
         collector = _CallCollector(_TypedScope(project, module, None, {}), module, {})
-        collector.note_parents(module.tree.body)
         collector.collect(module.tree.body, awaitable=False)
         module_calls.extend(collector.calls)
         note_value_uses(collector.value_refs)

@@ -7,7 +7,7 @@ from collections import Counter
 from typing import Any
 
 from .diff import display_path
-from .plan import FunctionDecision, Verdict
+from .plan import Finding, FunctionDecision, Verdict
 from .rules import Rule
 from .runner import RunResult
 
@@ -19,29 +19,29 @@ def _where(decision: FunctionDecision) -> str:
 
 
 def text_report(result: RunResult, *, verb: str, verbose: bool) -> str:
-    """Per-function lines (kept-sync reasons always, conversions when ``verbose``) and a summary."""
+    """Why functions stayed as they were (and with ``verbose`` every decision), then a summary."""
     lines: list[str] = []
     for decision in result.plan.decisions:
         name = decision.qualname.rpartition(".")[2]
-        head = f"{_where(decision)}: {name} ({decision.role})"
-        if decision.verdict is Verdict.KEPT_SYNC or (
-            decision.verdict is Verdict.UNCHANGED and decision.findings
-        ):
-            lines.append(f"{head}: {decision.verdict.value}")
+        notes_only = all(finding.rule is Rule.UNCHECKED_IN_ASYNC for finding in decision.findings)
+        unfixable = decision.verdict is Verdict.UNCHANGED and not notes_only
+        if decision.verdict is Verdict.KEPT_SYNC or unfixable or verbose:
+            lines.append(f"{_where(decision)}: {name} ({decision.role}): {decision.verdict.value}")
             lines.extend(
-                f"    {finding.rule.code} {finding.message}" for finding in _unique(decision.findings)
-            )
-        elif verbose and decision.verdict in {Verdict.CONVERTED, Verdict.FIXED}:
-            lines.append(f"{head}: {decision.verdict.value}")
-            lines.extend(
-                f"    {finding.rule.code} line {finding.location.line}: {finding.message}"
-                for finding in decision.findings
+                f"    {finding.rule.code} {_message(finding)}" for finding in _unique(decision.findings)
             )
     for error in result.errors:
         where = display_path(error.path) + (f":{error.line}" if error.line else "")
         lines.append(f"error: {where}: {error.reason}")
     lines.append(summary(result, verb=verb))
     return "\n".join(lines) + "\n"
+
+
+def _message(finding: Finding) -> str:
+    """The message, led by its line unless it names its own place (``called from x.py:12``)."""
+    if str(finding.location) in finding.message:
+        return finding.message
+    return f"line {finding.location.line}: {finding.message}"
 
 
 def _unique(findings: list) -> list:
