@@ -10,8 +10,9 @@ about keeps the function sync, with the reason.
 from __future__ import annotations
 
 import enum
+from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .catalog import Catalog, Treatment
@@ -114,7 +115,22 @@ def decide(index: ProjectIndex, catalog: Catalog, frozen: frozenset[Path] = froz
                 decision.findings = outcome.notes
         decisions.append(decision)
     _add(edits, _awaits_outside_candidates(index, converting, candidates | _functions_in(index, frozen)))
-    return Plan(decisions, edits)
+    return Plan(decisions, {path: _keep_used_imports(index, path, found) for path, found in edits.items()})
+
+
+def _keep_used_imports(index: ProjectIndex, path: Path, edits: list[Edit]) -> list[Edit]:
+    """An import is dropped only when every use of its name was a sleep this plan rewrites."""
+    sleeps = Counter(
+        edit.unused_import for edit in edits if isinstance(edit, AsyncSleep) and edit.unused_import
+    )
+    uses = index.name_uses(path)
+    still_used = {binding for binding, rewritten in sleeps.items() if uses[binding.local_name] > rewritten}
+    return [
+        replace(edit, unused_import=None)
+        if isinstance(edit, AsyncSleep) and edit.unused_import in still_used
+        else edit
+        for edit in edits
+    ]
 
 
 def _functions_in(index: ProjectIndex, paths: frozenset[Path]) -> set[str]:

@@ -36,6 +36,11 @@ class ImportBinding:
     name: str | None = None
     asname: str | None = None
 
+    @property
+    def local_name(self) -> str:
+        """The name the import binds in the module."""
+        return self.asname or self.name or self.module.partition(".")[0]
+
 
 @dataclass(frozen=True)
 class ProjectCallee:

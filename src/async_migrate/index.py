@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -138,6 +139,24 @@ class ProjectIndex:
     module_calls: list[CallFact]
     errors: list[SourceError]
     modules: dict[str, ModuleTable]
+    _name_uses: dict[Path, Counter[str]] = field(default_factory=dict)
+
+    def name_uses(self, path: Path) -> Counter[str]:
+        """How often each name occurs in a module (``__all__`` entries included), counted once."""
+        if path not in self._name_uses:
+            tree = next(module.tree for module in self.modules.values() if module.path == path)
+            counts = Counter(node.id for node in ast.walk(tree) if isinstance(node, ast.Name))
+            exported = tree.body and [
+                node.value
+                for statement in tree.body
+                if isinstance(statement, ast.Assign)
+                and any(isinstance(t, ast.Name) and t.id == "__all__" for t in statement.targets)
+                for node in ast.walk(statement.value)
+                if isinstance(node, ast.Constant) and isinstance(node.value, str)
+            ]
+            counts.update(exported or [])
+            self._name_uses[path] = counts
+        return self._name_uses[path]
 
 
 def parse_module(source: SourceFile) -> ast.Module:

@@ -59,7 +59,8 @@ class AwaitCall(Edit):
 class AsyncSleep(Edit):
     library: str
     """``asyncio`` or ``anyio``."""
-    binding: ImportBinding | None
+    unused_import: ImportBinding | None
+    """The import of ``time``/``sleep`` this rewrite leaves unused, to remove."""
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """Applies a file's share of the plan to its source with libcst, and only that share.
 
 One pass over the tree: each node the plan names (by its position in the original source)
-goes to the codemod for its kind of edit; then the import visitors add what the rewrites need
-and drop what they left unused. The result is checked before anyone sees it: every edit found
+goes to the codemod for its kind of edit; then the imports the rewrites need are added and the
+ones they left unused dropped. The result is checked before anyone sees it: every edit found
 its node, and the new code parses.
 """
 
@@ -12,12 +12,11 @@ import ast
 from collections.abc import Sequence
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from .codemods.async_sleep import async_sleep
 from .codemods.await_call import await_call
+from .codemods.imports import ImportChanges, apply_import_changes
 from .codemods.make_async import make_async
 from .codemods.threadpool_block import wrap_block
 from .codemods.threadpool_call import wrap_call
@@ -32,9 +31,9 @@ class RewriteError(Exception):
 class _PlanApplier(cst.CSTTransformer):
     METADATA_DEPENDENCIES = (PositionProvider,)
 
-    def __init__(self, edits: Sequence[Edit], context: CodemodContext, module: cst.Module) -> None:
+    def __init__(self, edits: Sequence[Edit], imports: ImportChanges, module: cst.Module) -> None:
         super().__init__()
-        self.context = context
+        self.imports = imports
         self.module = module
         self.calls: dict[Span, list[Edit]] = {}
         self.statements: dict[tuple[int, int], Edit] = {}
@@ -60,9 +59,9 @@ class _PlanApplier(cst.CSTTransformer):
             self.pending.discard(edit)
             assert isinstance(result, cst.Call)
             if isinstance(edit, AsyncSleep):
-                result = async_sleep(result, edit, self.context)
+                result = async_sleep(result, edit, self.imports)
             elif isinstance(edit, WrapCall):
-                result = wrap_call(result, edit, self.context)
+                result = wrap_call(result, edit, self.imports)
             elif isinstance(edit, AwaitCall):
                 result = await_call(result)
         if isinstance(result, cst.Await) and original_node.lpar:
@@ -85,7 +84,7 @@ class _PlanApplier(cst.CSTTransformer):
         edit = self._statement_edit(original_node)
         if isinstance(edit, WrapBlock):
             self.pending.discard(edit)
-            return wrap_block(updated_node, edit, self.context, self.module)
+            return wrap_block(updated_node, edit, self.imports, self.module)
         return updated_node
 
     # ``await f().x`` would await the attribute: an awaited call used as a value gets parentheses.
@@ -106,37 +105,19 @@ def _parenthesized(node: cst.BaseExpression) -> cst.BaseExpression:
     return node
 
 
-def _no_new_leading_blank_lines(original: cst.Module, rewritten: cst.Module) -> cst.Module:
-    """Removing a file's first import must not leave the file starting with a blank line."""
-    if not rewritten.body or not original.body or rewritten.body[0] is original.body[0]:
-        return rewritten
-    first = rewritten.body[0]
-    kept = list(first.leading_lines)
-    while kept and kept[0].comment is None:
-        kept.pop(0)
-    if original.header or len(kept) == len(first.leading_lines):
-        return rewritten
-    return rewritten.with_changes(body=[first.with_changes(leading_lines=kept), *rewritten.body[1:]])
-
-
 def apply_edits(code: str, edits: Sequence[Edit]) -> str:
     """The source with ``edits`` applied; raises ``RewriteError`` rather than guess."""
     try:
         module = cst.parse_module(code)
     except cst.ParserSyntaxError as exc:
         raise RewriteError(f"libcst cannot parse this file: {exc.message} (line {exc.raw_line})") from exc
-    context = CodemodContext()
-    applier = _PlanApplier(edits, context, module)
+    imports = ImportChanges()
+    applier = _PlanApplier(edits, imports, module)
     rewritten = MetadataWrapper(module, unsafe_skip_copy=True).visit(applier)
     if applier.pending:
         missed = sorted(f"{type(edit).__name__} at line {edit.span.line}" for edit in applier.pending)
         raise RewriteError(f"could not locate {', '.join(missed)}; file left unchanged")
-    # the import visitors are the costliest pass (scope analysis): run them only when needed
-    if context.scratch.get(AddImportsVisitor.CONTEXT_KEY):
-        rewritten = AddImportsVisitor(context).transform_module(rewritten)
-    if context.scratch.get(RemoveImportsVisitor.CONTEXT_KEY):
-        removed = RemoveImportsVisitor(context).transform_module(rewritten)
-        rewritten = _no_new_leading_blank_lines(module, removed)
+    rewritten = apply_import_changes(rewritten, imports)
     new_code = rewritten.code
     try:
         ast.parse(new_code)

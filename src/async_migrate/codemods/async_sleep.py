@@ -11,16 +11,14 @@
 from __future__ import annotations
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
 from ..plan import AsyncSleep
+from .imports import ImportChanges
 
 
-def async_sleep(call: cst.Call, edit: AsyncSleep, context: CodemodContext) -> cst.Await:
-    AddImportsVisitor.add_needed_import(context, edit.library)
-    if edit.binding is not None:
-        binding = edit.binding
-        RemoveImportsVisitor.remove_unused_import(context, binding.module, binding.name, binding.asname)
+def async_sleep(call: cst.Call, edit: AsyncSleep, imports: ImportChanges) -> cst.Await:
+    imports.need(edit.library)
+    if edit.unused_import is not None:
+        imports.drop(edit.unused_import)
     sleep = cst.Attribute(value=cst.Name(edit.library), attr=cst.Name("sleep"))
     return cst.Await(expression=call.with_changes(func=sleep))

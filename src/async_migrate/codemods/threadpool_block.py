@@ -20,14 +20,14 @@ enclosing loop, uses ``super()``, or binds a name only on some paths and reads i
 from __future__ import annotations
 
 import libcst as cst
-from libcst.codemod import CodemodContext
 
 from ..plan import WrapBlock
+from .imports import ImportChanges
 from .threadpool_call import in_threadpool
 
 
 def wrap_block(
-    statement: cst.With, edit: WrapBlock, context: CodemodContext, module: cst.Module
+    statement: cst.With, edit: WrapBlock, imports: ImportChanges, module: cst.Module
 ) -> cst.FlattenSentinel[cst.BaseStatement]:
     config = module.config_for_parsing
     header: list[cst.BaseStatement] = []
@@ -44,7 +44,7 @@ def wrap_block(
         body=cst.IndentedBlock(body=[*header, statement.with_changes(leading_lines=()), *footer]),
         leading_lines=statement.leading_lines,
     )
-    call = in_threadpool(context, cst.Arg(cst.Name(edit.helper)))
+    call = in_threadpool(imports, cst.Arg(cst.Name(edit.helper)))
     if edit.has_return:
         small: cst.BaseSmallStatement = cst.Return(value=call)
     elif edit.returns:

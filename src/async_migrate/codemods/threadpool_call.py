@@ -13,28 +13,27 @@ whole expression moves into a ``lambda`` instead.
 from __future__ import annotations
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor
 
 from ..plan import WrapCall
+from .imports import ImportChanges
 
 RUN_IN_THREADPOOL = ("fastapi.concurrency", "run_in_threadpool")
 
 
-def in_threadpool(context: CodemodContext, *args: cst.Arg) -> cst.Await:
+def in_threadpool(imports: ImportChanges, *args: cst.Arg) -> cst.Await:
     """``await run_in_threadpool(*args)``, with its import scheduled."""
-    AddImportsVisitor.add_needed_import(context, *RUN_IN_THREADPOOL)
+    imports.need(*RUN_IN_THREADPOOL)
     return cst.Await(expression=cst.Call(func=cst.Name(RUN_IN_THREADPOOL[1]), args=args))
 
 
-def wrap_call(call: cst.Call, edit: WrapCall, context: CodemodContext) -> cst.Await:
+def wrap_call(call: cst.Call, edit: WrapCall, imports: ImportChanges) -> cst.Await:
     if edit.as_lambda:
         bare = call.with_changes(lpar=(), rpar=())
-        return in_threadpool(context, cst.Arg(cst.Lambda(params=cst.Parameters(), body=bare)))
+        return in_threadpool(imports, cst.Arg(cst.Lambda(params=cst.Parameters(), body=bare)))
     layout = call.whitespace_before_args
     if isinstance(layout, cst.ParenthesizedWhitespace):
         # a call laid out one argument per line keeps that layout, the callable first
         first = cst.Arg(call.func, comma=cst.Comma(whitespace_after=layout))
-        awaited = in_threadpool(context, first, *call.args)
+        awaited = in_threadpool(imports, first, *call.args)
         return awaited.with_changes(expression=awaited.expression.with_changes(whitespace_before_args=layout))
-    return in_threadpool(context, cst.Arg(call.func), *call.args)
+    return in_threadpool(imports, cst.Arg(call.func), *call.args)

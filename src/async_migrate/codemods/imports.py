@@ -1,0 +1,236 @@
+"""Imports the rewrites need, added once; imports they left unused, removed.
+
+The plan already knows which import bindings the rewrites make unused (the index counted every
+use of the name), so this module only edits import statements; it doesn't re-analyse scopes,
+which is what makes libcst's generic import visitors slow (20-50 ms per file).
+
+New imports go where isort would put them, as far as the file's own layout tells: into the
+blank-line separated group that already imports from the same package (``fastapi``), else the
+first group of the same kind (standard library or not), in sorted position; else a new group
+after the last one. A name already imported at top level is not imported again.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from ..facts import ImportBinding
+
+
+@dataclass
+class ImportChanges:
+    needed: set[tuple[str, str | None]] = field(default_factory=set)
+    """``(module, None)`` for ``import module``; ``(module, name)`` for ``from module import name``."""
+    unused: set[ImportBinding] = field(default_factory=set)
+
+    def need(self, module: str, name: str | None = None) -> None:
+        self.needed.add((module, name))
+
+    def drop(self, binding: ImportBinding) -> None:
+        self.unused.add(binding)
+
+
+def apply_import_changes(module: cst.Module, changes: ImportChanges) -> cst.Module:
+    if changes.unused:
+        module = _remove(module, changes.unused)
+    missing = sorted(
+        (item for item in changes.needed if _local_name(item) not in _top_level_import_names(module)),
+        key=lambda item: (item[1] is not None, item),
+    )
+    return _insert(module, missing) if missing else module
+
+
+def _local_name(item: tuple[str, str | None]) -> str:
+    module, name = item
+    return name if name else module.partition(".")[0]
+
+
+def _top_level_import_names(module: cst.Module) -> set[str]:
+    names: set[str] = set()
+    for statement in module.body:
+        if not _is_import(statement):
+            continue
+        assert isinstance(statement, cst.SimpleStatementLine)
+        for small in statement.body:
+            aliases = small.names if isinstance(small.names, list | tuple) else []
+            for alias in aliases:
+                if alias.asname is None:
+                    full = cst.Module([]).code_for_node(alias.name)
+                    names.add(full if isinstance(small, cst.ImportFrom) else full.partition(".")[0])
+    return names
+
+
+def _insert(module: cst.Module, missing: list[tuple[str, str | None]]) -> cst.Module:
+    for item in missing:
+        mod, name = item
+        text = f"from {mod} import {name}" if name else f"import {mod}"
+        new = cst.parse_statement(text, module.config_for_parsing)
+        body = list(module.body)
+        position, placement = _placement(body, item)
+        if placement == "new group after":
+            new = new.with_changes(leading_lines=[cst.EmptyLine()])
+        elif placement in {"group start", "new group before"}:
+            # the new line takes the blank lines above the line it goes before, not its comments
+            following = body[position]
+            lines = list(following.leading_lines)
+            blanks = []
+            while lines and lines[0].comment is None:
+                blanks.append(lines.pop(0))
+            new = new.with_changes(leading_lines=blanks)
+            if placement == "new group before":
+                lines.insert(0, cst.EmptyLine())
+            body[position] = following.with_changes(leading_lines=lines)
+        body.insert(position, new)
+        module = module.with_changes(body=body)
+    return module
+
+
+def _placement(body: list[cst.BaseStatement], item: tuple[str, str | None]) -> tuple[int, str]:
+    """Where the new import goes: a position, and how it relates to the groups around it."""
+    groups = _import_groups(body)
+    if not groups:
+        start = 1 if body and _is_docstring(body[0]) else 0
+        return start, "new group after" if start else "top"
+    package = item[0].partition(".")[0]
+    kind = _kind(package)
+    same_package = [g for g in groups if any(_package(body[i]) == package for i in g)]
+    same_kind = [g for g in groups if all(_kind(_package(body[i])) == kind for i in g)]
+    target = (same_package or same_kind or [None])[0]
+    if target is None:
+        # sections in isort's order: standard library, third party, then the package's own
+        later = [g for g in groups if _KINDS.index(_kind(_package(body[g[0]]))) > _KINDS.index(kind)]
+        if later:
+            return later[0][0], "new group before"
+        return groups[-1][-1] + 1, "new group after"
+    key = (item[1] is not None, item[0].lower())
+    for position in target:
+        if _statement_key(body[position]) > key:
+            return position, "group start" if position == target[0] else "inside"
+    return target[-1] + 1, "inside"
+
+
+_KINDS = ("stdlib", "other", "relative")
+
+
+def _kind(package: str) -> str:
+    if package.startswith("."):
+        return "relative"
+    return "stdlib" if package in sys.stdlib_module_names else "other"
+
+
+def _import_groups(body: list[cst.BaseStatement]) -> list[list[int]]:
+    """Positions of the leading imports (not ``__future__``), in blank-line separated groups."""
+    groups: list[list[int]] = []
+    for position, statement in enumerate(body):
+        if position == 0 and _is_docstring(statement):
+            continue
+        if not _is_import(statement):
+            break
+        if _package(statement) == "__future__":
+            continue
+        if not groups or any(line.comment is None for line in statement.leading_lines):
+            groups.append([])
+        groups[-1].append(position)
+    return groups
+
+
+def _is_import(statement: cst.BaseStatement) -> bool:
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and bool(statement.body)
+        and all(isinstance(small, cst.Import | cst.ImportFrom) for small in statement.body)
+    )
+
+
+def _first_import(statement: cst.BaseStatement) -> cst.Import | cst.ImportFrom:
+    assert isinstance(statement, cst.SimpleStatementLine)
+    small = statement.body[0]
+    assert isinstance(small, cst.Import | cst.ImportFrom)
+    return small
+
+
+def _module_of(small: cst.Import | cst.ImportFrom) -> str:
+    if isinstance(small, cst.Import):
+        return _dotted(small.names[0].name)
+    dots = "." * len(small.relative)
+    return dots + (_dotted(small.module) if small.module else "")
+
+
+def _package(statement: cst.BaseStatement) -> str:
+    module = _module_of(_first_import(statement))
+    return module if module.startswith(".") else module.partition(".")[0]
+
+
+def _statement_key(statement: cst.BaseStatement) -> tuple[bool, str]:
+    small = _first_import(statement)
+    return isinstance(small, cst.ImportFrom), _module_of(small).lower()
+
+
+def _is_docstring(statement: cst.BaseStatement) -> bool:
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Expr)
+        and isinstance(statement.body[0].value, cst.SimpleString | cst.ConcatenatedString)
+    )
+
+
+def _remove(module: cst.Module, unused: set[ImportBinding]) -> cst.Module:
+    body: list[cst.BaseStatement] = []
+    carried: list[cst.EmptyLine] = []
+    for statement in module.body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            kept = [small for small in (_without(small, unused) for small in statement.body) if small]
+            if not kept:
+                # keep the comments that were above the removed line
+                carried += [line for line in statement.leading_lines if line.comment is not None]
+                continue
+            statement = statement.with_changes(body=kept)
+        if carried:
+            statement = statement.with_changes(leading_lines=[*carried, *statement.leading_lines])
+            carried = []
+        body.append(statement)
+    if body and not module.header and len(body) < len(module.body):
+        first = body[0]
+        lines = list(first.leading_lines)
+        while lines and lines[0].comment is None:
+            lines.pop(0)
+        body[0] = first.with_changes(leading_lines=lines)
+    return module.with_changes(body=body)
+
+
+def _without(small: cst.BaseSmallStatement, unused: set[ImportBinding]) -> cst.BaseSmallStatement | None:
+    if isinstance(small, cst.Import):
+        names = [
+            alias
+            for alias in small.names
+            if ImportBinding(_dotted(alias.name), None, _asname(alias)) not in unused
+        ]
+    elif isinstance(small, cst.ImportFrom) and isinstance(small.names, list | tuple) and not small.relative:
+        module = _dotted(small.module) if small.module else ""
+        names = [
+            alias
+            for alias in small.names
+            if ImportBinding(module, _dotted(alias.name), _asname(alias)) not in unused
+        ]
+    else:
+        return small
+    if len(names) == len(small.names):
+        return small
+    if not names:
+        return None
+    names[-1] = names[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    return small.with_changes(names=names)
+
+
+def _dotted(node: cst.BaseExpression) -> str:
+    return cst.Module([]).code_for_node(node)
+
+
+def _asname(alias: cst.ImportAlias) -> str | None:
+    if alias.asname is None:
+        return None
+    return _dotted(alias.asname.name)
