@@ -1,0 +1,157 @@
+"""How fast is async-migrate on projects of growing size?
+
+Generates a FastAPI-shaped project (routers with sync handlers, a service layer, and mostly plain
+modules that must stay untouched), then times ``--check``, ``--diff`` and a write run on it, beside
+two yardsticks measured in the same run: ``ast.parse`` of every file, and a libcst parse +
+code-generation round trip of every file. Prints one table row per size.
+
+    python bench/tool_speed.py                  # 100, 1000 and 5000 modules
+    python bench/tool_speed.py --sizes 200 --keep /tmp/gen
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import libcst
+
+ROUTER = '''\
+import time
+
+from fastapi import APIRouter, Depends
+
+from gen.services.svc_{n} import load_{n}, total_{n}
+
+router = APIRouter(prefix="/r{n}")
+
+
+def paging_{n}(limit: int = 10, offset: int = 0) -> dict:
+    return {{"limit": limit, "offset": offset}}
+
+
+@router.get("/items")
+def list_items_{n}(page: dict = Depends(paging_{n})):
+    time.sleep(0.001)
+    return {{"items": load_{n}(page["limit"]), "page": page}}
+
+
+@router.get("/total")
+def total_view_{n}():
+    return {{"total": total_{n}([1, 2, 3])}}
+'''
+
+SERVICE = '''\
+import os
+
+
+def load_{n}(limit: int) -> list[str]:
+    return sorted(os.listdir("."))[:limit]
+
+
+def total_{n}(values: list[int]) -> int:
+    return sum(values)
+'''
+
+PLAIN = '''\
+"""Plain module {n}: nothing here is reached from FastAPI."""
+
+import json
+import math
+
+
+class Shape{n}:
+    def __init__(self, size: float) -> None:
+        self.size = size
+
+    def area(self) -> float:
+        return math.pi * self.size**2
+
+    def describe(self) -> str:
+        return json.dumps({{"size": self.size, "area": self.area()}})
+
+
+def compute_{n}(values: list[float]) -> float:
+    total = 0.0
+    for value in values:
+        total += Shape{n}(value).area()
+    return total
+'''
+
+
+def generate(root: Path, modules: int) -> None:
+    """``modules`` files: 10 % routers, 10 % services, the rest plain code."""
+    package = root / "gen"
+    for folder in (package, package / "routers", package / "services", package / "lib"):
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "__init__.py").write_text("")
+    routers = max(1, modules // 10)
+    for n in range(routers):
+        (package / "routers" / f"r_{n}.py").write_text(ROUTER.format(n=n))
+        (package / "services" / f"svc_{n}.py").write_text(SERVICE.format(n=n))
+    for n in range(max(0, modules - 2 * routers)):
+        (package / "lib" / f"m_{n}.py").write_text(PLAIN.format(n=n))
+    (root / "pyproject.toml").write_text("[project]\nname = 'gen'\n")
+
+
+def timed_in_process(work) -> float:  # noqa: ANN001
+    start = time.perf_counter()
+    work()
+    return time.perf_counter() - start
+
+
+def timed_tool(args: list[str], cwd: Path) -> tuple[float, float, int]:
+    """Wall seconds, peak RSS in MB and exit code of one async-migrate run in a child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "async_migrate", *args], cwd=cwd, capture_output=True, text=True, timeout=3600
+    )
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if proc.returncode not in (0, 1):
+        sys.exit(f"async-migrate {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+    return seconds, max(peak, before) / 1024, proc.returncode
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 5000])
+    parser.add_argument("--keep", type=Path, help="generate here and keep it (default: a temp dir)")
+    args = parser.parse_args()
+    print(f"# async-migrate tool speed; Python {platform.python_version()}, libcst {libcst.__version__ if hasattr(libcst, '__version__') else '?'}, {os.cpu_count()} cores, {platform.platform()}")
+    print(f"# command: python {' '.join(sys.argv)}")
+    print("| modules | ast.parse all | libcst round trip all | --check | --diff | write | peak RSS (check) |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for size in args.sizes:
+        base = args.keep or Path(tempfile.mkdtemp(prefix="am-bench-"))
+        root = base / f"project_{size}"
+        shutil.rmtree(root, ignore_errors=True)
+        generate(root, size)
+        files = sorted(root.rglob("*.py"))
+        texts = [path.read_text() for path in files]
+        parse_all = timed_in_process(lambda: [ast.parse(text) for text in texts])
+        roundtrip = timed_in_process(lambda: [libcst.parse_module(text).code for text in texts])
+        check, rss, _ = timed_tool(["--check", "-q", "."], root)
+        diff, _, _ = timed_tool(["--diff", "-q", "."], root)
+        write, _, _ = timed_tool(["-q", "."], root)
+        print(
+            f"| {len(files)} | {parse_all:.2f} s | {roundtrip:.2f} s | {check:.2f} s | {diff:.2f} s "
+            f"| {write:.2f} s | {rss:.0f} MB |",
+            flush=True,
+        )
+        if not args.keep:
+            shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
