@@ -148,7 +148,7 @@ def test_bom_is_kept(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_bytes(b"\xef\xbb\xbf" + SLEEPY.encode())
     assert run_tool("app.py", cwd=tmp_path).returncode == 0
     raw = (tmp_path / "app.py").read_bytes()
-    assert raw.startswith(b"\xef\xbb\xbffrom fastapi import FastAPI\nimport asyncio\n")
+    assert raw.startswith(b"\xef\xbb\xbfimport asyncio\n\nfrom fastapi import FastAPI\n")
     assert raw.count(b"\xef\xbb\xbf") == 1
     assert ASYNC_DONE.encode() in raw
 
