@@ -251,3 +251,11 @@ def test_callers_outside_the_given_paths_keep_functions_sync(tmp_path: Path) -> 
     assert run_tool("svc/views.py", cwd=tmp_path).returncode == 0
     assert "return await run_in_threadpool(names)" in (tmp_path / "svc" / "views.py").read_text()
     assert (tmp_path / "svc" / "helpers.py").read_text().startswith("import os\n\n\ndef names")
+
+
+def test_every_rule_is_documented_in_the_readme() -> None:
+    from async_migrate.rules import Rule
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    for rule in Rule:
+        assert f"| {rule.code} | {rule.title} |" in readme, rule  # type: ignore[attr-defined]

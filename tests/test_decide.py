@@ -65,7 +65,8 @@ def test_a_helper_with_a_sync_caller_is_wrapped_not_converted(tmp_path: Path) ->
         "pkg/job.py": "from pkg.helpers import names\ndef main():\n    print(names('/'))\n",
     }
     plan = plan_for(tmp_path, files)
-    assert verdicts(plan) == {"root": Verdict.CONVERTED}
+    assert verdicts(plan) == {"root": Verdict.CONVERTED, "names": Verdict.KEPT_SYNC}
+    assert rules_of(plan, "names") == {Rule.SYNC_CALLER, Rule.NO_GAIN}
     edits = plan.edits[tmp_path / "pkg/api.py"]
     assert [type(edit) for edit in edits] == [MakeAsync, WrapCall]
     assert tmp_path / "pkg/helpers.py" not in plan.edits
@@ -78,7 +79,7 @@ def test_the_plan_does_not_depend_on_file_order(tmp_path: Path) -> None:
         "b.py": "import shutil\ndef helper():\n    return shutil.disk_usage('/')\n",
     }
     forward, backward = plan_for(tmp_path, files), plan_for(tmp_path, files, reverse=True)
-    assert verdicts(forward) == verdicts(backward) == {"root": Verdict.CONVERTED}
+    assert verdicts(forward) == verdicts(backward) == {"root": Verdict.CONVERTED, "helper": Verdict.KEPT_SYNC}
     assert {p: sorted(map(repr, e)) for p, e in forward.edits.items()} == {
         p: sorted(map(repr, e)) for p, e in backward.edits.items()
     }
@@ -138,3 +139,62 @@ def test_calls_already_handed_to_the_threadpool_are_off_the_loop(tmp_path: Path)
     (decision,) = plan.decisions
     assert (decision.verdict, decision.findings) == (Verdict.UNCHANGED, [])
     assert plan.edits == {}
+
+
+def test_helpers_become_async_all_the_way_down(tmp_path: Path) -> None:
+    files = {
+        "svc/__init__.py": "",
+        "svc/client.py": "import time\ndef fetch(n):\n    time.sleep(0.1)\n    return n\n",
+        "svc/service.py": "from svc import client\ndef total(n):\n    return client.fetch(n) + 1\n",
+        "svc/api.py": HEADER
+        + "from svc.service import total\n@app.get('/')\ndef root():\n    return total(1)\n",
+    }
+    plan = plan_for(tmp_path, files)
+    assert verdicts(plan) == {
+        "fetch": Verdict.CONVERTED,
+        "total": Verdict.CONVERTED,
+        "root": Verdict.CONVERTED,
+    }
+    awaited = {path.name: [type(e).__name__ for e in edits] for path, edits in plan.edits.items()}
+    assert awaited == {
+        "client.py": ["MakeAsync", "AsyncSleep"],
+        "service.py": ["MakeAsync", "AwaitCall"],
+        "api.py": ["MakeAsync", "AwaitCall"],
+    }
+
+
+def test_a_helper_with_a_sync_caller_stays_sync_and_is_wrapped_by_async_callers(tmp_path: Path) -> None:
+    code = HEADER + (
+        "import time\ndef slow():\n    time.sleep(1)\n"
+        "@app.get('/')\ndef root():\n    slow()\n"
+        "def job():\n    slow()\n"
+    )
+    plan = plan_for(tmp_path, {"app.py": code})
+    assert verdicts(plan) == {"slow": Verdict.KEPT_SYNC, "root": Verdict.CONVERTED}
+    assert rules_of(plan, "slow") == {Rule.SYNC_CALLER}
+    assert [type(e) for e in plan.edits[tmp_path / "app.py"]] == [MakeAsync, WrapCall]
+
+
+def test_pure_helpers_are_called_directly_and_left_alone(tmp_path: Path) -> None:
+    code = (
+        HEADER + "def label(x):\n    return str(x).upper()\n@app.get('/')\ndef root():\n    return label(1)\n"
+    )
+    plan = plan_for(tmp_path, {"app.py": code})
+    assert verdicts(plan) == {"label": Verdict.UNCHANGED, "root": Verdict.CONVERTED}
+    assert [type(e) for e in plan.edits[tmp_path / "app.py"]] == [MakeAsync]
+
+
+def test_overridden_methods_and_generator_helpers_stay_sync(tmp_path: Path) -> None:
+    code = HEADER + (
+        "import time\n"
+        "class Base:\n    def load(self):\n        time.sleep(1)\n"
+        "class Child(Base):\n    def load(self):\n        time.sleep(2)\n"
+        "def rows():\n    time.sleep(1)\n    yield 1\n"
+        "@app.get('/')\ndef root():\n    Base().load()\n    return list(rows())\n"
+    )
+    plan = plan_for(tmp_path, {"app.py": code})
+    (load,) = [d for d in plan.decisions if d.qualname.endswith("Base.load")]
+    assert load.verdict is Verdict.KEPT_SYNC
+    assert Rule.OVERRIDDEN in {finding.rule for finding in load.findings}
+    assert rules_of(plan, "rows") == {Rule.GENERATOR}
+    assert verdicts(plan)["root"] is Verdict.KEPT_SYNC  # can't wrap a blocking generator

@@ -69,19 +69,22 @@ class _Outcome:
 def decide(index: ProjectIndex, catalog: Catalog, frozen: frozenset[Path] = frozenset()) -> Plan:
     """The plan for ``index``; functions in ``frozen`` files are taken as they are written."""
     helpers = _helper_statuses(index, catalog)
-    candidates = {
-        q for q in index.entry_points if q in index.functions and index.functions[q].path not in frozen
-    }
+    entries = {q for q in index.entry_points if q in index.functions}
+    candidates = {q for q in _reachable(index, entries) if index.functions[q].path not in frozen}
     converting = {q for q in candidates if not index.functions[q].is_async}
     blocked: dict[str, list[Finding]] = {}
     while True:
         dropped = False
         for qualname in sorted(converting):
             fact = index.functions[qualname]
-            blockers = (
-                _shape_blockers(fact, index, converting, frozen)
-                + _plan_body(fact, index, catalog, helpers, converting).blockers
-            )
+            outcome = _plan_body(fact, index, catalog, helpers, converting)
+            if qualname not in entries and not outcome.edits and not outcome.blockers:
+                converting.discard(qualname)  # a pure helper: called directly, as it is
+                dropped = True
+                continue
+            blockers = _shape_blockers(fact, index, converting, frozen) + outcome.blockers
+            if qualname not in entries:
+                blockers += _helper_blockers(fact, outcome)
             if blockers:
                 converting.discard(qualname)
                 blocked[qualname] = blockers
@@ -90,11 +93,13 @@ def decide(index: ProjectIndex, catalog: Catalog, frozen: frozenset[Path] = froz
             break
 
     decisions: list[FunctionDecision] = []
-    edits: dict = {}
+    edits: dict[Path, list[Edit]] = {}
     for qualname in sorted(candidates, key=lambda q: (str(index.functions[q].path), index.functions[q].span)):
         fact = index.functions[qualname]
-        role = ", ".join(sorted({entry.kind for entry in index.entry_points[qualname]}))
-        decision = FunctionDecision(qualname, fact.location, role, Verdict.UNCHANGED)
+        kinds = {entry.kind for entry in index.entry_points.get(qualname, [])}
+        decision = FunctionDecision(
+            qualname, fact.location, ", ".join(sorted(kinds)) or "helper", Verdict.UNCHANGED
+        )
         if qualname in converting:
             outcome = _plan_body(fact, index, catalog, helpers, converting)
             decision.verdict = Verdict.CONVERTED
@@ -103,6 +108,8 @@ def decide(index: ProjectIndex, catalog: Catalog, frozen: frozenset[Path] = froz
         elif qualname in blocked:
             decision.verdict = Verdict.KEPT_SYNC
             decision.findings = blocked[qualname]
+        elif not fact.is_async:
+            pass  # a pure helper
         else:  # an existing async def
             outcome = _plan_body(fact, index, catalog, helpers, converting)
             if outcome.blockers:
@@ -115,7 +122,38 @@ def decide(index: ProjectIndex, catalog: Catalog, frozen: frozenset[Path] = froz
                 decision.findings = outcome.notes
         decisions.append(decision)
     _add(edits, _awaits_outside_candidates(index, converting, candidates | _functions_in(index, frozen)))
-    return Plan(decisions, {path: _keep_used_imports(index, path, found) for path, found in edits.items()})
+    edits = {path: _keep_used_imports(index, path, found) for path, found in edits.items()}
+    return Plan(decisions, edits, frozenset(name.partition(".")[0] for name in index.modules))
+
+
+def _reachable(index: ProjectIndex, entries: set[str]) -> set[str]:
+    """Entry points and every project function they call, directly or through others."""
+    seen = set(entries)
+    pending = list(entries)
+    while pending:
+        for call in index.functions[pending.pop()].calls:
+            callee = call.callee
+            if isinstance(callee, ProjectCallee) and callee.qualname not in seen:
+                seen.add(callee.qualname)
+                pending.append(callee.qualname)
+    return seen
+
+
+def _helper_blockers(fact: FunctionFact, outcome: _Outcome) -> list[Finding]:
+    """A helper converts only for a gain: a sleep made async, or a converted function awaited."""
+    here = fact.location
+    if fact.is_generator:
+        return [Finding(Rule.GENERATOR, "a helper generator is iterated by sync code", here)]
+    if any(isinstance(edit, AsyncSleep | AwaitCall) for edit in outcome.edits) or not outcome.edits:
+        return []
+    return [
+        Finding(
+            Rule.NO_GAIN,
+            "every blocking call in it would need the threadpool anyway: it stays def and its "
+            "async callers run it in the threadpool as a whole",
+            here,
+        )
+    ]
 
 
 def _keep_used_imports(index: ProjectIndex, path: Path, edits: list[Edit]) -> list[Edit]:
@@ -195,6 +233,8 @@ def _shape_blockers(
             )
     for location in index.value_uses.get(fact.qualname, []):
         found.append(Finding(Rule.USED_AS_VALUE, f"used as a value at {location}", location))
+    for other in index.overrides.get(fact.qualname, ()):
+        found.append(Finding(Rule.OVERRIDDEN, f"{other} has the same method in a related class", here))
     return found
 
 

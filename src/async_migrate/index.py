@@ -139,6 +139,8 @@ class ProjectIndex:
     module_calls: list[CallFact]
     errors: list[SourceError]
     modules: dict[str, ModuleTable]
+    overrides: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Method -> the methods of the same name in its project base classes and subclasses."""
     _name_uses: dict[Path, Counter[str]] = field(default_factory=dict)
 
     def name_uses(self, path: Path) -> Counter[str]:
@@ -507,6 +509,9 @@ class _Scope:
         if isinstance(node, ast.Await) and isinstance(node.value, ast.Call):
             return self._offloaded_result_type(node.value)
         if isinstance(node, ast.Call):
+            constructed = self.project.qualname(node.func, self.module)
+            if constructed in self.project.classes:
+                return constructed
             return self.project.return_type(self.callee(node))
         if isinstance(node, ast.IfExp):
             body, orelse = self.type_of(node.body), self.type_of(node.orelse)
@@ -1165,4 +1170,30 @@ def build_index(sources: Iterable[SourceFile], catalog: Catalog) -> ProjectIndex
         note_callers(None, module.path, collector.calls)
         for qualname, entry in _entry_points(project, module):
             entry_points.setdefault(qualname, []).append(entry)
-    return ProjectIndex(functions, entry_points, callers, value_uses, module_calls, errors, modules)
+    return ProjectIndex(
+        functions, entry_points, callers, value_uses, module_calls, errors, modules, _overrides(project)
+    )
+
+
+def _overrides(project: Project) -> dict[str, tuple[str, ...]]:
+    """Methods that share a name with a method of a related (base or derived) project class."""
+    ancestors: dict[str, set[str]] = {}
+
+    def bases_of(name: str, seen: frozenset[str] = frozenset()) -> set[str]:
+        if name not in ancestors:
+            found: set[str] = set()
+            for base in project.classes[name].bases:
+                if base in project.classes and base not in seen:
+                    found |= {base} | bases_of(base, seen | {name})
+            ancestors[name] = found
+        return ancestors[name]
+
+    related: dict[str, set[str]] = {}
+    for name, info in project.classes.items():
+        for base in bases_of(name):
+            for method, qualname in info.methods.items():
+                other = project.classes[base].methods.get(method)
+                if other and not (method.startswith("__") and method.endswith("__")):
+                    related.setdefault(qualname, set()).add(other)
+                    related.setdefault(other, set()).add(qualname)
+    return {qualname: tuple(sorted(others)) for qualname, others in related.items()}

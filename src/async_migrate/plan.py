@@ -83,6 +83,8 @@ class WrapBlock(Edit):
 class Plan:
     decisions: list[FunctionDecision]
     edits: dict[Path, list[Edit]]
+    first_party: frozenset[str] = frozenset()
+    """The project's own top-level packages, for placing new imports."""
 
     def edits_for(self, path: Path) -> list[Edit]:
         return self.edits.get(path, [])

@@ -105,13 +105,13 @@ def _parenthesized(node: cst.BaseExpression) -> cst.BaseExpression:
     return node
 
 
-def apply_edits(code: str, edits: Sequence[Edit]) -> str:
+def apply_edits(code: str, edits: Sequence[Edit], first_party: frozenset[str] = frozenset()) -> str:
     """The source with ``edits`` applied; raises ``RewriteError`` rather than guess."""
     try:
         module = cst.parse_module(code)
     except cst.ParserSyntaxError as exc:
         raise RewriteError(f"libcst cannot parse this file: {exc.message} (line {exc.raw_line})") from exc
-    imports = ImportChanges()
+    imports = ImportChanges(first_party)
     applier = _PlanApplier(edits, imports, module)
     rewritten = MetadataWrapper(module, unsafe_skip_copy=True).visit(applier)
     if applier.pending:

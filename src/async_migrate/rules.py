@@ -100,6 +100,18 @@ class Rule(enum.Enum):
         "special-method",
         "Dunder methods are called by Python itself, which never awaits them.",
     )
+    NO_GAIN = (
+        "AM210",
+        "no-gain",
+        "A helper whose every blocking call would need the threadpool anyway stays `def`: its async "
+        "callers run it in the threadpool as a whole, one hop instead of many.",
+    )
+    OVERRIDDEN = (
+        "AM211",
+        "overridden",
+        "A method overridden in a subclass, or overriding a base class method: all of them would "
+        "have to change colour together.",
+    )
     # -- notes on existing async code -------------------------------------------------------
     UNCHECKED_IN_ASYNC = (
         "AM301",

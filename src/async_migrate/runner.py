@@ -84,7 +84,7 @@ def _rewrite(
     for path in sorted(plan.edits):
         source = sources[path]
         try:
-            new_text = apply_edits(source.text, plan.edits[path])
+            new_text = apply_edits(source.text, plan.edits[path], plan.first_party)
         except RewriteError as error:
             failures[path] = error
             continue

@@ -22,6 +22,8 @@ from ..facts import ImportBinding
 
 @dataclass
 class ImportChanges:
+    first_party: frozenset[str] = frozenset()
+    """Top-level packages of the project itself: isort puts their imports in a group of their own."""
     needed: set[tuple[str, str | None]] = field(default_factory=set)
     """``(module, None)`` for ``import module``; ``(module, name)`` for ``from module import name``."""
     unused: set[ImportBinding] = field(default_factory=set)
@@ -40,7 +42,7 @@ def apply_import_changes(module: cst.Module, changes: ImportChanges) -> cst.Modu
         (item for item in changes.needed if _local_name(item) not in _top_level_import_names(module)),
         key=lambda item: (item[1] is not None, item),
     )
-    return _insert(module, missing) if missing else module
+    return _insert(module, missing, changes) if missing else module
 
 
 def _local_name(item: tuple[str, str | None]) -> str:
@@ -63,13 +65,13 @@ def _top_level_import_names(module: cst.Module) -> set[str]:
     return names
 
 
-def _insert(module: cst.Module, missing: list[tuple[str, str | None]]) -> cst.Module:
+def _insert(module: cst.Module, missing: list[tuple[str, str | None]], changes: ImportChanges) -> cst.Module:
     for item in missing:
         mod, name = item
         text = f"from {mod} import {name}" if name else f"import {mod}"
         new = cst.parse_statement(text, module.config_for_parsing)
         body = list(module.body)
-        position, placement = _placement(body, item)
+        position, placement = _placement(body, item, changes.first_party)
         if placement == "new group after":
             new = new.with_changes(leading_lines=[cst.EmptyLine()])
         elif placement in {"group start", "new group before"}:
@@ -88,20 +90,24 @@ def _insert(module: cst.Module, missing: list[tuple[str, str | None]]) -> cst.Mo
     return module
 
 
-def _placement(body: list[cst.BaseStatement], item: tuple[str, str | None]) -> tuple[int, str]:
+def _placement(
+    body: list[cst.BaseStatement], item: tuple[str, str | None], first_party: frozenset[str]
+) -> tuple[int, str]:
     """Where the new import goes: a position, and how it relates to the groups around it."""
     groups = _import_groups(body)
     if not groups:
         start = 1 if body and _is_docstring(body[0]) else 0
         return start, "new group after" if start else "top"
     package = item[0].partition(".")[0]
-    kind = _kind(package)
+    kind = _kind(package, first_party)
     same_package = [g for g in groups if any(_package(body[i]) == package for i in g)]
-    same_kind = [g for g in groups if all(_kind(_package(body[i])) == kind for i in g)]
+    same_kind = [g for g in groups if all(_kind(_package(body[i]), first_party) == kind for i in g)]
     target = (same_package or same_kind or [None])[0]
     if target is None:
         # sections in isort's order: standard library, third party, then the package's own
-        later = [g for g in groups if _KINDS.index(_kind(_package(body[g[0]]))) > _KINDS.index(kind)]
+        later = [
+            g for g in groups if _KINDS.index(_kind(_package(body[g[0]]), first_party)) > _KINDS.index(kind)
+        ]
         if later:
             return later[0][0], "new group before"
         return groups[-1][-1] + 1, "new group after"
@@ -112,13 +118,15 @@ def _placement(body: list[cst.BaseStatement], item: tuple[str, str | None]) -> t
     return target[-1] + 1, "inside"
 
 
-_KINDS = ("stdlib", "other", "relative")
+_KINDS = ("stdlib", "third-party", "first-party", "relative")
 
 
-def _kind(package: str) -> str:
+def _kind(package: str, first_party: frozenset[str]) -> str:
     if package.startswith("."):
         return "relative"
-    return "stdlib" if package in sys.stdlib_module_names else "other"
+    if package in sys.stdlib_module_names:
+        return "stdlib"
+    return "first-party" if package in first_party else "third-party"
 
 
 def _import_groups(body: list[cst.BaseStatement]) -> list[list[int]]:
