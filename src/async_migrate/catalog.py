@@ -26,6 +26,9 @@ class Treatment(enum.Enum):
     RESOURCE = "resource"
     """Returns an object whose use blocks (a file, a connection). Only safe to move off the loop
     together with every use of that object, i.e. as the context manager of a ``with`` block."""
+    CONTEXT = "context"
+    """Sets a context variable. Sync code runs in a copy of the request's context, so moving the
+    call onto the loop, or into another worker thread, changes who sees the value."""
     NEVER = "never"
     """Must not run on the loop and must not move to a worker thread either (process-global state
     such as ``os.chdir``, or an indefinite wait): the function stays sync."""
@@ -43,12 +46,13 @@ def _rows(treatment: Treatment, names: Iterable[str], returns: str | None = None
     return {name: Entry(treatment, returns) for name in names}
 
 
-SAFE, SLEEP, POOL, CPU, RESOURCE, NEVER = (
+SAFE, SLEEP, POOL, CPU, RESOURCE, CONTEXT, NEVER = (
     Treatment.SAFE,
     Treatment.SLEEP,
     Treatment.THREADPOOL,
     Treatment.CPU,
     Treatment.RESOURCE,
+    Treatment.CONTEXT,
     Treatment.NEVER,
 )
 
@@ -95,6 +99,12 @@ CALLS: dict[str, Entry] = {
             "anyio.from_thread.run_sync",
             "asyncio.get_event_loop().run_until_complete",
         ],
+    ),
+    # -- context variables ----------------------------------------------------------------
+    **_rows(SAFE, ["contextvars.ContextVar"], returns="contextvars.ContextVar"),
+    **_rows(SAFE, ["contextvars.ContextVar.get"]),
+    **_rows(
+        CONTEXT, ["contextvars.ContextVar.set", "contextvars.ContextVar.reset", "contextvars.Context.run"]
     ),
     # -- subprocess and processes ---------------------------------------------------------
     **_rows(POOL, ["subprocess.run"], returns="subprocess.CompletedProcess"),

@@ -370,6 +370,9 @@ def _plan_external_call(fact, call, callee, catalog, outcome, block, lambda_span
     if treatment is Treatment.NEVER:
         block(Rule.MUST_NOT_MOVE, call, f"{name}() must stay where it runs today")
         return
+    if treatment is Treatment.CONTEXT:
+        block(Rule.CONTEXT_VARIABLE, call, f"{name}() sets a context variable in this function's context")
+        return
     if not call.awaitable:
         block(Rule.NOT_AWAITABLE_HERE, call, f"{name} blocks where await can't go")
         return
@@ -425,4 +428,7 @@ def _call_status(
         return HelperStatus(Weight.UNKNOWN, f"{name}()")
     if entry.treatment is Treatment.SAFE:
         return HelperStatus(Weight.PURE)
+    if entry.treatment is Treatment.CONTEXT:
+        # run in the threadpool, it would set the variable in a copy its caller never sees
+        return HelperStatus(Weight.UNKNOWN, f"{name}() (sets a context variable)")
     return HelperStatus(Weight.BLOCKING, f"{name}()")

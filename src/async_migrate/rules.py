@@ -112,6 +112,12 @@ class Rule(enum.Enum):
         "A method overridden in a subclass, or overriding a base class method: all of them would "
         "have to change colour together.",
     )
+    CONTEXT_VARIABLE = (
+        "AM212",
+        "context-variable",
+        "A function that sets a context variable stays `def`: FastAPI runs sync code in a copy of the "
+        "request's context, so moving the call would change who sees the value.",
+    )
     # -- notes on existing async code -------------------------------------------------------
     UNCHECKED_IN_ASYNC = (
         "AM301",
