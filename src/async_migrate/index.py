@@ -257,12 +257,29 @@ class Project:
                 else:
                     self.function_nodes[qualname] = (module, node, None)
         self.qualname_of_node = {id(node): qualname for qualname, (_, node, _) in self.function_nodes.items()}
-        self.routers = {
+        routers = {
             f"{module.name}.{name}"
             for module in modules.values()
             for name, value in module.variables.items()
             if isinstance(value, ast.Call) and self.qualname(value.func, module) in APP_CLASSES
         }
+        # a router whose routes only document callbacks (``callbacks=router.routes``) is never
+        # served: its functions are not entry points
+        self.routers = routers - self._callback_routers(routers)
+
+    def _callback_routers(self, routers: set[str]) -> set[str]:
+        found: set[str] = set()
+        for module in self.modules.values():
+            if "callbacks" not in module.source.text:
+                continue
+            for node in ast.walk(module.tree):
+                if isinstance(node, ast.keyword) and node.arg == "callbacks":
+                    for inner in ast.walk(node.value):
+                        if isinstance(inner, ast.Attribute) and inner.attr == "routes":
+                            owner = self.qualname(inner.value, module)
+                            if owner in routers:
+                                found.add(owner)
+        return found
 
     def _add_class(self, module: ModuleTable, node: ast.ClassDef, qualname: str) -> None:
         methods: dict[str, str] = {}
