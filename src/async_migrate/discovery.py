@@ -70,9 +70,9 @@ def discover(paths: list[Path], settings: Settings) -> Discovery:
             raise UsageError(f"{path}: no such file or directory")
     rewritable = _python_files(paths, settings)
     root = project_root(paths)
-    given = {path.resolve() for path in rewritable}
+    given = {os.path.abspath(path) for path in rewritable}
     around = _python_files([_near(root)], settings) if root else []
-    return Discovery(rewritable, [path for path in around if path.resolve() not in given])
+    return Discovery(rewritable, [path for path in around if os.path.abspath(path) not in given])
 
 
 def _near(folder: Path) -> Path:
@@ -100,7 +100,7 @@ def _python_files(paths: list[Path], settings: Settings) -> list[Path]:
 
 def _matches(spec: pathspec.PathSpec, path: Path, base: Path) -> bool:
     try:
-        relative = path.resolve().relative_to(base.resolve())
+        relative = Path(os.path.abspath(path)).relative_to(os.path.abspath(base))
     except ValueError:
         relative = path
     return spec.match_file(relative.as_posix())
@@ -130,8 +130,8 @@ def _walk(top: Path, respect_gitignore: bool) -> Iterator[Path]:
 
 def _git_ancestors(top: Path) -> list[Path]:
     """Folders from the enclosing git work tree's root down to ``top``'s parent."""
-    resolved = top.resolve()
-    chain = [resolved, *resolved.parents]
+    absolute = Path(os.path.abspath(top))
+    chain = [absolute, *absolute.parents]
     for position, folder in enumerate(chain):
         if (folder / ".git").exists():
             return list(reversed(chain[1 : position + 1]))
@@ -151,10 +151,10 @@ def _gitignore(folder: Path) -> pathspec.PathSpec | None:
 
 
 def _ignored(ignores: list[tuple[Path, pathspec.PathSpec]], path: Path, is_dir: bool = False) -> bool:
-    resolved = path.resolve()
+    absolute = Path(os.path.abspath(path))
     for folder, spec in ignores:
         try:
-            relative = resolved.relative_to(folder.resolve()).as_posix()
+            relative = absolute.relative_to(os.path.abspath(folder)).as_posix()
         except ValueError:
             continue
         if spec.match_file(relative + "/" if is_dir else relative):

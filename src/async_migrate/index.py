@@ -256,7 +256,6 @@ class Project:
                     self._add_class(module, node, qualname)
                 else:
                     self.function_nodes[qualname] = (module, node, None)
-        self.qualname_of_node = {id(node): qualname for qualname, (_, node, _) in self.function_nodes.items()}
         routers = {
             f"{module.name}.{name}"
             for module in modules.values()
@@ -725,7 +724,7 @@ class _CallCollector:
     def _prepare(self, nodes: list[ast.AST]) -> None:
         """Find method calls (for ``open(p).read()``) and what is handed to the threadpool."""
         for top in nodes:
-            for node in ast.walk(top):
+            for node in ast.walk(top) if self.scope.function else _module_level_nodes(top):
                 if not isinstance(node, ast.Call):
                     continue
                 if isinstance(node.func, ast.Attribute):
@@ -840,6 +839,18 @@ class _CallCollector:
         qualname = self.scope.project.qualname(node, self.module)
         if qualname in self.scope.project.function_nodes:
             self.value_refs.append((qualname, Location(self.module.path, node.lineno)))
+
+
+def _module_level_nodes(top: ast.AST) -> Iterator[ast.AST]:
+    """The nodes module-level code runs: everything but function bodies."""
+    stack = [top]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            stack.extend([*node.decorator_list, *_defaults(node)])
+        else:
+            stack.extend(ast.iter_child_nodes(node))
 
 
 def _defaults(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> list[ast.expr]:
@@ -1059,33 +1070,54 @@ class _FunctionScope(_TypedScope):
         return super()._binding_type(value)
 
 
-def _entry_points(project: Project, module: ModuleTable) -> Iterator[tuple[str, EntryPoint]]:
-    """Routes (decorators and ``add_api_route``) and dependencies (``Depends``/``Security``)."""
+_REGISTRATION_WORDS = ("Depends", "Security", "add_api_", "dependency_overrides")
+
+
+def _fastapi_references(
+    project: Project, module: ModuleTable
+) -> tuple[list[tuple[str, EntryPoint]], set[tuple[str, int]]]:
+    """Entry points defined in ``module``, and the function references FastAPI consumes there.
+
+    Entry points are routes (router decorators, ``add_api_route``) and dependencies
+    (``Depends``/``Security``). The references (``Depends(f)``, endpoints, dependency override
+    keys) are not "uses as a value" that would keep a function sync.
+    """
+    entries: list[tuple[str, EntryPoint]] = []
+    registered: set[tuple[str, int]] = set()
+    for qualname, (owner, node, _) in project.function_nodes.items():
+        if owner is not module:
+            continue
+        for decorator in node.decorator_list:
+            target = project.qualname(
+                decorator.func if isinstance(decorator, ast.Call) else decorator, module
+            )
+            if target and _is_route_method(project, target):
+                entries.append((qualname, EntryPoint("route", Location(module.path, node.lineno))))
+    if not any(word in module.source.text for word in _REGISTRATION_WORDS):
+        return entries, registered
     for node in ast.walk(module.tree):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            for decorator in node.decorator_list:
-                target = decorator.func if isinstance(decorator, ast.Call) else decorator
-                qualname = project.qualname(target, module)
-                if qualname and _is_route_method(project, qualname):
-                    owner = _owner_of(project, node)
-                    if owner:
-                        yield owner, EntryPoint("route", Location(module.path, node.lineno))
-        elif isinstance(node, ast.Call):
-            qualname = project.qualname(node.func, module)
-            if qualname is None:
-                continue
-            target: ast.expr | None = None
-            kind = "dependency"
-            if qualname in DEPENDENCY_MARKERS:
-                target = node.args[0] if node.args else _keyword(node, "dependency")
-            elif qualname.rpartition(".")[2] in ROUTE_REGISTRATIONS and _is_router(project, qualname):
-                target = node.args[1] if len(node.args) > 1 else _keyword(node, "endpoint")
-                kind = "route"
-            if target is None:
-                continue
-            function = project.qualname(target, module)
-            if function in project.function_nodes:
-                yield function, EntryPoint(kind, Location(module.path, node.lineno))
+        if isinstance(node, ast.Subscript):
+            if isinstance(node.value, ast.Attribute) and node.value.attr == "dependency_overrides":
+                key = project.qualname(node.slice, module)
+                if key:
+                    registered.add((key, node.slice.lineno))
+            continue
+        if not isinstance(node, ast.Call):
+            continue
+        called = project.qualname(node.func, module) or ""
+        if called in DEPENDENCY_MARKERS:
+            target, kind = node.args[0] if node.args else _keyword(node, "dependency"), "dependency"
+        elif called.rpartition(".")[2] in ROUTE_REGISTRATIONS:
+            target, kind = node.args[1] if len(node.args) > 1 else _keyword(node, "endpoint"), "route"
+        else:
+            continue
+        function = project.qualname(target, module) if target is not None else None
+        if function is None:
+            continue
+        registered.add((function, target.lineno))
+        if function in project.function_nodes and (kind == "dependency" or _is_router(project, called)):
+            entries.append((function, EntryPoint(kind, Location(module.path, node.lineno))))
+    return entries, registered
 
 
 def _keyword(call: ast.Call, name: str) -> ast.expr | None:
@@ -1101,34 +1133,6 @@ def _is_router(project: Project, qualname: str) -> bool:
 
 def _is_route_method(project: Project, qualname: str) -> bool:
     return qualname.rpartition(".")[2] in ROUTE_METHODS and _is_router(project, qualname)
-
-
-def _owner_of(project: Project, node: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
-    return project.qualname_of_node.get(id(node))
-
-
-def _registration_refs(project: Project, module: ModuleTable) -> set[tuple[str, int]]:
-    """Function references FastAPI itself consumes (``Depends(f)``, endpoints, override keys)."""
-    refs: set[tuple[str, int]] = set()
-    for node in ast.walk(module.tree):
-        candidates: list[ast.expr] = []
-        if isinstance(node, ast.Call):
-            qualname = project.qualname(node.func, module) or ""
-            if qualname in DEPENDENCY_MARKERS:
-                candidates = [*node.args[:1], *filter(None, [_keyword(node, "dependency")])]
-            elif qualname.rpartition(".")[2] in ROUTE_REGISTRATIONS:
-                candidates = [*node.args[1:2], *filter(None, [_keyword(node, "endpoint")])]
-        elif (
-            isinstance(node, ast.Subscript)
-            and isinstance(node.value, ast.Attribute)
-            and node.value.attr == "dependency_overrides"
-        ):
-            candidates = [node.slice]
-        for candidate in candidates:
-            qualname = project.qualname(candidate, module)
-            if qualname:
-                refs.add((qualname, candidate.lineno))
-    return refs
 
 
 def build_index(sources: Iterable[SourceFile], catalog: Catalog) -> ProjectIndex:
@@ -1154,7 +1158,8 @@ def build_index(sources: Iterable[SourceFile], catalog: Catalog) -> ProjectIndex
     callers: dict[str, list[CallerRef]] = {}
     value_uses: dict[str, list[Location]] = {}
     module_calls: list[CallFact] = []
-    registered = {module.path: _registration_refs(project, module) for module in modules.values()}
+    references = {module.path: _fastapi_references(project, module) for module in modules.values()}
+    registered = {path: refs for path, (_, refs) in references.items()}
 
     def note_value_uses(refs: list[tuple[str, Location]]) -> None:
         for ref, location in refs:
@@ -1185,7 +1190,7 @@ def build_index(sources: Iterable[SourceFile], catalog: Catalog) -> ProjectIndex
         module_calls.extend(collector.calls)
         note_value_uses(collector.value_refs)
         note_callers(None, module.path, collector.calls)
-        for qualname, entry in _entry_points(project, module):
+        for qualname, entry in references[module.path][0]:
             entry_points.setdefault(qualname, []).append(entry)
     return ProjectIndex(
         functions, entry_points, callers, value_uses, module_calls, errors, modules, _overrides(project)
