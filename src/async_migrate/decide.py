@@ -121,9 +121,26 @@ def decide(index: ProjectIndex, catalog: Catalog, frozen: frozenset[Path] = froz
             else:
                 decision.findings = outcome.notes
         decisions.append(decision)
+    decisions += _class_dependencies(index, helpers)
     _add(edits, _awaits_outside_candidates(index, converting, candidates | _functions_in(index, frozen)))
     edits = {path: _keep_used_imports(index, path, found) for path, found in edits.items()}
     return Plan(decisions, edits, frozenset(name.partition(".")[0] for name in index.modules))
+
+
+def _class_dependencies(index: ProjectIndex, helpers: dict[str, HelperStatus]) -> list[FunctionDecision]:
+    """Classes used as dependencies: FastAPI instantiates them in the threadpool, always."""
+    decisions = []
+    for qualname, location in sorted(index.classes.items()):
+        init = index.functions.get(f"{qualname}.__init__")
+        status = helpers.get(init.qualname) if init else None
+        blocking = status is not None and status.weight is not Weight.PURE
+        message = "FastAPI runs a class dependency in the threadpool; __init__ cannot be async"
+        if blocking:
+            message += f" (it reaches {status.witness})"
+        finding = Finding(Rule.CLASS_DEPENDENCY, message, location)
+        verdict = Verdict.KEPT_SYNC if blocking else Verdict.UNCHANGED
+        decisions.append(FunctionDecision(qualname, location, "dependency", verdict, [finding]))
+    return decisions
 
 
 def _reachable(index: ProjectIndex, entries: set[str]) -> set[str]:

@@ -128,6 +128,7 @@ class ClassInfo:
     bases: list[str | None]
     methods: dict[str, str]
     fields: dict[str, ast.expr]
+    line: int
 
 
 @dataclass
@@ -141,6 +142,8 @@ class ProjectIndex:
     modules: dict[str, ModuleTable]
     overrides: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Method -> the methods of the same name in its project base classes and subclasses."""
+    classes: dict[str, Location] = field(default_factory=dict)
+    """Project classes and where they are defined."""
     _name_uses: dict[Path, Counter[str]] = field(default_factory=dict)
 
     def name_uses(self, path: Path) -> Counter[str]:
@@ -290,7 +293,7 @@ class Project:
             elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
                 fields[statement.target.id] = statement.annotation
         bases = [self.qualname(base, module) for base in node.bases]
-        self.classes[qualname] = ClassInfo(qualname, module, bases, methods, fields)
+        self.classes[qualname] = ClassInfo(qualname, module, bases, methods, fields, node.lineno)
 
     # -- names --------------------------------------------------------------------------
 
@@ -1115,7 +1118,10 @@ def _fastapi_references(
         if function is None:
             continue
         registered.add((function, target.lineno))
-        if function in project.function_nodes and (kind == "dependency" or _is_router(project, called)):
+        is_class_dependency = kind == "dependency" and function in project.classes
+        if is_class_dependency or (
+            function in project.function_nodes and (kind == "dependency" or _is_router(project, called))
+        ):
             entries.append((function, EntryPoint(kind, Location(module.path, node.lineno))))
     return entries, registered
 
@@ -1192,8 +1198,21 @@ def build_index(sources: Iterable[SourceFile], catalog: Catalog) -> ProjectIndex
         note_callers(None, module.path, collector.calls)
         for qualname, entry in references[module.path][0]:
             entry_points.setdefault(qualname, []).append(entry)
+    classes = {
+        qualname: Location(info.module.path, info.line)
+        for qualname, info in project.classes.items()
+        if qualname in entry_points
+    }
     return ProjectIndex(
-        functions, entry_points, callers, value_uses, module_calls, errors, modules, _overrides(project)
+        functions,
+        entry_points,
+        callers,
+        value_uses,
+        module_calls,
+        errors,
+        modules,
+        _overrides(project),
+        classes,
     )
 
 

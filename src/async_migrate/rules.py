@@ -118,6 +118,12 @@ class Rule(enum.Enum):
         "A function that sets a context variable stays `def`: FastAPI runs sync code in a copy of the "
         "request's context, so moving the call would change who sees the value.",
     )
+    CLASS_DEPENDENCY = (
+        "AM213",
+        "class-dependency",
+        "A class used as a dependency: FastAPI always instantiates it in the threadpool, and "
+        "`__init__` cannot be async, so it stays as it is.",
+    )
     # -- notes on existing async code -------------------------------------------------------
     UNCHECKED_IN_ASYNC = (
         "AM301",
