@@ -82,7 +82,7 @@ def decide(index: ProjectIndex, catalog: Catalog, frozen: frozenset[Path] = froz
                 converting.discard(qualname)  # a pure helper: called directly, as it is
                 dropped = True
                 continue
-            blockers = _shape_blockers(fact, index, converting, frozen) + outcome.blockers
+            blockers = _shape_blockers(fact, index, catalog, converting, frozen) + outcome.blockers
             if qualname not in entries:
                 blockers += _helper_blockers(fact, outcome)
             if blockers:
@@ -224,7 +224,7 @@ def _awaits_outside_candidates(index: ProjectIndex, converting: set[str], candid
 
 
 def _shape_blockers(
-    fact: FunctionFact, index: ProjectIndex, converting: set[str], frozen: frozenset[Path]
+    fact: FunctionFact, index: ProjectIndex, catalog: Catalog, converting: set[str], frozen: frozenset[Path]
 ) -> list[Finding]:
     """Reasons outside the body: decorators, callers, value uses, generator shape."""
     found: list[Finding] = []
@@ -238,16 +238,17 @@ def _shape_blockers(
         found.append(Finding(Rule.GENERATOR, fact.generator_obstacle, here))
     for caller in index.callers.get(fact.qualname, []):
         caller_fact = index.functions.get(caller.caller) if caller.caller else None
-        caller_async = (
-            caller_fact is not None
-            and (caller_fact.is_async or caller.caller in converting)
-            and caller_fact.path not in frozen
-        )
-        if not caller_async or not caller.awaitable or caller.in_with_block:
-            where = "module-level code" if caller.caller is None else caller.caller
-            found.append(
-                Finding(Rule.SYNC_CALLER, f"called from {caller.location} ({where}, sync)", caller.location)
-            )
+        if caller_fact is None:
+            why = "module-level code"
+        elif caller_fact.path in frozen or not (caller_fact.is_async or caller.caller in converting):
+            why = f"{caller.caller}, sync"
+        elif not caller.awaitable:
+            why = f"{caller.caller}, where await can't go"
+        elif set(caller.with_blocks) & set(_blocks_to_move(caller_fact, catalog)):
+            why = f"{caller.caller}, in a block run in the threadpool"
+        else:
+            continue
+        found.append(Finding(Rule.SYNC_CALLER, f"called from {caller.location} ({why})", caller.location))
     for location in index.value_uses.get(fact.qualname, []):
         found.append(Finding(Rule.USED_AS_VALUE, f"used as a value at {location}", location))
     for other in index.overrides.get(fact.qualname, ()):

@@ -56,12 +56,21 @@ class Discovery:
 
 
 def project_root(paths: list[Path]) -> Path | None:
+    """The nearest folder above the first path that marks a project, unless that project's
+    ``.gitignore`` ignores the path (the path then is not part of it: a virtualenv, a checkout
+    of tools such as pyenv)."""
     first = paths[0].resolve()
     start = first if first.is_dir() else first.parent
     for folder in [start, *start.parents]:
         if any((folder / marker).exists() for marker in PROJECT_MARKERS):
-            return folder
+            ignores = [(f, spec) for f in [folder, *_between(folder, first)] if (spec := _gitignore(f))]
+            return None if _ignored(ignores, first, is_dir=first.is_dir()) else folder
     return None
+
+
+def _between(root: Path, path: Path) -> list[Path]:
+    """The folders strictly between ``root`` and ``path``."""
+    return [folder for folder in path.parents if folder != root and folder.is_relative_to(root)][::-1]
 
 
 def discover(paths: list[Path], settings: Settings) -> Discovery:

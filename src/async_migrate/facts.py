@@ -149,7 +149,9 @@ class CallerRef:
     location: Location
     span: Span
     awaitable: bool
-    in_with_block: bool
+    with_blocks: tuple[Span, ...]
+    """The ``with`` statements of the caller around the call (if one moves to the threadpool,
+    the call runs there, in sync code)."""
 
 
 @dataclass(frozen=True)

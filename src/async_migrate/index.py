@@ -11,6 +11,12 @@ from __future__ import annotations
 
 import ast
 import builtins
+import contextlib
+import functools
+import gc
+import os
+import re
+import warnings
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -65,18 +71,25 @@ THREADPOOL_RUNNERS = frozenset(
 )
 """Functions that call their first argument in a worker thread: what they run is off the loop."""
 _BUILTIN_NAMES = frozenset(dir(builtins))
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def module_name_for(path: Path) -> str:
     """The dotted name Python would import ``path`` as, from the package layout on disk."""
-    parts = [] if path.name == "__init__.py" else [path.stem]
-    folder = path.parent
-    while (folder / "__init__.py").is_file():
-        parts.insert(0, folder.name)
-        if folder.parent == folder:
-            break
-        folder = folder.parent
-    return ".".join(parts) or path.stem
+    package = _package_of(str(path.parent))
+    name = "" if path.name == "__init__.py" else path.stem
+    return ".".join(part for part in (package, name) if part) or path.stem
+
+
+@functools.cache
+def _package_of(folder: str) -> str:
+    """The dotted package name of a folder ("" when it is not a package)."""
+    if not os.path.isfile(os.path.join(folder, "__init__.py")):
+        return ""
+    parent = os.path.dirname(folder)
+    outer = _package_of(parent) if parent != folder else ""
+    name = os.path.basename(folder)
+    return f"{outer}.{name}" if outer else name
 
 
 class _Columns:
@@ -120,6 +133,11 @@ class ModuleTable:
     def path(self) -> Path:
         return self.source.path
 
+    @functools.cached_property
+    def identifiers(self) -> frozenset[str]:
+        """Every identifier-like word of the source, for cheap "does it mention f?" checks."""
+        return frozenset(_IDENTIFIER.findall(self.source.text))
+
 
 @dataclass
 class ClassInfo:
@@ -137,7 +155,6 @@ class ProjectIndex:
     entry_points: dict[str, list[EntryPoint]]
     callers: dict[str, list[CallerRef]]
     value_uses: dict[str, list[Location]]
-    module_calls: list[CallFact]
     errors: list[SourceError]
     modules: dict[str, ModuleTable]
     overrides: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -166,7 +183,10 @@ class ProjectIndex:
 
 def parse_module(source: SourceFile) -> ast.Module:
     try:
-        return ast.parse(source.text, filename=str(source.path))
+        with warnings.catch_warnings():
+            # invalid escapes and the like are the user's business, not noise for our output
+            warnings.simplefilter("ignore")
+            return ast.parse(source.text, filename=str(source.path))
     except SyntaxError as exc:
         raise SourceError(source.path, f"cannot parse: {exc.msg}", exc.lineno) from exc
     except (ValueError, RecursionError, MemoryError) as exc:
@@ -259,6 +279,9 @@ class Project:
                     self._add_class(module, node, qualname)
                 else:
                     self.function_nodes[qualname] = (module, node, None)
+        self.functions_by_module: dict[str, list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]]] = {}
+        for qualname, (owner, node, _) in self.function_nodes.items():
+            self.functions_by_module.setdefault(owner.name, []).append((qualname, node))
         routers = {
             f"{module.name}.{name}"
             for module in modules.values()
@@ -271,7 +294,7 @@ class Project:
 
     def _callback_routers(self, routers: set[str]) -> set[str]:
         found: set[str] = set()
-        for module in self.modules.values():
+        for module in self.modules.values() if routers else ():
             if "callbacks" not in module.source.text:
                 continue
             for node in ast.walk(module.tree):
@@ -591,7 +614,7 @@ class _Scope:
 
 
 def _function_bindings(
-    function: ast.FunctionDef | ast.AsyncFunctionDef, scope_project: Project, module: ModuleTable
+    function: ast.FunctionDef | ast.AsyncFunctionDef, own: list[ast.AST]
 ) -> tuple[dict[str, list[ast.expr | None]], set[str], set[str]]:
     """Local names of a function with the expressions bound to them (``None``: unknown value)."""
     bindings: dict[str, list[ast.expr | None]] = {}
@@ -605,7 +628,7 @@ def _function_bindings(
     for arg in (args.vararg, args.kwarg):
         if arg is not None:
             bindings.setdefault(arg.arg, []).append(None)
-    for node in _own_nodes(function.body):
+    for node in own:
         if isinstance(node, ast.Global):
             declared_global.update(node.names)
         elif isinstance(node, ast.Nonlocal):
@@ -877,11 +900,12 @@ class _BlockAnalysis:
     def __init__(
         self,
         function: ast.FunctionDef | ast.AsyncFunctionDef,
-        bindings: dict[str, list[ast.expr | None]],
+        own: list[ast.AST],
         declared_global: set[str],
         declared_nonlocal: set[str],
     ) -> None:
         self.function = function
+        self.own = own
         self.params = {
             arg.arg
             for arg in [
@@ -891,17 +915,16 @@ class _BlockAnalysis:
                 *(a for a in (function.args.vararg, function.args.kwarg) if a),
             ]
         }
-        self.bindings = bindings
         self.declared_global = declared_global
         self.declared_nonlocal = declared_nonlocal
-        self.is_generator = any(isinstance(n, ast.Yield | ast.YieldFrom) for n in _own_nodes(function.body))
+        self.is_generator = any(isinstance(n, ast.Yield | ast.YieldFrom) for n in own)
 
     def analyse(self, statement: ast.With, span: Span) -> WithFact:
         inside = list(_own_nodes([statement]))
         inside_ids = {id(node) for node in inside}
         obstacle = self._obstacle(statement, inside)
         bound_inside = _bound_names(inside)
-        bound_outside = _bound_names(n for n in _own_nodes(self.function.body) if id(n) not in inside_ids)
+        bound_outside = _bound_names(n for n in self.own if id(n) not in inside_ids)
         read_outside = {
             n.id
             for n in _all_nodes_outside(self.function.body, inside_ids)
@@ -996,8 +1019,7 @@ def _all_nodes_outside(body: list[ast.stmt], excluded: set[int]) -> Iterator[ast
         stack.extend(ast.iter_child_nodes(node))
 
 
-def _generator_obstacle(function: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[bool, str | None]:
-    own = list(_own_nodes(function.body))
+def _generator_obstacle(own: list[ast.AST]) -> tuple[bool, str | None]:
     is_generator = any(isinstance(node, ast.Yield | ast.YieldFrom) for node in own)
     if not is_generator:
         return False, None
@@ -1015,21 +1037,22 @@ def _scan_function(
     node: ast.FunctionDef | ast.AsyncFunctionDef,
     class_qualname: str | None,
 ) -> tuple[FunctionFact, list[tuple[str, Location]]]:
-    bindings, declared_global, declared_nonlocal = _function_bindings(node, project, module)
+    own = list(_own_nodes(node.body))
+    bindings, declared_global, declared_nonlocal = _function_bindings(node, own)
     if class_qualname and node.args.args and not _has_decorator(node, "staticmethod"):
         bindings[node.args.args[0].arg] = [ast.Name(id="__self__", ctx=ast.Load())]
     scope = _FunctionScope(project, module, node, bindings, class_qualname)
-    blocks = _BlockAnalysis(node, bindings, declared_global, declared_nonlocal)
+    blocks = _BlockAnalysis(node, own, declared_global, declared_nonlocal)
     with_spans: dict[int, Span] = {}
     withs: list[WithFact] = []
-    for child in _own_nodes(node.body):
-        if isinstance(child, ast.With):
+    for child in own:
+        if isinstance(child, ast.With) and _holds_resource(scope, child):
             span = module.columns.start(child)
             with_spans[id(child)] = span
             withs.append(blocks.analyse(child, span))
     collector = _CallCollector(scope, module, with_spans)
     collector.collect(node.body, awaitable=True)
-    is_generator, generator_obstacle = _generator_obstacle(node)
+    is_generator, generator_obstacle = _generator_obstacle(own)
     fact = FunctionFact(
         qualname=qualname,
         name=node.name,
@@ -1050,6 +1073,18 @@ def _scan_function(
         | frozenset(module.variables),
     )
     return fact, collector.value_refs
+
+
+def _holds_resource(scope: _Scope, statement: ast.With) -> bool:
+    """A ``with`` around a blocking resource: the only kind that may move to the threadpool."""
+    for item in statement.items:
+        if isinstance(item.context_expr, ast.Call):
+            callee = scope.callee(item.context_expr)
+            if isinstance(callee, ExternalCallee):
+                entry = scope.project.catalog.lookup(callee.qualname)
+                if entry is not None and entry.treatment is Treatment.RESOURCE:
+                    return True
+    return False
 
 
 def _decorator(project: Project, module: ModuleTable, node: ast.expr) -> Decorator:
@@ -1087,9 +1122,7 @@ def _fastapi_references(
     """
     entries: list[tuple[str, EntryPoint]] = []
     registered: set[tuple[str, int]] = set()
-    for qualname, (owner, node, _) in project.function_nodes.items():
-        if owner is not module:
-            continue
+    for qualname, node in project.functions_by_module.get(module.name, []):
         for decorator in node.decorator_list:
             target = project.qualname(
                 decorator.func if isinstance(decorator, ast.Call) else decorator, module
@@ -1141,36 +1174,79 @@ def _is_route_method(project: Project, qualname: str) -> bool:
     return qualname.rpartition(".")[2] in ROUTE_METHODS and _is_router(project, qualname)
 
 
+@contextlib.contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Parsing thousands of files while keeping their trees makes the cyclic garbage collector
+    rescan every tree kept so far, again and again (5x the parse time on the standard library).
+    The index creates next to no reference cycles, so there is little for it to find meanwhile."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _add_module(modules: dict[str, ModuleTable], source: SourceFile, errors: list[SourceError]) -> None:
+    try:
+        tree = parse_module(source)
+    except SourceError as error:
+        errors.append(error.detached())
+        return
+    name = module_name_for(source.path)
+    table = ModuleTable(name, source, tree, _Columns(source.text), source.path.name == "__init__.py")
+    _collect_module_table(table)
+    if name in modules:
+        # two top-level scripts with one name: keep both, importable by neither
+        name = table.name = f"{name}@{len(modules)}"
+    modules[name] = table
+
+
 def build_index(sources: Iterable[SourceFile], catalog: Catalog) -> ProjectIndex:
-    """Index every source file; files that don't parse are reported, the rest still indexed."""
+    """Index the project as far as its FastAPI entry points reach (see ``_build_index``)."""
+    with _no_cyclic_gc():
+        return _build_index(sources, catalog)
+
+
+def _build_index(sources: Iterable[SourceFile], catalog: Catalog) -> ProjectIndex:
+    """Index the project as far as its FastAPI entry points reach.
+
+    Every file is parsed (files that don't parse are reported, the rest still indexed), but only
+    the functions that matter are scanned in depth: the entry points, everything they call, and
+    the functions and module-level code of the modules that mention any of those by name (their
+    possible callers). A project without FastAPI costs little more than parsing it.
+    """
     errors: list[SourceError] = []
     modules: dict[str, ModuleTable] = {}
     for source in sources:
-        try:
-            tree = parse_module(source)
-        except SourceError as error:
-            errors.append(error)
-            continue
-        name = module_name_for(source.path)
-        table = ModuleTable(name, source, tree, _Columns(source.text), source.path.name == "__init__.py")
-        _collect_module_table(table)
-        if name in modules:
-            # two top-level scripts with one name: keep both, importable by neither
-            name = table.name = f"{name}@{len(modules)}"
-        modules[name] = table
+        _add_module(modules, source, errors)
     project = Project(modules, catalog)
-    functions: dict[str, FunctionFact] = {}
     entry_points: dict[str, list[EntryPoint]] = {}
-    callers: dict[str, list[CallerRef]] = {}
-    value_uses: dict[str, list[Location]] = {}
-    module_calls: list[CallFact] = []
-    references = {module.path: _fastapi_references(project, module) for module in modules.values()}
-    registered = {path: refs for path, (_, refs) in references.items()}
+    registered: dict[Path, set[tuple[str, int]]] = {}
+    for module in modules.values():
+        entries, registered[module.path] = _fastapi_references(project, module)
+        for qualname, entry in entries:
+            entry_points.setdefault(qualname, []).append(entry)
 
-    def note_value_uses(refs: list[tuple[str, Location]]) -> None:
-        for ref, location in refs:
-            if (ref, location.line) not in registered[location.path]:
-                value_uses.setdefault(ref, []).append(location)
+    functions: dict[str, FunctionFact] = {}
+    value_refs: list[tuple[str, Location]] = []
+
+    def scan(qualname: str) -> FunctionFact:
+        if qualname not in functions:
+            module, node, class_qualname = project.function_nodes[qualname]
+            functions[qualname], refs = _scan_function(project, module, qualname, node, class_qualname)
+            value_refs.extend(refs)
+        return functions[qualname]
+
+    pending = [q for q in entry_points if q in project.function_nodes]
+    pending += [f"{q}.__init__" for q in entry_points if f"{q}.__init__" in project.function_nodes]
+    while pending:
+        for call in scan(pending.pop()).calls:
+            if isinstance(call.callee, ProjectCallee) and call.callee.qualname not in functions:
+                pending.append(call.callee.qualname)
+    wanted = {qualname.rpartition(".")[2] for qualname in functions}
+    callers: dict[str, list[CallerRef]] = {}
 
     def note_callers(caller: str | None, path: Path, calls: list[CallFact]) -> None:
         for call in calls:
@@ -1181,23 +1257,25 @@ def build_index(sources: Iterable[SourceFile], catalog: Catalog) -> ProjectIndex
                         Location(path, call.span.line),
                         call.span,
                         call.awaitable and caller is not None,
-                        bool(call.with_blocks),
+                        call.with_blocks,
                     )
                 )
 
-    for qualname, (module, node, class_qualname) in project.function_nodes.items():
-        fact, refs = _scan_function(project, module, qualname, node, class_qualname)
-        functions[qualname] = fact
-        note_value_uses(refs)
-        note_callers(qualname, module.path, fact.calls)
     for module in modules.values():
+        if not wanted or wanted.isdisjoint(module.identifiers):
+            continue  # can't call what it never names
+        for qualname, _ in project.functions_by_module.get(module.name, []):
+            scan(qualname)
         collector = _CallCollector(_TypedScope(project, module, None, {}), module, {})
         collector.collect(module.tree.body, awaitable=False)
-        module_calls.extend(collector.calls)
-        note_value_uses(collector.value_refs)
         note_callers(None, module.path, collector.calls)
-        for qualname, entry in references[module.path][0]:
-            entry_points.setdefault(qualname, []).append(entry)
+        value_refs.extend(collector.value_refs)
+    for fact in functions.values():
+        note_callers(fact.qualname, fact.path, fact.calls)
+    value_uses: dict[str, list[Location]] = {}
+    for ref, location in value_refs:
+        if (ref, location.line) not in registered[location.path]:
+            value_uses.setdefault(ref, []).append(location)
     classes = {
         qualname: Location(info.module.path, info.line)
         for qualname, info in project.classes.items()
@@ -1208,7 +1286,6 @@ def build_index(sources: Iterable[SourceFile], catalog: Catalog) -> ProjectIndex
         entry_points,
         callers,
         value_uses,
-        module_calls,
         errors,
         modules,
         _overrides(project),

@@ -45,7 +45,7 @@ def migrate(paths: list[Path], settings: Settings) -> RunResult:
         try:
             rewritable.append(read_source(path))
         except SourceError as error:
-            errors.append(error)
+            errors.append(error.detached())
     context = [source for source in map(_readable, found.context) if source is not None]
     catalog = settings.catalog()
     index = build_index([*rewritable, *context], catalog)

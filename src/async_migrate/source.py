@@ -39,6 +39,12 @@ class SourceError(Exception):
         where = f"{self.path}:{self.line}" if self.line else str(self.path)
         return f"{where}: {self.reason}"
 
+    def detached(self) -> SourceError:
+        """This error without its traceback and cause, whose frames would keep alive every
+        object the failing code could reach (all the parsed trees, in the index)."""
+        self.__traceback__ = self.__cause__ = self.__context__ = None
+        return self
+
 
 @dataclass(frozen=True)
 class SourceFile:
