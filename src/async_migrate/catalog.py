@@ -100,6 +100,52 @@ CALLS: dict[str, Entry] = {
             "asyncio.get_event_loop().run_until_complete",
         ],
     ),
+    **_rows(
+        POOL,
+        [
+            f"tempfile.SpooledTemporaryFile.{method}"
+            for method in (
+                "read",
+                "readline",
+                "readlines",
+                "write",
+                "writelines",
+                "seek",
+                "tell",
+                "flush",
+                "close",
+                "truncate",
+                "rollover",
+                "fileno",
+            )
+        ],
+    ),
+    # -- in-memory files, tokens, query builders: no I/O -----------------------------------
+    **_rows(SAFE, ["io.BytesIO"], returns="io.BytesIO"),
+    **_rows(SAFE, ["io.StringIO"], returns="io.StringIO"),
+    **_rows(SAFE, ["jwt.encode", "jwt.decode", "jwt.get_unverified_header"]),
+    **_rows(
+        SAFE,
+        ["sqlmodel.select", "sqlalchemy.select", "sqlalchemy.sql.expression.select"],
+        returns="sqlalchemy.Select",
+    ),
+    **_rows(
+        SAFE,
+        [
+            f"sqlmodel.SQLModel.{method}"
+            for method in (
+                "model_validate",
+                "model_dump",
+                "model_dump_json",
+                "model_copy",
+                "sqlmodel_update",
+                "dict",
+                "json",
+                "from_orm",
+                "parse_obj",
+            )
+        ],
+    ),
     # -- context variables ----------------------------------------------------------------
     **_rows(SAFE, ["contextvars.ContextVar"], returns="contextvars.ContextVar"),
     **_rows(SAFE, ["contextvars.ContextVar.get"]),
@@ -470,11 +516,18 @@ SAFE_TYPES: frozenset[str] = frozenset(
         "builtins.object",
         "builtins.range",
         "builtins.NoneType",
+        "io.BytesIO",
+        "io.StringIO",
+        "sqlalchemy.Select",
     }
 )
 """Types whose every method is known not to block."""
 
 ATTRIBUTES: dict[str, str] = {
+    # an UploadFile's .file is the spooled temporary file: blocking once it rolled to disk
+    "fastapi.UploadFile.file": "tempfile.SpooledTemporaryFile",
+    "fastapi.datastructures.UploadFile.file": "tempfile.SpooledTemporaryFile",
+    "starlette.datastructures.UploadFile.file": "tempfile.SpooledTemporaryFile",
     "pathlib.Path.parent": "pathlib.Path",
     "pathlib.Path.name": "builtins.str",
     "pathlib.Path.stem": "builtins.str",
@@ -525,8 +578,12 @@ class Catalog:
         owner = qualname.rpartition(".")[0]
         if owner in SAFE_TYPES:
             return Entry(SAFE)
-        if qualname in self.safe_prefixes or any(
-            prefix in self.safe_prefixes for prefix in _module_prefixes(qualname)
-        ):
+        if self.in_safe_module(qualname):
             return Entry(SAFE)
         return None
+
+    def in_safe_module(self, qualname: str) -> bool:
+        """``qualname`` lives in a module whose every function and type is non-blocking."""
+        return qualname in self.safe_prefixes or any(
+            prefix in self.safe_prefixes for prefix in _module_prefixes(qualname)
+        )

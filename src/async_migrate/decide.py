@@ -20,6 +20,7 @@ from .facts import (
     CallFact,
     ExternalCallee,
     FunctionFact,
+    LocalCallee,
     Location,
     ProjectCallee,
     Span,
@@ -307,6 +308,8 @@ def _plan_body(
         if call.awaited or call.offloaded:
             continue
         callee = call.callee
+        if isinstance(callee, LocalCallee):
+            continue  # its body's calls are judged where they are
         if isinstance(callee, UnknownCallee):
             block(Rule.UNKNOWN_CALL, call, f"{call.text}(): {callee.why}")
         elif isinstance(callee, ProjectCallee):
@@ -368,6 +371,8 @@ def _plan_project_call(fact, call, qualname, index, helpers, converting, outcome
     if status.weight is Weight.UNKNOWN:
         block(Rule.UNKNOWN_CALL, call, f"{call.text}() reaches {status.witness}, which may block")
         return
+    if callee_fact.is_generator and call.use == "streamed":
+        return  # StreamingResponse runs each step of a sync generator in the threadpool
     if callee_fact.is_generator:
         block(Rule.GENERATOR, call, f"{call.text}() is a blocking generator ({status.witness})")
     elif not call.awaitable:
@@ -433,6 +438,8 @@ def _call_status(
     call: CallFact, index: ProjectIndex, catalog: Catalog, statuses: dict[str, HelperStatus]
 ) -> HelperStatus:
     callee = call.callee
+    if isinstance(callee, LocalCallee):
+        return HelperStatus(Weight.PURE)
     if isinstance(callee, UnknownCallee):
         return HelperStatus(Weight.UNKNOWN, f"{call.text}() ({callee.why})")
     if isinstance(callee, ProjectCallee):

@@ -63,7 +63,14 @@ class UnknownCallee:
     why: str
 
 
-Callee = ProjectCallee | ExternalCallee | UnknownCallee
+@dataclass(frozen=True)
+class LocalCallee:
+    """A function defined inside the calling one; the calls in its body are facts of the caller."""
+
+    name: str
+
+
+Callee = ProjectCallee | ExternalCallee | UnknownCallee | LocalCallee
 
 
 @dataclass(frozen=True)
@@ -77,8 +84,9 @@ class CallFact:
     awaited: bool
     use: str
     """How the result is used: ``with_item`` (context manager of a ``with``), ``method_call``
-    (``open(p).read()``), ``other``; or ``reference`` when this is not a call at all but a
-    callable passed as an argument (``map(os.path.exists, paths)``), which will be called later."""
+    (``open(p).read()``), ``streamed`` (the content of a ``StreamingResponse``), ``other``; or
+    ``reference`` when this is not a call at all but a callable passed as an argument
+    (``map(os.path.exists, paths)``), which will be called later."""
     outer_call: Span | None
     """For ``use == "method_call"``: the call of the method on this call's result."""
     with_blocks: tuple[Span, ...]

@@ -32,6 +32,7 @@ from .facts import (
     ExternalCallee,
     FunctionFact,
     ImportBinding,
+    LocalCallee,
     Location,
     ProjectCallee,
     Span,
@@ -61,6 +62,10 @@ DEPENDENCY_MARKERS = frozenset(
     }
 )
 TRANSPARENT_DECORATORS = frozenset({"builtins.staticmethod", "builtins.classmethod"})
+STREAMING_RESPONSES = frozenset(
+    {"fastapi.responses.StreamingResponse", "starlette.responses.StreamingResponse"}
+)
+"""Responses that iterate a sync iterator in the threadpool, one ``next()`` per hop."""
 THREADPOOL_RUNNERS = frozenset(
     {
         "fastapi.concurrency.run_in_threadpool",
@@ -360,7 +365,7 @@ class Project:
 
     # -- types --------------------------------------------------------------------------
 
-    def annotation_type(self, node: ast.expr | None, module: ModuleTable) -> str | None:
+    def annotation_type(self, node: ast.expr | None, module: ModuleTable, depth: int = 0) -> str | None:
         """The type an annotation promises, looking through ``Optional``/``Annotated``/``| None``."""
         if node is None:
             return None
@@ -380,7 +385,22 @@ class Project:
                 members.discard("builtins.NoneType")
                 return members.pop() if len(members) == 1 else None
             return self._type_name(outer)
-        return self._type_name(self.qualname(node, module))
+        qualname = self.qualname(node, module)
+        alias = self._type_alias(qualname)
+        if alias is not None and depth < 10:
+            return self.annotation_type(alias[1], alias[0], depth + 1)
+        return self._type_name(qualname)
+
+    def _type_alias(self, qualname: str | None) -> tuple[ModuleTable, ast.expr] | None:
+        """``SessionDep = Annotated[Session, Depends(get_session)]``: the aliased annotation."""
+        if qualname is None or qualname in self.classes:
+            return None
+        module_name, _, name = qualname.rpartition(".")
+        module = self.modules.get(module_name)
+        value = module.variables.get(name) if module else None
+        if isinstance(value, ast.Subscript | ast.BinOp) and module is not None:
+            return module, value
+        return None
 
     def _type_name(self, qualname: str | None) -> str | None:
         if qualname is None:
@@ -433,8 +453,10 @@ class Project:
         if info is None:
             if f"{type_name}.{name}" in ATTRIBUTES:
                 return ATTRIBUTES[f"{type_name}.{name}"]
-            plain = type_name in SAFE_TYPES or type_name in VALUE_TYPES or type_name == DATA
-            return DATA if plain else None
+            if type_name in SAFE_TYPES or type_name in VALUE_TYPES or type_name == DATA:
+                return DATA
+            # an attribute of a framework object (request.scope) stays in its safe module
+            return f"{type_name}.{name}" if self.catalog.in_safe_module(type_name) else None
         if name in info.fields:
             return self.annotation_type(info.fields[name], info.module)
         for base in info.bases:
@@ -474,9 +496,11 @@ class Project:
             if entry.treatment in {Treatment.THREADPOOL, Treatment.CPU}:
                 return DATA
             if entry.treatment is Treatment.SAFE:
-                # a catalogued function returns plain data; a function of a safe module returns
-                # an object of that module, whose methods are safe too (logging.getLogger())
-                return DATA if name in self.catalog.calls else f"{name}()"
+                # a catalogued function returns plain data, and so does a method of a type whose
+                # methods are all safe (str.upper, Select.limit); a function of a safe module
+                # returns an object of that module, whose methods are safe too (getLogger())
+                plain = name in self.catalog.calls or name.rpartition(".")[0] in SAFE_TYPES
+                return DATA if plain else f"{name}()"
         return None
 
 
@@ -490,8 +514,11 @@ class _Scope:
         function: ast.FunctionDef | ast.AsyncFunctionDef | None,
         bindings: dict[str, list[ast.expr | None]],
         class_qualname: str | None = None,
+        local_functions: frozenset[str] = frozenset(),
     ) -> None:
         self.project = project
+        self.local_functions = local_functions
+        """Names bound only to functions defined in this one: their bodies are judged in place."""
         self.module = module
         self.function = function
         self.bindings = bindings
@@ -577,6 +604,8 @@ class _Scope:
     def callee(self, call: ast.Call) -> Callee:
         func = call.func
         if isinstance(func, ast.Name) and func.id in self.bindings:
+            if func.id in self.local_functions:
+                return LocalCallee(func.id)
             return UnknownCallee(f"calls the local value {func.id!r}")
         if isinstance(func, ast.Attribute):
             if isinstance(func.value, ast.Name) and func.value.id in self.bindings:
@@ -740,6 +769,7 @@ class _CallCollector:
         self._outer_call: dict[int, Span] = {}
         self._offloaded_lambdas: set[int] = set()
         self._offloaded_names: set[str] = set()
+        self._streamed_calls: set[int] = set()
 
     def collect(self, nodes: Iterable[ast.AST], awaitable: bool) -> None:
         nodes = list(nodes)
@@ -761,6 +791,19 @@ class _CallCollector:
                         self._offloaded_lambdas.add(id(target))
                     elif isinstance(target, ast.Name):
                         self._offloaded_names.add(target.id)
+                content = self._streamed(node)
+                if content is not None:
+                    self._streamed_calls.add(id(content))
+                    if isinstance(content.func, ast.Name) and content.func.id in self.scope.local_functions:
+                        # a local sync generator handed to the response runs in the threadpool
+                        self._offloaded_names.add(content.func.id)
+
+    def _streamed(self, call: ast.Call) -> ast.Call | None:
+        """The generator call given as a ``StreamingResponse``'s content, if any."""
+        if self.scope.project.qualname(call.func, self.module) not in STREAMING_RESPONSES:
+            return None
+        content = call.args[0] if call.args else _keyword(call, "content")
+        return content if isinstance(content, ast.Call) else None
 
     def _is_runner(self, call: ast.Call) -> bool:
         return self.scope.project.qualname(call.func, self.module) in THREADPOOL_RUNNERS
@@ -797,7 +840,9 @@ class _CallCollector:
 
     def _record(self, node: ast.Call, parent: ast.AST | None, where: _Where) -> None:
         use, outer = "other", None
-        if isinstance(parent, ast.withitem) and parent.context_expr is node:
+        if id(node) in self._streamed_calls:
+            use = "streamed"
+        elif isinstance(parent, ast.withitem) and parent.context_expr is node:
             use = "with_item"
         elif isinstance(parent, ast.Attribute) and parent.value is node:
             use = "method_call"
@@ -1041,7 +1086,12 @@ def _scan_function(
     bindings, declared_global, declared_nonlocal = _function_bindings(node, own)
     if class_qualname and node.args.args and not _has_decorator(node, "staticmethod"):
         bindings[node.args.args[0].arg] = [ast.Name(id="__self__", ctx=ast.Load())]
-    scope = _FunctionScope(project, module, node, bindings, class_qualname)
+    local_functions = frozenset(
+        child.name
+        for child in own
+        if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef) and bindings.get(child.name) == [None]
+    )
+    scope = _FunctionScope(project, module, node, bindings, class_qualname, local_functions)
     blocks = _BlockAnalysis(node, own, declared_global, declared_nonlocal)
     with_spans: dict[int, Span] = {}
     withs: list[WithFact] = []
