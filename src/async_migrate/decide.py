@@ -104,7 +104,7 @@ def decide(index: ProjectIndex, catalog: Catalog, frozen: frozenset[Path] = froz
         if qualname in converting:
             outcome = _plan_body(fact, index, catalog, helpers, converting)
             decision.verdict = Verdict.CONVERTED
-            _add(edits, [MakeAsync(Rule.MAKE_ASYNC, fact.path, fact.span), *outcome.edits])
+            _add(edits, [_make_async(fact), *outcome.edits])
             decision.findings = [_finding_for(edit, fact) for edit in outcome.edits]
         elif qualname in blocked:
             decision.verdict = Verdict.KEPT_SYNC
@@ -174,16 +174,40 @@ def _helper_blockers(fact: FunctionFact, outcome: _Outcome) -> list[Finding]:
     ]
 
 
+ASYNC_GENERATOR_TYPES = {
+    f"{module}.{name}": f"Async{name}"
+    for module in ("typing", "collections.abc", "typing_extensions")
+    for name in ("Iterator", "Iterable", "Generator")
+}
+"""Return annotations of a sync generator and the names they take for an async generator."""
+
+
+def _make_async(fact: FunctionFact) -> MakeAsync:
+    """``def`` -> ``async def``; a generator's ``Iterator[X]`` annotation -> ``AsyncIterator[X]``."""
+    edit = MakeAsync(Rule.MAKE_ASYNC, fact.path, fact.span)
+    if not fact.is_generator or fact.returns not in ASYNC_GENERATOR_TYPES:
+        return edit
+    binding = fact.returns_binding
+    return replace(
+        edit,
+        async_annotation=ASYNC_GENERATOR_TYPES[fact.returns],
+        annotation_import=binding,
+        unused_import=binding,
+    )
+
+
 def _keep_used_imports(index: ProjectIndex, path: Path, edits: list[Edit]) -> list[Edit]:
-    """An import is dropped only when every use of its name was a sleep this plan rewrites."""
-    sleeps = Counter(
-        edit.unused_import for edit in edits if isinstance(edit, AsyncSleep) and edit.unused_import
+    """An import is dropped only when every use of its name was rewritten by this plan."""
+    dropping = Counter(
+        edit.unused_import
+        for edit in edits
+        if isinstance(edit, AsyncSleep | MakeAsync) and edit.unused_import
     )
     uses = index.name_uses(path)
-    still_used = {binding for binding, rewritten in sleeps.items() if uses[binding.local_name] > rewritten}
+    still_used = {binding for binding, rewritten in dropping.items() if uses[binding.local_name] > rewritten}
     return [
         replace(edit, unused_import=None)
-        if isinstance(edit, AsyncSleep) and edit.unused_import in still_used
+        if isinstance(edit, AsyncSleep | MakeAsync) and edit.unused_import in still_used
         else edit
         for edit in edits
     ]

@@ -135,6 +135,10 @@ class FunctionFact:
     generator_obstacle: str | None
     """Why the generator cannot become an async generator (``yield from``, ``return value``)."""
     decorators: list[Decorator]
+    returns: str | None
+    """Qualified name of the return annotation's type (``typing.Iterator``), if it names one."""
+    returns_binding: ImportBinding | None
+    """How that name was imported, when the annotation uses it bare (``Iterator[str]``)."""
     class_name: str | None
     nested: bool
     calls: list[CallFact] = field(default_factory=list)

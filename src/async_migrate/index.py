@@ -1103,6 +1103,7 @@ def _scan_function(
     collector = _CallCollector(scope, module, with_spans)
     collector.collect(node.body, awaitable=True)
     is_generator, generator_obstacle = _generator_obstacle(own)
+    returned = node.returns.value if isinstance(node.returns, ast.Subscript) else node.returns
     fact = FunctionFact(
         qualname=qualname,
         name=node.name,
@@ -1113,6 +1114,8 @@ def _scan_function(
         is_generator=is_generator,
         generator_obstacle=generator_obstacle,
         decorators=[_decorator(project, module, d) for d in node.decorator_list],
+        returns=project.qualname(returned, module) if returned is not None else None,
+        returns_binding=project.binding(returned, module) if isinstance(returned, ast.Name) else None,
         class_name=class_qualname,
         nested=False,
         calls=collector.calls,

@@ -47,7 +47,13 @@ class Edit:
 
 @dataclass(frozen=True)
 class MakeAsync(Edit):
-    pass
+    async_annotation: str | None = None
+    """For a generator becoming an async generator: the async name for its return annotation's
+    type (``Iterator[str]`` becomes ``AsyncIterator[str]``)."""
+    annotation_import: ImportBinding | None = None
+    """Where the old annotation name was imported from, when it was imported bare: the async
+    name is imported from there too."""
+    unused_import: ImportBinding | None = None
 
 
 @dataclass(frozen=True)

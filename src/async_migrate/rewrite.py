@@ -75,7 +75,7 @@ class _PlanApplier(cst.CSTTransformer):
         edit = self._statement_edit(original_node)
         if isinstance(edit, MakeAsync):
             self.pending.discard(edit)
-            return make_async(updated_node)
+            return make_async(updated_node, edit, self.imports)
         return updated_node
 
     def leave_With(

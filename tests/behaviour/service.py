@@ -14,6 +14,7 @@ from time import sleep
 
 import requests
 from fastapi import Depends, FastAPI, HTTPException
+from fastapi.responses import StreamingResponse
 
 app = FastAPI()
 UPSTREAM = os.environ.get("BEHAVIOUR_UPSTREAM", "http://127.0.0.1:9")
@@ -128,3 +129,23 @@ def page(p: dict = Depends(paging)):
 async def already_async():
     time.sleep(0.01)
     return {"exists": os.path.isdir(DATA)}
+
+
+def ticks(count: int):
+    for n in range(count):
+        time.sleep(0.001)
+        yield f"{n}\n"
+
+
+@app.get("/ticks")
+def stream_ticks(count: int = 3):
+    return StreamingResponse(ticks(count), media_type="text/plain")
+
+
+@app.get("/stream-file/{name}")
+def stream_file(name: str):
+    def chunks():
+        with open(data_path(name), "rb") as handle:
+            yield from handle
+
+    return StreamingResponse(chunks(), media_type="text/plain")
