@@ -198,3 +198,12 @@ def test_overridden_methods_and_generator_helpers_stay_sync(tmp_path: Path) -> N
     assert Rule.OVERRIDDEN in {finding.rule for finding in load.findings}
     assert rules_of(plan, "rows") == {Rule.GENERATOR}
     assert verdicts(plan)["root"] is Verdict.KEPT_SYNC  # can't wrap a blocking generator
+
+
+def test_a_yield_dependency_called_directly_stays_sync(tmp_path: Path) -> None:
+    code = HEADER + (
+        "def items():\n    yield 1\n@app.get('/')\ndef root(x=Depends(items)):\n    return list(items())\n"
+    )
+    plan = plan_for(tmp_path, {"app.py": code})
+    assert verdicts(plan) == {"items": Verdict.KEPT_SYNC, "root": Verdict.CONVERTED}
+    assert rules_of(plan, "items") == {Rule.GENERATOR}

@@ -263,6 +263,11 @@ def _shape_blockers(
         found.append(Finding(Rule.GENERATOR, fact.generator_obstacle, here))
     for caller in index.callers.get(fact.qualname, []):
         caller_fact = index.functions.get(caller.caller) if caller.caller else None
+        if fact.is_generator:
+            # whoever calls it iterates it; an async generator would need ``async for``
+            message = f"a generator called directly from {caller.location}"
+            found.append(Finding(Rule.GENERATOR, message, caller.location))
+            continue
         if caller_fact is None:
             why = "module-level code"
         elif caller_fact.path in frozen or not (caller_fact.is_async or caller.caller in converting):
