@@ -22,6 +22,9 @@ from async_migrate.index import build_index
 from async_migrate.rewrite import RewriteError, apply_edits
 from async_migrate.source import SourceFile
 
+# hypothesmith compiles its candidates, and generated code draws SyntaxWarnings by the dozen
+pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning")
+
 ROUTE = """\
 import time
 import os
