@@ -15,7 +15,8 @@ _NO_NEWLINE = "\\ No newline at end of file\n"
 def display_path(path: Path) -> str:
     """``path`` relative to the working directory when it is inside it, with forward slashes."""
     try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        # abspath, not resolve: a symlink is shown as the link the user named
+        return Path(os.path.abspath(path)).relative_to(os.path.abspath(Path.cwd())).as_posix()
     except ValueError:
         return path.as_posix()
 

@@ -53,6 +53,8 @@ class Discovery:
     """Python files under the given paths: the only files the tool may change."""
     context: list[Path]
     """The rest of the project: analysed for callers and helpers, never written."""
+    refused: list[tuple[Path, str]]
+    """Given files the tool won't touch, with the reason (a symlink out of the given paths)."""
 
 
 def project_root(paths: list[Path]) -> Path | None:
@@ -77,11 +79,20 @@ def discover(paths: list[Path], settings: Settings) -> Discovery:
     for path in paths:
         if not path.exists():
             raise UsageError(f"{path}: no such file or directory")
-    rewritable = _python_files(paths, settings)
+    found = _python_files(paths, settings)
+    # a symlink is rewritten through only when its target is inside the given paths
+    targets = [Path(os.path.realpath(path) if path.is_dir() else os.path.abspath(path)) for path in paths]
+    refused = [
+        (path, "a symlink to a file outside the given paths; left unchanged")
+        for path in found
+        if path.is_symlink() and not any(Path(os.path.realpath(path)).is_relative_to(t) for t in targets)
+    ]
+    rewritable = [path for path in found if path not in {refused_path for refused_path, _ in refused}]
     root = project_root(paths)
     given = {os.path.abspath(path) for path in rewritable}
     around = _python_files([_near(root)], settings) if root else []
-    return Discovery(rewritable, [path for path in around if os.path.abspath(path) not in given])
+    context = [path for path in around if os.path.abspath(path) not in given]
+    return Discovery(rewritable, context, refused)
 
 
 def _near(folder: Path) -> Path:

@@ -143,6 +143,15 @@ class ModuleTable:
         """Every identifier-like word of the source, for cheap "does it mention f?" checks."""
         return frozenset(_IDENTIFIER.findall(self.source.text))
 
+    @functools.cached_property
+    def _lines(self) -> list[str]:
+        return split_lines(self.source.text)
+
+    def identifiers_in(self, node: ast.stmt) -> frozenset[str]:
+        """The identifier-like words of the lines a statement spans."""
+        text = "".join(self._lines[node.lineno - 1 : node.end_lineno or node.lineno])
+        return frozenset(_IDENTIFIER.findall(text))
+
 
 @dataclass
 class ClassInfo:
@@ -193,9 +202,15 @@ def parse_module(source: SourceFile) -> ast.Module:
             warnings.simplefilter("ignore")
             return ast.parse(source.text, filename=str(source.path))
     except SyntaxError as exc:
-        raise SourceError(source.path, f"cannot parse: {exc.msg}", exc.lineno) from exc
+        raise SourceError(source.path, f"cannot parse: {exc.msg}", exc.lineno or _null_line(source)) from exc
     except (ValueError, RecursionError, MemoryError) as exc:
-        raise SourceError(source.path, f"cannot parse: {exc}") from exc
+        raise SourceError(source.path, f"cannot parse: {exc}", _null_line(source)) from exc
+
+
+def _null_line(source: SourceFile) -> int | None:
+    """The line of the first null byte, which Python reports without one."""
+    position = source.text.find("\0")
+    return source.text[:position].count("\n") + 1 if position >= 0 else None
 
 
 def _dotted(node: ast.expr) -> list[str] | None:
@@ -1317,8 +1332,9 @@ def _build_index(sources: Iterable[SourceFile], catalog: Catalog) -> ProjectInde
     for module in modules.values():
         if not wanted or wanted.isdisjoint(module.identifiers):
             continue  # can't call what it never names
-        for qualname, _ in project.functions_by_module.get(module.name, []):
-            scan(qualname)
+        for qualname, node in project.functions_by_module.get(module.name, []):
+            if not wanted.isdisjoint(module.identifiers_in(node)):
+                scan(qualname)
         collector = _CallCollector(_TypedScope(project, module, None, {}), module, {})
         collector.collect(module.tree.body, awaitable=False)
         note_callers(None, module.path, collector.calls)

@@ -109,11 +109,16 @@ def apply_edits(code: str, edits: Sequence[Edit], first_party: frozenset[str] = 
     """The source with ``edits`` applied; raises ``RewriteError`` rather than guess."""
     try:
         module = cst.parse_module(code)
+    except RecursionError as exc:
+        raise RewriteError("too deeply nested for libcst to parse; file left unchanged") from exc
     except cst.ParserSyntaxError as exc:
         raise RewriteError(f"libcst cannot parse this file: {exc.message} (line {exc.raw_line})") from exc
     imports = ImportChanges(first_party)
     applier = _PlanApplier(edits, imports, module)
-    rewritten = MetadataWrapper(module, unsafe_skip_copy=True).visit(applier)
+    try:
+        rewritten = MetadataWrapper(module, unsafe_skip_copy=True).visit(applier)
+    except RecursionError as exc:
+        raise RewriteError("too deeply nested for libcst to rewrite; file left unchanged") from exc
     if applier.pending:
         missed = sorted(f"{type(edit).__name__} at line {edit.span.line}" for edit in applier.pending)
         raise RewriteError(f"could not locate {', '.join(missed)}; file left unchanged")

@@ -41,6 +41,7 @@ def migrate(paths: list[Path], settings: Settings) -> RunResult:
     found = discover(paths, settings)
     rewritable: list[SourceFile] = []
     errors: list[SourceError] = []
+    errors.extend(SourceError(path, reason) for path, reason in found.refused)
     for path in found.rewritable:
         try:
             rewritable.append(read_source(path))
@@ -87,6 +88,11 @@ def _rewrite(
             new_text = apply_edits(source.text, plan.edits[path], plan.first_party)
         except RewriteError as error:
             failures[path] = error
+            continue
+        except Exception as error:  # a bug of ours must cost one file, not the run
+            failures[path] = RewriteError(
+                f"internal error ({type(error).__name__}: {error}); please report it"
+            )
             continue
         if new_text != source.text:
             changes.append(FileChange(source, new_text))
