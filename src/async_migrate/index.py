@@ -1013,7 +1013,57 @@ class _BlockAnalysis:
         has_return = any(isinstance(n, ast.Return) for n in inside)
         if has_return and (self.function.body[-1] is not statement or self.is_generator):
             obstacle = obstacle or "the block returns, and is not the last statement of the function"
+        if returns and self._may_see_partial_results(statement, set(returns)):
+            obstacle = obstacle or (
+                "an enclosing try could see names the block bound before it failed "
+                f"({', '.join(returns)}); moved, they would be unbound"
+            )
         return WithFact(span, obstacle, tuple(returns), tuple(nonlocals), tuple(globals_), has_return)
+
+    def _may_see_partial_results(self, statement: ast.With, names: set[str]) -> bool:
+        """Whether, when the block raises, code of this function can still read ``names``.
+
+        The block's results come back only when it completes. That is the same as before unless
+        an enclosing ``try`` reads them in a handler or ``finally``, or swallows the exception
+        and carries on to code that may read what the block had bound.
+        """
+        for handlers, finalbody in self._enclosing_tries.get(id(statement), []):
+            reads = {
+                node.id
+                for part in [*handlers, *finalbody]
+                for node in ast.walk(part)
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+            }
+            if reads & names or any(
+                not handler.body or not isinstance(handler.body[-1], ast.Raise) for handler in handlers
+            ):
+                return True
+        return False
+
+    @functools.cached_property
+    def _enclosing_tries(self) -> dict[int, list[tuple[list[ast.ExceptHandler], list[ast.stmt]]]]:
+        """For each statement of the function, the ``try`` statements whose body holds it."""
+        found: dict[int, list[tuple[list[ast.ExceptHandler], list[ast.stmt]]]] = {}
+
+        def visit(body: list[ast.stmt], tries: list[tuple[list[ast.ExceptHandler], list[ast.stmt]]]) -> None:
+            for node in body:
+                found[id(node)] = tries
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                    continue
+                if isinstance(node, ast.Try | ast.TryStar):
+                    visit(node.body, [*tries, (node.handlers, node.finalbody)])
+                    for handler in node.handlers:
+                        visit(handler.body, tries)
+                    visit(node.orelse, tries)
+                    visit(node.finalbody, tries)
+                    continue
+                for field_name in ("body", "orelse"):
+                    visit(getattr(node, field_name, None) or [], tries)
+                for case in getattr(node, "cases", []):
+                    visit(case.body, tries)
+
+        visit(self.function.body, [])
+        return found
 
     def _obstacle(self, statement: ast.With, inside: list[ast.AST]) -> str | None:
         for node in inside:
