@@ -76,6 +76,7 @@ THREADPOOL_RUNNERS = frozenset(
 )
 """Functions that call their first argument in a worker thread: what they run is off the loop."""
 _BUILTIN_NAMES = frozenset(dir(builtins))
+_TRY_STATEMENTS = (ast.Try, getattr(ast, "TryStar", ast.Try))  # try/except* is Python 3.11+
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -1050,7 +1051,7 @@ class _BlockAnalysis:
                 found[id(node)] = tries
                 if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
                     continue
-                if isinstance(node, ast.Try | ast.TryStar):
+                if isinstance(node, _TRY_STATEMENTS):
                     visit(node.body, [*tries, (node.handlers, node.finalbody)])
                     for handler in node.handlers:
                         visit(handler.body, tries)
