@@ -304,6 +304,10 @@ def _plan_body(
         else:
             outcome.blockers.append(finding)
 
+    if not tolerant:
+        for name in fact.thread_locals:
+            message = f"uses the thread-local {name.rpartition('.')[2]}"
+            outcome.blockers.append(Finding(Rule.THREAD_LOCAL, message, fact.location))
     moved_blocks = _blocks_to_move(fact, catalog)
     outermost = _outermost(moved_blocks, fact)
     for block_fact in (moved_blocks[span] for span in outermost):
@@ -398,7 +402,8 @@ def _plan_project_call(fact, call, qualname, index, helpers, converting, outcome
     if status.weight is Weight.PURE:
         return
     if status.weight is Weight.UNKNOWN:
-        block(Rule.UNKNOWN_CALL, call, f"{call.text}() reaches {status.witness}, which may block")
+        message = f"{call.text}() reaches {status.witness}: not safe to move off this thread"
+        block(Rule.UNKNOWN_CALL, call, message)
         return
     if callee_fact.is_generator and call.use == "streamed":
         return  # StreamingResponse runs each step of a sync generator in the threadpool
@@ -447,7 +452,14 @@ def _needs_lambda(call: CallFact) -> bool:
 
 def _helper_statuses(index: ProjectIndex, catalog: Catalog) -> dict[str, HelperStatus]:
     """The worst thing each sync function reaches, as a fixpoint over the call graph."""
-    statuses = {q: HelperStatus(Weight.PURE) for q, fact in index.functions.items() if not fact.is_async}
+    statuses = {
+        # thread-local state pins a helper to its caller's thread: it can't be moved on its own
+        q: HelperStatus(Weight.UNKNOWN, f"thread-local {fact.thread_locals[0]}")
+        if fact.thread_locals
+        else HelperStatus(Weight.PURE)
+        for q, fact in index.functions.items()
+        if not fact.is_async
+    }
     changed = True
     while changed:
         changed = False

@@ -143,6 +143,8 @@ class FunctionFact:
     nested: bool
     calls: list[CallFact] = field(default_factory=list)
     withs: list[WithFact] = field(default_factory=list)
+    thread_locals: tuple[str, ...] = ()
+    """Module-level ``threading.local()`` objects the function uses."""
     names: frozenset[str] = frozenset()
 
     @property

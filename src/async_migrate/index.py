@@ -312,6 +312,23 @@ class Project:
         # a router whose routes only document callbacks (``callbacks=router.routes``) is never
         # served: its functions are not entry points
         self.routers = routers - self._callback_routers(routers)
+        self.thread_locals = {
+            f"{module.name}.{name}"
+            for module in modules.values()
+            for name, value in module.variables.items()
+            if isinstance(value, ast.Call) and self._is_thread_local_type(self.qualname(value.func, module))
+        }
+
+    def _is_thread_local_type(self, qualname: str | None, depth: int = 0) -> bool:
+        """``threading.local`` or a project class derived from it."""
+        if qualname in {"threading.local", "_threading_local.local"}:
+            return True
+        info = self.classes.get(qualname or "")
+        return (
+            info is not None
+            and depth < 10
+            and any(self._is_thread_local_type(b, depth + 1) for b in info.bases)
+        )
 
     def _callback_routers(self, routers: set[str]) -> set[str]:
         found: set[str] = set()
@@ -782,6 +799,7 @@ class _CallCollector:
         self.with_spans = with_spans
         self.calls: list[CallFact] = []
         self.value_refs: list[tuple[str, Location]] = []
+        self.thread_locals: set[str] = set()
         self._outer_call: dict[int, Span] = {}
         self._offloaded_lambdas: set[int] = set()
         self._offloaded_names: set[str] = set()
@@ -851,6 +869,7 @@ class _CallCollector:
                 self._maybe_reference(argument, where)
         elif isinstance(node, ast.Name | ast.Attribute) and isinstance(node.ctx, ast.Load):
             self._maybe_value_use(node, parent)
+            self._maybe_thread_local(node)
         for child in ast.iter_child_nodes(node):
             self._visit(child, node, where)
 
@@ -915,6 +934,16 @@ class _CallCollector:
                 sole_numeric_arg=None,
             )
         )
+
+    def _maybe_thread_local(self, node: ast.Name | ast.Attribute) -> None:
+        if (
+            isinstance(node, ast.Name)
+            and node.id not in self.scope.bindings
+            and self.scope.project.thread_locals
+        ):
+            qualname = self.scope.project.qualname(node, self.module)
+            if qualname in self.scope.project.thread_locals:
+                self.thread_locals.add(qualname)
 
     def _maybe_value_use(self, node: ast.Name | ast.Attribute, parent: ast.AST | None) -> None:
         if isinstance(parent, ast.Attribute):
@@ -1186,6 +1215,7 @@ def _scan_function(
         nested=False,
         calls=collector.calls,
         withs=withs,
+        thread_locals=tuple(sorted(collector.thread_locals)),
         names=frozenset(bindings)
         | frozenset(module.defs)
         | frozenset(module.imports)

@@ -124,6 +124,12 @@ class Rule(enum.Enum):
         "A class used as a dependency: FastAPI always instantiates it in the threadpool, and "
         "`__init__` cannot be async, so it stays as it is.",
     )
+    THREAD_LOCAL = (
+        "AM214",
+        "thread-local",
+        "A function that uses `threading.local` state stays `def`: on the event loop every request "
+        "would share one thread's state, and in the threadpool its calls could land on other threads.",
+    )
     # -- notes on existing async code -------------------------------------------------------
     UNCHECKED_IN_ASYNC = (
         "AM301",
