@@ -61,7 +61,10 @@ def test_killing_a_write_run_leaves_every_file_old_or_new(tmp_path: Path, sig: s
     assert states["new"] > 0, "the run was killed before it wrote anything: the test proved nothing"
     leftovers = [path.name for path in work.iterdir() if path.suffix == ".tmp"]
     if sig == signal.SIGINT:
-        assert leftovers == []  # an interrupted write removes its temporary file
+        # Ctrl-C lets the file being written finish, then stops cleanly
+        assert leftovers == []
+        assert process.returncode == 130
+        assert b"interrupted" in process.stderr.read()
 
 
 def test_a_file_changed_after_reading_is_not_overwritten(

@@ -8,6 +8,7 @@ stdout, everything else to stderr, so ``async-migrate --diff app/ > change.patch
 from __future__ import annotations
 
 import enum
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -28,7 +29,7 @@ from .rules import Rule
 from .runner import RunResult, migrate
 from .source import SourceError, write_atomically
 
-EXIT_OK, EXIT_CHANGES, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 123
+EXIT_OK, EXIT_CHANGES, EXIT_USAGE, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 123, 130
 
 
 class OutputFormat(str, enum.Enum):
@@ -113,10 +114,12 @@ def run(
     write = not (diff or check)
     if diff:
         _print_diff(result)
-    if write:
-        _write_all(result)
+    interrupted = _write_all(result) if write else False
     verb = "rewritten" if write else "would be rewritten"
     _report(result, output_format, verb=verb, verbose=verbose, quiet=quiet, stdout_free=not diff)
+    if interrupted:
+        typer.echo("async-migrate: interrupted; the files listed as rewritten are complete", err=True)
+        raise typer.Exit(EXIT_INTERRUPTED)
     if result.errors:
         raise typer.Exit(EXIT_FAILED)
     if check and result.changes:
@@ -137,16 +140,34 @@ def _print_diff(result: RunResult) -> None:
     out.flush()
 
 
-def _write_all(result: RunResult) -> None:
+def _write_all(result: RunResult) -> bool:
+    """Write every change; Ctrl-C lets the file being written finish, then stops.
+
+    Returns whether the run was interrupted: the files written so far are complete, the others
+    untouched, and no temporary file is left behind.
+    """
+    interrupted = False
+
+    def stop(signum: int, frame: object) -> None:
+        nonlocal interrupted
+        interrupted = True
+
+    previous = signal.signal(signal.SIGINT, stop)
     written = []
-    for change in result.changes:
-        try:
-            write_atomically(change.source, change.new_text)
-        except SourceError as error:
-            result.errors.append(error)
-        else:
-            written.append(change)
+    try:
+        for change in result.changes:
+            if interrupted:
+                break
+            try:
+                write_atomically(change.source, change.new_text)
+            except SourceError as error:
+                result.errors.append(error)
+            else:
+                written.append(change)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     result.changes[:] = written
+    return interrupted
 
 
 def _report(
@@ -179,7 +200,7 @@ def main() -> None:
     except click_exceptions.UsageError as error:
         typer.echo(f"async-migrate: error: {error.format_message()}", err=True)
         code = EXIT_USAGE
-    except typer.Abort:
-        typer.echo("async-migrate: aborted", err=True)
-        code = 130
+    except (typer.Abort, KeyboardInterrupt):
+        typer.echo("async-migrate: interrupted before writing anything", err=True)
+        code = EXIT_INTERRUPTED
     sys.exit(code or 0)
