@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from async_migrate.config import Settings
+from async_migrate.plan import Verdict
+from async_migrate.rules import Rule
 from async_migrate.runner import migrate
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -89,3 +91,17 @@ def test_every_case_is_complete() -> None:
     for case in CASES:
         source, _ = _input_and_expected(FIXTURES / case)
         assert source.exists(), f"{case} has no input"
+
+
+def test_every_rule_is_exercised_by_a_fixture(tmp_path: Path) -> None:
+    """Each rewrite and each keep-sync reason shows up in the decisions of at least one case."""
+    seen: set[Rule] = set()
+    for case in CASES:
+        source, _ = _input_and_expected(FIXTURES / case)
+        workdir = tmp_path / case
+        _run(_tree(source), workdir)
+        for decision in migrate([workdir], Settings()).plan.decisions:
+            seen.update(finding.rule for finding in decision.findings)
+            if decision.verdict is Verdict.CONVERTED:
+                seen.add(Rule.MAKE_ASYNC)
+    assert set(Rule) - seen == set()

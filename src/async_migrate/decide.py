@@ -98,9 +98,9 @@ def decide(index: ProjectIndex, catalog: Catalog, frozen: frozenset[Path] = froz
     for qualname in sorted(candidates, key=lambda q: (str(index.functions[q].path), index.functions[q].span)):
         fact = index.functions[qualname]
         kinds = {entry.kind for entry in index.entry_points.get(qualname, [])}
-        decision = FunctionDecision(
-            qualname, fact.location, ", ".join(sorted(kinds)) or "helper", Verdict.UNCHANGED
-        )
+        role = ", ".join(sorted(kinds)) or "helper"
+        name = qualname.removeprefix(f"{fact.module}.")
+        decision = FunctionDecision(qualname, name, fact.location, role, Verdict.UNCHANGED)
         if qualname in converting:
             outcome = _plan_body(fact, index, catalog, helpers, converting)
             decision.verdict = Verdict.CONVERTED
@@ -140,7 +140,8 @@ def _class_dependencies(index: ProjectIndex, helpers: dict[str, HelperStatus]) -
             message += f" (it reaches {status.witness})"
         finding = Finding(Rule.CLASS_DEPENDENCY, message, location)
         verdict = Verdict.KEPT_SYNC if blocking else Verdict.UNCHANGED
-        decisions.append(FunctionDecision(qualname, location, "dependency", verdict, [finding]))
+        name = qualname.rpartition(".")[2]
+        decisions.append(FunctionDecision(qualname, name, location, "dependency", verdict, [finding]))
     return decisions
 
 

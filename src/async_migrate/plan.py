@@ -29,6 +29,8 @@ class Finding:
 @dataclass
 class FunctionDecision:
     qualname: str
+    name: str
+    """The name within its module (``Class.method``), for people."""
     location: Location
     role: str
     """``route``, ``dependency`` or ``route, dependency``."""

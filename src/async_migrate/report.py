@@ -22,11 +22,10 @@ def text_report(result: RunResult, *, verb: str, verbose: bool) -> str:
     """Why functions stayed as they were (and with ``verbose`` every decision), then a summary."""
     lines: list[str] = []
     for decision in result.plan.decisions:
-        name = decision.qualname.rpartition(".")[2]
         notes_only = all(finding.rule is Rule.UNCHECKED_IN_ASYNC for finding in decision.findings)
         unfixable = decision.verdict is Verdict.UNCHANGED and not notes_only
         if decision.verdict is Verdict.KEPT_SYNC or unfixable or verbose:
-            lines.append(f"{_where(decision)}: {name} ({decision.role}): {decision.verdict.value}")
+            lines.append(f"{_where(decision)}: {decision.name} ({decision.role}): {decision.verdict.value}")
             lines.extend(
                 f"    {finding.rule.code} {_message(finding)}" for finding in _unique(decision.findings)
             )
