@@ -72,8 +72,14 @@ def decide(index: ProjectIndex, catalog: Catalog, frozen: frozenset[Path] = froz
     helpers = _helper_statuses(index, catalog)
     entries = {q for q in index.entry_points if q in index.functions}
     candidates = {q for q in _reachable(index, entries) if index.functions[q].path not in frozen}
-    converting = {q for q in candidates if not index.functions[q].is_async}
-    blocked: dict[str, list[Finding]] = {}
+    skipped = {q for q in candidates if index.functions[q].skip}
+    converting = {q for q in candidates - skipped if not index.functions[q].is_async}
+    blocked: dict[str, list[Finding]] = {
+        q: [
+            Finding(Rule.SKIPPED, "skipped by a '# async-migrate: skip' comment", index.functions[q].location)
+        ]
+        for q in skipped
+    }
     while True:
         dropped = False
         for qualname in sorted(converting):
@@ -107,7 +113,7 @@ def decide(index: ProjectIndex, catalog: Catalog, frozen: frozenset[Path] = froz
             _add(edits, [_make_async(fact), *outcome.edits])
             decision.findings = [_finding_for(edit, fact) for edit in outcome.edits]
         elif qualname in blocked:
-            decision.verdict = Verdict.KEPT_SYNC
+            decision.verdict = Verdict.UNCHANGED if fact.is_async else Verdict.KEPT_SYNC
             decision.findings = blocked[qualname]
         elif not fact.is_async:
             pass  # a pure helper
@@ -344,12 +350,20 @@ def _plan_body(
         callee = call.callee
         if isinstance(callee, LocalCallee):
             continue  # its body's calls are judged where they are
+        before = (len(outcome.edits), len(outcome.blockers), len(outcome.notes))
         if isinstance(callee, UnknownCallee):
             block(Rule.UNKNOWN_CALL, call, f"{call.text}(): {callee.why}")
         elif isinstance(callee, ProjectCallee):
             _plan_project_call(fact, call, callee.qualname, index, helpers, converting, outcome, block)
         else:
             _plan_external_call(fact, call, callee, catalog, outcome, block, lambda_spans)
+        if call.skip and (len(outcome.edits), len(outcome.blockers), len(outcome.notes)) != before:
+            # the user asked to leave this call alone: no edit, and a sync function stays sync
+            del outcome.edits[before[0] :], outcome.blockers[before[1] :], outcome.notes[before[2] :]
+            finding = Finding(
+                Rule.SKIPPED, f"{call.text}() skipped by a comment", Location(fact.path, call.span.line)
+            )
+            (outcome.notes if tolerant else outcome.blockers).append(finding)
     return outcome
 
 
@@ -359,6 +373,8 @@ def _blocks_to_move(fact: FunctionFact, catalog: Catalog) -> dict[Span, WithFact
     found: dict[Span, WithFact] = {}
     for call in fact.calls:
         if call.use != "with_item" or not call.with_blocks or not isinstance(call.callee, ExternalCallee):
+            continue
+        if call.skip:
             continue
         entry = catalog.lookup(call.callee.qualname)
         if entry is not None and entry.treatment is Treatment.RESOURCE:

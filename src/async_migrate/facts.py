@@ -100,6 +100,8 @@ class CallFact:
     """The call passes ``**mapping``, whose keys the tool cannot see."""
     sole_numeric_arg: float | None
     """The value of the only argument when it is a number literal (``time.sleep(0.5)``)."""
+    skip: bool = False
+    """A ``# async-migrate: skip`` comment is on the call's first line."""
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,8 @@ class FunctionFact:
     withs: list[WithFact] = field(default_factory=list)
     thread_locals: tuple[str, ...] = ()
     """Module-level ``threading.local()`` objects the function uses."""
+    skip: bool = False
+    """A ``# async-migrate: skip`` comment is on the ``def`` line."""
     names: frozenset[str] = frozenset()
 
     @property

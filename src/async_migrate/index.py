@@ -14,8 +14,10 @@ import builtins
 import contextlib
 import functools
 import gc
+import io
 import os
 import re
+import tokenize
 import warnings
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -78,6 +80,7 @@ THREADPOOL_RUNNERS = frozenset(
 _BUILTIN_NAMES = frozenset(dir(builtins))
 _TRY_STATEMENTS = (ast.Try, getattr(ast, "TryStar", ast.Try))  # try/except* is Python 3.11+
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_SKIP = re.compile(r"#\s*async-migrate:\s*skip\b")
 
 
 def module_name_for(path: Path) -> str:
@@ -143,6 +146,20 @@ class ModuleTable:
     def identifiers(self) -> frozenset[str]:
         """Every identifier-like word of the source, for cheap "does it mention f?" checks."""
         return frozenset(_IDENTIFIER.findall(self.source.text))
+
+    @functools.cached_property
+    def skip_lines(self) -> frozenset[int]:
+        """Lines carrying a ``# async-migrate: skip`` comment (comments only, not strings)."""
+        if "async-migrate" not in self.source.text:
+            return frozenset()
+        lines: set[int] = set()
+        try:
+            for token in tokenize.generate_tokens(io.StringIO(self.source.text).readline):
+                if token.type == tokenize.COMMENT and _SKIP.match(token.string):
+                    lines.add(token.start[0])
+        except (tokenize.TokenError, SyntaxError):
+            pass
+        return frozenset(lines)
 
     @functools.cached_property
     def _lines(self) -> list[str]:
@@ -902,6 +919,7 @@ class _CallCollector:
                 keywords=tuple(keyword.arg for keyword in node.keywords if keyword.arg),
                 has_star_kwargs=any(keyword.arg is None for keyword in node.keywords),
                 sole_numeric_arg=sole,
+                skip=node.lineno in self.module.skip_lines,
             )
         )
 
@@ -1216,6 +1234,7 @@ def _scan_function(
         calls=collector.calls,
         withs=withs,
         thread_locals=tuple(sorted(collector.thread_locals)),
+        skip=node.lineno in module.skip_lines,
         names=frozenset(bindings)
         | frozenset(module.defs)
         | frozenset(module.imports)

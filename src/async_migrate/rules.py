@@ -130,6 +130,12 @@ class Rule(enum.Enum):
         "A function that uses `threading.local` state stays `def`: on the event loop every request "
         "would share one thread's state, and in the threadpool its calls could land on other threads.",
     )
+    SKIPPED = (
+        "AM215",
+        "skipped",
+        "`# async-migrate: skip` on a `def` line keeps that function as it is; on a call line it "
+        "leaves that call alone (and a sync function stays sync if that call would block).",
+    )
     # -- notes on existing async code -------------------------------------------------------
     UNCHECKED_IN_ASYNC = (
         "AM301",
