@@ -259,3 +259,19 @@ def test_every_rule_is_documented_in_the_readme() -> None:
     readme = (Path(__file__).parents[1] / "README.md").read_text()
     for rule in Rule:
         assert f"| {rule.code} | {rule.title} |" in readme, rule  # type: ignore[attr-defined]
+
+
+def test_github_annotations_and_a_report_file_beside_the_diff(project: Path) -> None:
+    (project / "job.py").write_text("from app import root\n\nroot()\n")
+    result = run_tool("--check", "--output-format", "github", ".", cwd=project)
+    assert result.stdout == (
+        "::warning file=app.py,line=9,title=AM202 sync-caller::root: kept sync: "
+        "called from job.py:3 (module-level code)\n"
+    )
+    (project / "job.py").unlink()
+    result = run_tool("--diff", "--output-format", "json", "--output-file", "report.json", ".", cwd=project)
+    assert result.returncode == 0
+    assert result.stdout.startswith("--- a/app.py\n")
+    report = json.loads((project / "report.json").read_text())
+    assert [d["verdict"] for d in report["decisions"]] == ["converted"]
+    assert "1 file would be rewritten" in result.stderr

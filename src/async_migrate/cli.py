@@ -24,7 +24,7 @@ from . import __version__
 from .config import ConfigError, find_config, load_settings, with_overrides
 from .diff import colourize, unified_diff
 from .discovery import UsageError
-from .report import json_report, text_report
+from .report import github_report, json_report, summary, text_report
 from .rules import Rule
 from .runner import RunResult, migrate
 from .source import SourceError, write_atomically
@@ -35,6 +35,7 @@ EXIT_OK, EXIT_CHANGES, EXIT_USAGE, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 123,
 class OutputFormat(str, enum.Enum):
     text = "text"
     json = "json"
+    github = "github"
 
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
@@ -67,8 +68,12 @@ def run(
         bool, typer.Option("--check", help="Write nothing; exit 1 when something would change.")
     ] = False,
     output_format: Annotated[
-        OutputFormat, typer.Option("--output-format", help="Report of decisions, on stderr.")
+        OutputFormat,
+        typer.Option("--output-format", help="Report of decisions: text on stderr, json/github on stdout."),
     ] = OutputFormat.text,
+    output_file: Annotated[
+        Path | None, typer.Option("--output-file", "-o", help="Write the report to this file instead.")
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Explain every conversion too.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")] = False,
     config: Annotated[
@@ -116,7 +121,7 @@ def run(
         _print_diff(result)
     interrupted = _write_all(result) if write else False
     verb = "rewritten" if write else "would be rewritten"
-    _report(result, output_format, verb=verb, verbose=verbose, quiet=quiet, stdout_free=not diff)
+    _report(result, output_format, output_file, verb=verb, verbose=verbose, quiet=quiet, stdout_free=not diff)
     if interrupted:
         typer.echo("async-migrate: interrupted; the files listed as rewritten are complete", err=True)
         raise typer.Exit(EXIT_INTERRUPTED)
@@ -173,21 +178,29 @@ def _write_all(result: RunResult) -> bool:
 def _report(
     result: RunResult,
     output_format: OutputFormat,
+    output_file: Path | None,
     *,
     verb: str,
     verbose: bool,
     quiet: bool,
     stdout_free: bool,
 ) -> None:
-    if output_format is OutputFormat.json:
-        # stdout carries the diff under --diff; the report then goes to stderr
-        (sys.stdout if stdout_free else sys.stderr).write(json_report(result))
+    errors_only = "".join(f"error: {error}\n" for error in result.errors)
+    if output_format is OutputFormat.text:
+        report = errors_only if quiet else text_report(result, verb=verb, verbose=verbose)
+    else:
+        report = json_report(result) if output_format is OutputFormat.json else github_report(result)
+    if output_file is None:
+        # text goes to stderr; a machine report to stdout, unless stdout carries the diff
+        stream = sys.stderr if output_format is OutputFormat.text or not stdout_free else sys.stdout
+        stream.write(report)
         return
-    if quiet:
-        for error in result.errors:
-            typer.echo(f"error: {error}", err=True)
-        return
-    typer.echo(text_report(result, verb=verb, verbose=verbose), err=True, nl=False)
+    try:
+        output_file.write_text(report, encoding="utf-8")
+    except OSError as error:
+        _fail(f"{output_file}: cannot write the report: {error.strerror or error}")
+    # the terminal still hears what failed and how it went
+    sys.stderr.write(errors_only if quiet else errors_only + summary(result, verb=verb) + "\n")
 
 
 def main() -> None:

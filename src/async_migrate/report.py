@@ -118,3 +118,38 @@ def json_report(result: RunResult) -> str:
         ],
     }
     return json.dumps(document, indent=2) + "\n"
+
+
+def github_report(result: RunResult) -> str:
+    """GitHub Actions workflow commands: annotations on the lines of the pull request.
+
+    Rewrites are notices, functions kept sync are warnings, files that failed are errors.
+    """
+    lines = []
+    for decision in result.plan.decisions:
+        level = "warning" if decision.verdict is Verdict.KEPT_SYNC else "notice"
+        for finding in _unique(decision.findings):
+            if finding.rule is Rule.UNCHECKED_IN_ASYNC:
+                continue
+            title = f"{finding.rule.code} {finding.rule.title}"  # type: ignore[attr-defined]
+            message = f"{decision.name}: {decision.verdict.value}: {finding.message}"
+            # on the function's own file: a finding elsewhere (its caller) is named in the message
+            where = finding.location if finding.location.path == decision.location.path else decision.location
+            lines.append(_workflow_command(level, display_path(where.path), where.line, title, message))
+    for error in result.errors:
+        lines.append(
+            _workflow_command("error", display_path(error.path), error.line, "async-migrate", error.reason)
+        )
+    return "".join(f"{line}\n" for line in lines)
+
+
+def _workflow_command(level: str, file: str, line: int | None, title: str, message: str) -> str:
+    properties = {"file": file, "line": str(line) if line else None, "title": title}
+    rendered = ",".join(f"{key}={_escape(value, True)}" for key, value in properties.items() if value)
+    return f"::{level} {rendered}::{_escape(message, False)}"
+
+
+def _escape(value: str, is_property: bool) -> str:
+    """GitHub's escaping for workflow commands (properties also escape ``:`` and ``,``)."""
+    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return value.replace(":", "%3A").replace(",", "%2C") if is_property else value
