@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import run_tool
 
 SLEEPY = (
     "import time\n"
@@ -25,16 +26,6 @@ SLEEPY = (
     "    return {}\n"
 )
 ASYNC_DONE = "async def root():\n    await asyncio.sleep(0.1)\n"
-
-
-def run_tool(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "async_migrate", *map(str, args)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 @pytest.fixture

@@ -10,21 +10,12 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import run_tool
 
 ROUTE = (
     "import time\n\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n"
     "@app.get('/{n}')\ndef handler_{n}():\n    time.sleep(0.01)\n    return {{'n': {n}}}\n"
 )
-
-
-def run_tool(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "async_migrate", *map(str, args)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def _project(root: Path, files: int) -> dict[Path, str]:

@@ -56,6 +56,19 @@ SAFE, SLEEP, POOL, CPU, RESOURCE, CONTEXT, NEVER = (
     Treatment.NEVER,
 )
 
+_FILE_METHODS = (
+    "read",
+    "readline",
+    "readlines",
+    "write",
+    "writelines",
+    "seek",
+    "tell",
+    "flush",
+    "close",
+    "truncate",
+    "fileno",
+)
 _HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
 
 CALLS: dict[str, Entry] = {
@@ -67,27 +80,7 @@ CALLS: dict[str, Entry] = {
         ["builtins.open", "io.open", "io.open_code", "os.fdopen", "os.popen"],
         returns="io.TextIOWrapper",
     ),
-    **_rows(
-        POOL,
-        [
-            f"io.TextIOWrapper.{method}"
-            for method in (
-                "read",
-                "readline",
-                "readlines",
-                "write",
-                "writelines",
-                "seek",
-                "tell",
-                "flush",
-                "close",
-                "truncate",
-                "fileno",
-                "__enter__",
-                "__exit__",
-            )
-        ],
-    ),
+    **_rows(POOL, [f"io.TextIOWrapper.{method}" for method in (*_FILE_METHODS, "__enter__", "__exit__")]),
     **_rows(NEVER, ["builtins.input", "getpass.getpass", "os.chdir", "os.fchdir"]),
     # a nested event loop fails on the loop; from_thread only works from worker threads
     **_rows(
@@ -100,26 +93,7 @@ CALLS: dict[str, Entry] = {
             "asyncio.get_event_loop().run_until_complete",
         ],
     ),
-    **_rows(
-        POOL,
-        [
-            f"tempfile.SpooledTemporaryFile.{method}"
-            for method in (
-                "read",
-                "readline",
-                "readlines",
-                "write",
-                "writelines",
-                "seek",
-                "tell",
-                "flush",
-                "close",
-                "truncate",
-                "rollover",
-                "fileno",
-            )
-        ],
-    ),
+    **_rows(POOL, [f"tempfile.SpooledTemporaryFile.{method}" for method in (*_FILE_METHODS, "rollover")]),
     # -- in-memory files, tokens, query builders: no I/O -----------------------------------
     **_rows(SAFE, ["io.BytesIO"], returns="io.BytesIO"),
     **_rows(SAFE, ["io.StringIO"], returns="io.StringIO"),
