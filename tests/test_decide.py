@@ -207,3 +207,16 @@ def test_a_yield_dependency_called_directly_stays_sync(tmp_path: Path) -> None:
     plan = plan_for(tmp_path, {"app.py": code})
     assert verdicts(plan) == {"items": Verdict.KEPT_SYNC, "root": Verdict.CONVERTED}
     assert rules_of(plan, "items") == {Rule.GENERATOR}
+
+
+def test_async_code_left_as_written_does_not_start_awaiting(tmp_path: Path) -> None:
+    code = HEADER + (
+        "import os, time\n"
+        "def dep():\n    time.sleep(1)\n    return 1\n"
+        "@app.get('/')\nasync def root(x=Depends(dep)):\n    os.chdir('/')\n    return dep()\n"
+    )
+    plan = plan_for(tmp_path, {"app.py": code})
+    assert verdicts(plan) == {"dep": Verdict.KEPT_SYNC, "root": Verdict.UNCHANGED}
+    (sync_caller,) = [f for d in plan.decisions if d.name == "dep" for f in d.findings]
+    assert sync_caller.message.endswith("(app.root, async but left as written)")
+    assert plan.edits == {}

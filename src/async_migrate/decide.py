@@ -80,6 +80,13 @@ def decide(index: ProjectIndex, catalog: Catalog, frozen: frozenset[Path] = froz
         ]
         for q in skipped
     }
+    # existing async code the tool can't fix stays as written, so it can't start awaiting anything
+    unfixable = frozenset(
+        q
+        for q in candidates
+        if index.functions[q].is_async
+        and (q in skipped or _plan_body(index.functions[q], index, catalog, helpers, set()).blockers)
+    )
     while True:
         dropped = False
         for qualname in sorted(converting):
@@ -89,7 +96,9 @@ def decide(index: ProjectIndex, catalog: Catalog, frozen: frozenset[Path] = froz
                 converting.discard(qualname)  # a pure helper: called directly, as it is
                 dropped = True
                 continue
-            blockers = _shape_blockers(fact, index, catalog, converting, frozen) + outcome.blockers
+            blockers = (
+                _shape_blockers(fact, index, catalog, converting, frozen | unfixable) + outcome.blockers
+            )
             if qualname not in entries:
                 blockers += _helper_blockers(fact, outcome)
             if blockers:
@@ -256,9 +265,17 @@ def _awaits_outside_candidates(index: ProjectIndex, converting: set[str], candid
 
 
 def _shape_blockers(
-    fact: FunctionFact, index: ProjectIndex, catalog: Catalog, converting: set[str], frozen: frozenset[Path]
+    fact: FunctionFact,
+    index: ProjectIndex,
+    catalog: Catalog,
+    converting: set[str],
+    as_written: frozenset[Path | str],
 ) -> list[Finding]:
-    """Reasons outside the body: decorators, callers, value uses, generator shape."""
+    """Reasons outside the body: decorators, callers, value uses, generator shape.
+
+    ``as_written``: files (frozen) and functions (unfixable async code) the plan won't touch;
+    their calls can't gain an ``await``, so they count as sync callers.
+    """
     found: list[Finding] = []
     here = fact.location
     if fact.is_dunder:
@@ -277,8 +294,10 @@ def _shape_blockers(
             continue
         if caller_fact is None:
             why = "module-level code"
-        elif caller_fact.path in frozen or not (caller_fact.is_async or caller.caller in converting):
+        elif caller_fact.path in as_written or not (caller_fact.is_async or caller.caller in converting):
             why = f"{caller.caller}, sync"
+        elif caller.caller in as_written:
+            why = f"{caller.caller}, async but left as written"
         elif not caller.awaitable:
             why = f"{caller.caller}, where await can't go"
         elif set(caller.with_blocks) & set(_blocks_to_move(caller_fact, catalog)):
