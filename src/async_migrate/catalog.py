@@ -94,6 +94,9 @@ CALLS: dict[str, Entry] = {
         ],
     ),
     **_rows(POOL, [f"tempfile.SpooledTemporaryFile.{method}" for method in (*_FILE_METHODS, "rollover")]),
+    # pydantic-settings reads the .env file and secrets directory when a settings object is built
+    **_rows(POOL, ["pydantic_settings.BaseSettings", "pydantic_settings.main.BaseSettings"]),
+    **_rows(POOL, ["inspect.getsource", "inspect.getsourcelines", "inspect.getsourcefile"]),
     # -- in-memory files, tokens, query builders: no I/O -----------------------------------
     **_rows(SAFE, ["io.BytesIO"], returns="io.BytesIO"),
     **_rows(SAFE, ["io.StringIO"], returns="io.StringIO"),
