@@ -142,7 +142,6 @@ class FunctionFact:
     returns_binding: ImportBinding | None
     """How that name was imported, when the annotation uses it bare (``Iterator[str]``)."""
     class_name: str | None
-    nested: bool
     calls: list[CallFact] = field(default_factory=list)
     withs: list[WithFact] = field(default_factory=list)
     thread_locals: tuple[str, ...] = ()

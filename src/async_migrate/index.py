@@ -1230,7 +1230,6 @@ def _scan_function(
         returns=project.qualname(returned, module) if returned is not None else None,
         returns_binding=project.binding(returned, module) if isinstance(returned, ast.Name) else None,
         class_name=class_qualname,
-        nested=False,
         calls=collector.calls,
         withs=withs,
         thread_locals=tuple(sorted(collector.thread_locals)),

@@ -93,6 +93,3 @@ class Plan:
     edits: dict[Path, list[Edit]]
     first_party: frozenset[str] = frozenset()
     """The project's own top-level packages, for placing new imports."""
-
-    def edits_for(self, path: Path) -> list[Edit]:
-        return self.edits.get(path, [])
