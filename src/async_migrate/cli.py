@@ -24,7 +24,7 @@ from . import __version__
 from .config import ConfigError, find_config, load_settings, with_overrides
 from .diff import colourize, unified_diff
 from .discovery import UsageError
-from .report import github_report, json_report, summary, text_report
+from .report import github_report, json_report, rdjson_report, sarif_report, summary, text_report
 from .rules import Rule
 from .runner import RunResult, migrate
 from .source import SourceError, write_atomically
@@ -36,6 +36,8 @@ class OutputFormat(str, enum.Enum):
     text = "text"
     json = "json"
     github = "github"
+    sarif = "sarif"
+    rdjson = "rdjson"
 
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
@@ -69,7 +71,7 @@ def run(
     ] = False,
     output_format: Annotated[
         OutputFormat,
-        typer.Option("--output-format", help="Report of decisions: text on stderr, json/github on stdout."),
+        typer.Option("--output-format", help="Report of decisions: text on stderr, the others on stdout."),
     ] = OutputFormat.text,
     output_file: Annotated[
         Path | None, typer.Option("--output-file", "-o", help="Write the report to this file instead.")
@@ -189,7 +191,13 @@ def _report(
     if output_format is OutputFormat.text:
         report = errors_only if quiet else text_report(result, verb=verb, verbose=verbose)
     else:
-        report = json_report(result) if output_format is OutputFormat.json else github_report(result)
+        renderers = {
+            OutputFormat.json: json_report,
+            OutputFormat.github: github_report,
+            OutputFormat.sarif: sarif_report,
+            OutputFormat.rdjson: rdjson_report,
+        }
+        report = renderers[output_format](result)
     if output_file is None:
         # text goes to stderr; a machine report to stdout, unless stdout carries the diff
         stream = sys.stderr if output_format is OutputFormat.text or not stdout_free else sys.stdout

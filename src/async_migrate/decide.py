@@ -115,7 +115,9 @@ def decide(index: ProjectIndex, catalog: Catalog, frozen: frozenset[Path] = froz
         kinds = {entry.kind for entry in index.entry_points.get(qualname, [])}
         role = ", ".join(sorted(kinds)) or "helper"
         name = qualname.removeprefix(f"{fact.module}.")
-        decision = FunctionDecision(qualname, name, fact.location, role, Verdict.UNCHANGED)
+        decision = FunctionDecision(
+            qualname, name, fact.location, role, Verdict.UNCHANGED, end_line=fact.end_line
+        )
         if qualname in converting:
             outcome = _plan_body(fact, index, catalog, helpers, converting)
             decision.verdict = Verdict.CONVERTED

@@ -132,6 +132,7 @@ class FunctionFact:
     path: Path
     module: str
     span: Span
+    end_line: int
     is_async: bool
     is_generator: bool
     generator_obstacle: str | None

@@ -1223,6 +1223,7 @@ def _scan_function(
         path=module.path,
         module=module.name,
         span=module.columns.start(node),
+        end_line=node.end_lineno or node.lineno,
         is_async=isinstance(node, ast.AsyncFunctionDef),
         is_generator=is_generator,
         generator_obstacle=generator_obstacle,

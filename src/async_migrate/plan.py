@@ -36,6 +36,8 @@ class FunctionDecision:
     """``route``, ``dependency`` or ``route, dependency``."""
     verdict: Verdict
     findings: list[Finding] = field(default_factory=list)
+    end_line: int = 0
+    """The function's last line, so a report can tie the rewritten lines to it."""
 
 
 @dataclass(frozen=True)

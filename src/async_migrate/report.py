@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from . import __version__
 from .diff import display_path
 from .plan import Finding, FunctionDecision, Verdict
 from .rules import Rule
 from .runner import RunResult
+from .source import split_lines
 
 _REWRITES = {Rule.ASYNC_SLEEP, Rule.THREADPOOL_CALL, Rule.THREADPOOL_BLOCK, Rule.AWAIT_CALL}
 
@@ -153,3 +158,173 @@ def _escape(value: str, is_property: bool) -> str:
     """GitHub's escaping for workflow commands (properties also escape ``:`` and ``,``)."""
     value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     return value.replace(":", "%3A").replace(",", "%2C") if is_property else value
+
+
+@dataclass(frozen=True)
+class _Hunk:
+    """Lines ``start`` to ``end`` (1-based, ``end`` exclusive) of a file become ``text``."""
+
+    path: Path
+    start: int
+    end: int
+    text: str
+
+
+def _hunks(result: RunResult) -> list[_Hunk]:
+    found = []
+    for change in result.changes:
+        old, new = split_lines(change.source.text), split_lines(change.new_text)
+        matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag != "equal":
+                found.append(_Hunk(change.path, i1 + 1, i2 + 1, "".join(new[j1:j2])))
+    return found
+
+
+def _fixes(result: RunResult) -> dict[int, list[_Hunk]]:
+    """Each rewritten hunk, given to the decision it belongs to: the function whose lines it
+    touches, else (a new import) the first function rewritten in that file."""
+    rewritten = [d for d in result.plan.decisions if d.verdict in {Verdict.CONVERTED, Verdict.FIXED}]
+    by_decision: dict[int, list[_Hunk]] = {}
+    for hunk in _hunks(result):
+        in_file = [d for d in rewritten if d.location.path == hunk.path]
+        owner = next(
+            (
+                d
+                for d in in_file
+                if d.location.line <= max(hunk.start, hunk.end - 1) and hunk.start <= d.end_line
+            ),
+            in_file[0] if in_file else None,
+        )
+        if owner is not None:
+            by_decision.setdefault(id(owner), []).append(hunk)
+    return by_decision
+
+
+def _level(decision: FunctionDecision) -> str:
+    return "warning" if decision.verdict is Verdict.KEPT_SYNC else "note"
+
+
+def sarif_report(result: RunResult) -> str:
+    """SARIF 2.1.0: one result per decision, rewrites carrying their replacements as ``fixes``."""
+    rules = list(Rule)
+    fixes = _fixes(result)
+    results = []
+    for decision in result.plan.decisions:
+        findings = [f for f in _unique(decision.findings) if f.rule is not Rule.UNCHECKED_IN_ASYNC]
+        rule = Rule.MAKE_ASYNC if decision.verdict is Verdict.CONVERTED else (findings or [None])[0]
+        rule = rule.rule if isinstance(rule, Finding) else rule
+        if rule is None:
+            continue
+        text = f"{decision.name} ({decision.role}): {decision.verdict.value}"
+        text += "".join(f"; {f.rule.code} {f.message}" for f in findings)
+        entry: dict[str, Any] = {
+            "ruleId": rule.code,
+            "ruleIndex": rules.index(rule),
+            "level": _level(decision),
+            "message": {"text": text},
+            "locations": [_sarif_location(decision.location.path, decision.location.line)],
+        }
+        hunks = fixes.get(id(decision), [])
+        if hunks:
+            entry["fixes"] = [
+                {
+                    "description": {"text": f"{decision.name}: {decision.verdict.value}"},
+                    "artifactChanges": [
+                        {
+                            "artifactLocation": {"uri": display_path(hunks[0].path)},
+                            "replacements": [
+                                {
+                                    "deletedRegion": {
+                                        "startLine": hunk.start,
+                                        "startColumn": 1,
+                                        "endLine": hunk.end,
+                                        "endColumn": 1,
+                                    },
+                                    "insertedContent": {"text": hunk.text},
+                                }
+                                for hunk in hunks
+                            ],
+                        }
+                    ],
+                }
+            ]
+        results.append(entry)
+    for error in result.errors:
+        results.append(
+            {
+                "ruleId": "AM000",
+                "level": "error",
+                "message": {"text": error.reason},
+                "locations": [_sarif_location(error.path, error.line or 1)],
+            }
+        )
+    driver = {
+        "name": "async-migrate",
+        "version": __version__,
+        "rules": [
+            {
+                "id": rule.code,
+                "name": rule.title,  # type: ignore[attr-defined]
+                "shortDescription": {"text": rule.title},  # type: ignore[attr-defined]
+                "fullDescription": {"text": rule.explanation},  # type: ignore[attr-defined]
+            }
+            for rule in rules
+        ],
+    }
+    document = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{"tool": {"driver": driver}, "results": results}],
+    }
+    return json.dumps(document, indent=2) + "\n"
+
+
+def _sarif_location(path: Path, line: int) -> dict[str, Any]:
+    return {
+        "physicalLocation": {
+            "artifactLocation": {"uri": display_path(path)},
+            "region": {"startLine": line},
+        }
+    }
+
+
+def rdjson_report(result: RunResult) -> str:
+    """reviewdog's rdjson: diagnostics whose ``suggestions`` become GitHub suggested changes."""
+    fixes = _fixes(result)
+    diagnostics = []
+    for decision in result.plan.decisions:
+        findings = [f for f in _unique(decision.findings) if f.rule is not Rule.UNCHECKED_IN_ASYNC]
+        if not findings and decision.verdict is not Verdict.CONVERTED:
+            continue
+        code = findings[0].rule.code if findings and decision.verdict is not Verdict.CONVERTED else "AM001"
+        message = f"{decision.name} ({decision.role}): {decision.verdict.value}"
+        message += "".join(f"; {f.rule.code} {f.message}" for f in findings)
+        diagnostic: dict[str, Any] = {
+            "message": message,
+            "location": {
+                "path": display_path(decision.location.path),
+                "range": {"start": {"line": decision.location.line}},
+            },
+            "severity": "WARNING" if decision.verdict is Verdict.KEPT_SYNC else "INFO",
+            "code": {"value": code},
+        }
+        hunks = fixes.get(id(decision), [])
+        if hunks:
+            diagnostic["suggestions"] = [
+                {
+                    "range": {"start": {"line": h.start, "column": 1}, "end": {"line": h.end, "column": 1}},
+                    "text": h.text,
+                }
+                for h in hunks
+            ]
+        diagnostics.append(diagnostic)
+    for error in result.errors:
+        diagnostics.append(
+            {
+                "message": error.reason,
+                "location": {"path": display_path(error.path), "range": {"start": {"line": error.line or 1}}},
+                "severity": "ERROR",
+            }
+        )
+    return json.dumps({"source": {"name": "async-migrate"}, "diagnostics": diagnostics}, indent=2) + "\n"
