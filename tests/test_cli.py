@@ -266,3 +266,12 @@ def test_github_annotations_and_a_report_file_beside_the_diff(project: Path) -> 
     report = json.loads((project / "report.json").read_text())
     assert [d["verdict"] for d in report["decisions"]] == ["converted"]
     assert "1 file would be rewritten" in result.stderr
+
+
+def test_keep_sync_setting_and_flag(project: Path) -> None:
+    result = run_tool("--check", "--keep-sync", "app.ro*", ".", cwd=project)
+    assert result.returncode == 0
+    assert "AM215 line 9: kept as it is by the keep-sync setting" in result.stderr
+    (project / "pyproject.toml").write_text('[tool.async-migrate]\nkeep-sync = ["app.root"]\n')
+    assert run_tool("--check", ".", cwd=project).returncode == 0
+    assert run_tool("--check", "--config", "/dev/null", ".", cwd=project).returncode == 1

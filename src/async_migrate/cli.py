@@ -90,6 +90,10 @@ def run(
     blocking: Annotated[
         list[str] | None, typer.Option("--blocking", help="Function that blocks: sent to the threadpool.")
     ] = None,
+    keep_sync: Annotated[
+        list[str] | None,
+        typer.Option("--keep-sync", help="Function to leave as it is (qualified name or glob)."),
+    ] = None,
     respect_gitignore: Annotated[
         bool | None,
         typer.Option("--respect-gitignore/--no-respect-gitignore", help="Skip .gitignored files."),
@@ -113,6 +117,7 @@ def run(
             exclude=tuple(exclude) if exclude else None,
             non_blocking=tuple(non_blocking) if non_blocking else None,
             blocking=tuple(blocking) if blocking else None,
+            keep_sync=tuple(keep_sync) if keep_sync else None,
             respect_gitignore=respect_gitignore,
         )
         result = migrate(targets, settings)

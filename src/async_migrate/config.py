@@ -31,6 +31,8 @@ class Settings:
     """Modules, functions or ``Type.method`` names known not to block."""
     blocking: tuple[str, ...] = ()
     """Functions or ``Type.method`` names that block: their calls move to the threadpool."""
+    keep_sync: tuple[str, ...] = ()
+    """Project functions to leave exactly as they are (qualified names; ``*`` globs allowed)."""
     root: Path | None = field(default=None, compare=False)
     """The folder of the config file the settings came from, if any."""
 

@@ -10,6 +10,7 @@ about keeps the function sync, with the reason.
 from __future__ import annotations
 
 import enum
+import fnmatch
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -67,16 +68,29 @@ class _Outcome:
     notes: list[Finding]
 
 
-def decide(index: ProjectIndex, catalog: Catalog, frozen: frozenset[Path] = frozenset()) -> Plan:
-    """The plan for ``index``; functions in ``frozen`` files are taken as they are written."""
+def decide(
+    index: ProjectIndex,
+    catalog: Catalog,
+    frozen: frozenset[Path] = frozenset(),
+    keep_sync: tuple[str, ...] = (),
+) -> Plan:
+    """The plan for ``index``; functions in ``frozen`` files are taken as they are written, and
+    so are the functions ``keep_sync`` names (or matches, with ``*`` globs)."""
     helpers = _helper_statuses(index, catalog)
     entries = {q for q in index.entry_points if q in index.functions}
     candidates = {q for q in _reachable(index, entries) if index.functions[q].path not in frozen}
-    skipped = {q for q in candidates if index.functions[q].skip}
+    configured = {q for q in candidates if any(fnmatch.fnmatchcase(q, pattern) for pattern in keep_sync)}
+    skipped = {q for q in candidates if index.functions[q].skip} | configured
     converting = {q for q in candidates - skipped if not index.functions[q].is_async}
     blocked: dict[str, list[Finding]] = {
         q: [
-            Finding(Rule.SKIPPED, "skipped by a '# async-migrate: skip' comment", index.functions[q].location)
+            Finding(
+                Rule.SKIPPED,
+                "kept as it is by the keep-sync setting"
+                if q in configured
+                else "skipped by a '# async-migrate: skip' comment",
+                index.functions[q].location,
+            )
         ]
         for q in skipped
     }

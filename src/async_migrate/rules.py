@@ -133,8 +133,9 @@ class Rule(enum.Enum):
     SKIPPED = (
         "AM215",
         "skipped",
-        "`# async-migrate: skip` on a `def` line keeps that function as it is; on a call line it "
-        "leaves that call alone (and a sync function stays sync if that call would block).",
+        "`# async-migrate: skip` on a `def` line (or the keep-sync setting) keeps that function as it "
+        "is; on a call line it leaves that call alone (and a sync function stays sync if that call "
+        "would block).",
     )
     # -- notes on existing async code -------------------------------------------------------
     UNCHECKED_IN_ASYNC = (

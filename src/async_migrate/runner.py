@@ -58,7 +58,7 @@ def migrate(paths: list[Path], settings: Settings) -> RunResult:
     while True:
         # a file whose rewrite fails is frozen as it is, and the plan redone without it, so that
         # no other file awaits a function that stayed sync
-        plan = decide(index, catalog, frozen=frozenset(frozen))
+        plan = decide(index, catalog, frozen=frozenset(frozen), keep_sync=settings.keep_sync)
         changes, failures = _rewrite(plan, by_path)
         if not failures:
             break
