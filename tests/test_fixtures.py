@@ -1,5 +1,6 @@
 """Fixture pairs: ``tests/fixtures/<case>/`` holds ``input.py`` and ``expected.py``, or for
-projects of several modules an ``input/`` and an ``expected/`` tree. A missing expected side
+projects of several modules an ``input/`` and an ``expected/`` tree (which may carry a
+``pyproject.toml`` with ``[tool.async-migrate]`` settings). A missing expected side
 means "must not change". Each case also checks that the output parses and that a second run on
 it changes nothing."""
 
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from async_migrate.config import Settings
+from async_migrate.config import find_config, load_settings
 from async_migrate.plan import Verdict
 from async_migrate.rules import Rule
 from async_migrate.runner import migrate
@@ -26,7 +27,8 @@ def _tree(root: Path) -> dict[str, str]:
         return {root.name: root.read_text(encoding="utf-8")}
     return {
         path.relative_to(root).as_posix(): path.read_text(encoding="utf-8")
-        for path in sorted(root.rglob("*.py"))
+        for path in sorted(root.rglob("*"))
+        if path.suffix == ".py" or path.name == "pyproject.toml"
     }
 
 
@@ -36,7 +38,7 @@ def _run(files: dict[str, str], workdir: Path) -> tuple[dict[str, str], list[str
         target = workdir / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
-    result = migrate([workdir], Settings())
+    result = migrate([workdir], load_settings(find_config(workdir)))
     output = dict(files)
     for change in result.changes:
         output[change.path.relative_to(workdir).as_posix()] = change.new_text
@@ -81,7 +83,8 @@ def test_fixture(case: str, tmp_path: Path, request: pytest.FixtureRequest) -> N
         expected[source.name] = expected_path.read_text(encoding="utf-8")
     assert actual == expected, "output differs from the fixture:\n" + _show(expected, actual)
     for name, text in actual.items():
-        ast.parse(text, filename=name)
+        if name.endswith(".py"):
+            ast.parse(text, filename=name)
     again, errors = _run(actual, tmp_path / "second")
     assert errors == []
     assert again == actual, "a second run changed the output:\n" + _show(actual, again)
@@ -100,7 +103,7 @@ def test_every_rule_is_exercised_by_a_fixture(tmp_path: Path) -> None:
         source, _ = _input_and_expected(FIXTURES / case)
         workdir = tmp_path / case
         _run(_tree(source), workdir)
-        for decision in migrate([workdir], Settings()).plan.decisions:
+        for decision in migrate([workdir], load_settings(find_config(workdir))).plan.decisions:
             seen.update(finding.rule for finding in decision.findings)
             if decision.verdict is Verdict.CONVERTED:
                 seen.add(Rule.MAKE_ASYNC)

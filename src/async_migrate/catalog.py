@@ -19,6 +19,8 @@ class Treatment(enum.Enum):
     """Known not to block: called as it is."""
     SLEEP = "sleep"
     """``time.sleep``: has an exact async twin (``asyncio.sleep`` / ``anyio.sleep``)."""
+    ASYNC_TWIN = "async-twin"
+    """Has an exact async twin named in the configuration: ``await twin(*args, **kwargs)``."""
     THREADPOOL = "threadpool"
     """Blocking I/O with no exact async twin: ``await run_in_threadpool(fn, *args, **kwargs)``."""
     CPU = "cpu"
@@ -40,6 +42,8 @@ class Entry:
     returns: str | None = None
     """Qualified name of the type of the result, so that methods called on it can be looked up
     (``requests.get`` returns ``requests.Response`` whose ``.json()`` is safe)."""
+    twin: str | None = None
+    """For ``ASYNC_TWIN``: the qualified name of the async function to await instead."""
 
 
 def _rows(treatment: Treatment, names: Iterable[str], returns: str | None = None) -> dict[str, Entry]:

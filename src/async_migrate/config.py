@@ -30,14 +30,21 @@ class Settings:
     non_blocking: tuple[str, ...] = ()
     """Modules, functions or ``Type.method`` names known not to block."""
     blocking: tuple[str, ...] = ()
-    """Functions or ``Type.method`` names that block: their calls move to the threadpool."""
+    """Functions or ``Type.method`` names that block: ``name`` (or ``name=threadpool``) moves
+    their calls to the threadpool; ``name=twin`` awaits the exact async twin instead."""
     keep_sync: tuple[str, ...] = ()
     """Project functions to leave exactly as they are (qualified names; ``*`` globs allowed)."""
     root: Path | None = field(default=None, compare=False)
     """The folder of the config file the settings came from, if any."""
 
     def catalog(self) -> Catalog:
-        extra = {name: Entry(Treatment.THREADPOOL) for name in self.blocking}
+        extra = {}
+        for item in self.blocking:
+            name, _, twin = item.partition("=")
+            if twin in {"", "threadpool"}:
+                extra[name.strip()] = Entry(Treatment.THREADPOOL)
+            else:
+                extra[name.strip()] = Entry(Treatment.ASYNC_TWIN, twin=twin.strip())
         return Catalog(extra_calls=extra, extra_safe=self.non_blocking)
 
 
@@ -78,6 +85,11 @@ def load_settings(path: Path | None) -> Settings:
             if not isinstance(value, bool):
                 raise ConfigError(f"{path}: [tool.async-migrate] {key} must be true or false")
             values[name] = value
+        elif name == "blocking" and isinstance(value, dict):
+            # {"mylib.fetch" = "mylib.afetch", "mylib.upload" = "threadpool"}
+            if not all(isinstance(item, str) for item in value.values()):
+                raise ConfigError(f"{path}: [tool.async-migrate] {key} values must be strings")
+            values[name] = tuple(f"{call}={treatment}" for call, treatment in value.items())
         else:
             if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
                 raise ConfigError(f"{path}: [tool.async-migrate] {key} must be a list of strings")

@@ -31,6 +31,7 @@ from .facts import (
 from .index import ProjectIndex
 from .plan import (
     AsyncSleep,
+    AsyncTwin,
     AwaitCall,
     Edit,
     Finding,
@@ -194,7 +195,10 @@ def _helper_blockers(fact: FunctionFact, outcome: _Outcome) -> list[Finding]:
     here = fact.location
     if fact.is_generator:
         return [Finding(Rule.GENERATOR, "a helper generator is iterated by sync code", here)]
-    if any(isinstance(edit, AsyncSleep | AwaitCall) for edit in outcome.edits) or not outcome.edits:
+    if (
+        any(isinstance(edit, AsyncSleep | AsyncTwin | AwaitCall) for edit in outcome.edits)
+        or not outcome.edits
+    ):
         return []
     return [
         Finding(
@@ -233,13 +237,13 @@ def _keep_used_imports(index: ProjectIndex, path: Path, edits: list[Edit]) -> li
     dropping = Counter(
         edit.unused_import
         for edit in edits
-        if isinstance(edit, AsyncSleep | MakeAsync) and edit.unused_import
+        if isinstance(edit, AsyncSleep | AsyncTwin | MakeAsync) and edit.unused_import
     )
     uses = index.name_uses(path)
     still_used = {binding for binding, rewritten in dropping.items() if uses[binding.local_name] > rewritten}
     return [
         replace(edit, unused_import=None)
-        if isinstance(edit, AsyncSleep | MakeAsync) and edit.unused_import in still_used
+        if isinstance(edit, AsyncSleep | AsyncTwin | MakeAsync) and edit.unused_import in still_used
         else edit
         for edit in edits
     ]
@@ -260,6 +264,7 @@ def _finding_for(edit: Edit, fact: FunctionFact) -> Finding:
     messages = {
         Rule.AWAIT_CALL: "awaits a function converted in this run",
         Rule.ASYNC_SLEEP: "time.sleep becomes an async sleep",
+        Rule.ASYNC_TWIN: "blocking call replaced by its async twin",
         Rule.THREADPOOL_CALL: "blocking call moved to the threadpool",
         Rule.THREADPOOL_BLOCK: "with block moved to the threadpool",
     }
@@ -485,7 +490,10 @@ def _plan_external_call(fact, call, callee, catalog, outcome, block, lambda_span
     if not call.awaitable:
         block(Rule.NOT_AWAITABLE_HERE, call, f"{name} blocks where await can't go")
         return
-    if treatment is Treatment.SLEEP:
+    if treatment is Treatment.ASYNC_TWIN and entry.twin:
+        twin = AsyncTwin(Rule.ASYNC_TWIN, fact.path, call.span, callee.qualname, entry.twin, call.binding)
+        outcome.edits.append(twin)
+    elif treatment is Treatment.SLEEP:
         library = "asyncio" if call.sole_numeric_arg is not None and call.sole_numeric_arg >= 0 else "anyio"
         outcome.edits.append(AsyncSleep(Rule.ASYNC_SLEEP, fact.path, call.span, library, call.binding))
     elif treatment is Treatment.RESOURCE:

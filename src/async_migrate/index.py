@@ -550,7 +550,11 @@ class Project:
                 # methods are all safe (str.upper, Select.limit); a function of a safe module
                 # returns an object of that module, whose methods are safe too (getLogger())
                 plain = name in self.catalog.calls or name.rpartition(".")[0] in SAFE_TYPES
-                return DATA if plain else f"{name}()"
+                if plain:
+                    return DATA
+                # a class (by convention, capitalised) makes instances of itself: Client().get is
+                # Client.get; a function of a safe module returns one of that module's objects
+                return name if name.rpartition(".")[2][:1].isupper() else f"{name}()"
         return None
 
 

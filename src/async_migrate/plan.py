@@ -74,6 +74,15 @@ class AsyncSleep(Edit):
 
 
 @dataclass(frozen=True)
+class AsyncTwin(Edit):
+    original: str
+    """Qualified name of the blocking function called now."""
+    twin: str
+    """Qualified name of the async function to await instead."""
+    unused_import: ImportBinding | None
+
+
+@dataclass(frozen=True)
 class WrapCall(Edit):
     as_lambda: bool
     """Wrap as ``run_in_threadpool(lambda: call)`` when ``fn, *args, **kwargs`` can't be used

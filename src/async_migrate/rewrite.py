@@ -15,13 +15,14 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from .codemods.async_sleep import async_sleep
+from .codemods.async_twin import async_twin
 from .codemods.await_call import await_call
 from .codemods.imports import ImportChanges, apply_import_changes
 from .codemods.make_async import make_async
 from .codemods.threadpool_block import wrap_block
 from .codemods.threadpool_call import wrap_call
 from .facts import Span
-from .plan import AsyncSleep, AwaitCall, Edit, MakeAsync, WrapBlock, WrapCall
+from .plan import AsyncSleep, AsyncTwin, AwaitCall, Edit, MakeAsync, WrapBlock, WrapCall
 
 
 class RewriteError(Exception):
@@ -60,6 +61,8 @@ class _PlanApplier(cst.CSTTransformer):
             assert isinstance(result, cst.Call)
             if isinstance(edit, AsyncSleep):
                 result = async_sleep(result, edit, self.imports)
+            elif isinstance(edit, AsyncTwin):
+                result = async_twin(result, edit, self.imports)
             elif isinstance(edit, WrapCall):
                 result = wrap_call(result, edit, self.imports)
             elif isinstance(edit, AwaitCall):

@@ -34,6 +34,12 @@ class Rule(enum.Enum):
         "`time.sleep(x)` becomes `await asyncio.sleep(x)`; `await anyio.sleep(x)` when x is not a "
         "literal, because anyio, like time.sleep, rejects negative delays.",
     )
+    ASYNC_TWIN = (
+        "AM104",
+        "async-twin",
+        'A call configured with an exact async twin (`blocking = {"mylib.fetch" = "mylib.afetch"}`) '
+        "becomes an awaited call of the twin, with the same arguments.",
+    )
     THREADPOOL_CALL = (
         "AM102",
         "threadpool-call",
