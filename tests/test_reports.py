@@ -89,3 +89,30 @@ def test_rdjson_suggestions_rebuild_the_rewrite(service: Path) -> None:
         for s in diagnostic.get("suggestions", [])
     ]
     assert _apply(service.read_text(), replacements) == _migrated(service)
+
+
+def test_json_rewrite_records_rebuild_the_rewrite(service: Path) -> None:
+    result = run_tool("--check", "--output-format", "json", service.name, cwd=service.parent)
+    document = json.loads(result.stdout)
+    assert document["version"] == 1
+    assert {record["rule"] for record in document["rewrites"]} >= {"AM001", "AM101", "AM102", "AM103"}
+    replacements = [(r["line"], r["end_line"], r["replacement"]) for r in document["rewrites"]]
+    assert _apply(service.read_text(), replacements) == _migrated(service)
+
+
+EXAMPLE = Path(__file__).parents[1] / "examples" / "legacy_service"
+REPORTS = Path(__file__).parents[1] / "docs" / "reports"
+
+
+@pytest.mark.parametrize(
+    ("output_format", "name"),
+    [
+        ("json", "report.json"),
+        ("github", "report.github"),
+        ("sarif", "report.sarif.json"),
+        ("rdjson", "report.rdjson.json"),
+    ],
+)
+def test_committed_report_examples_are_what_the_tool_prints(output_format: str, name: str) -> None:
+    result = run_tool("--check", "--output-format", output_format, ".", cwd=EXAMPLE)
+    assert result.stdout == (REPORTS / name).read_text(), f"regenerate docs/reports/{name}"

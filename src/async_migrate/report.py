@@ -117,12 +117,45 @@ def json_report(result: RunResult) -> str:
             }
             for decision in result.plan.decisions
         ],
+        "rewrites": _rewrite_records(result),
         "errors": [
             {"file": display_path(error.path), "line": error.line, "message": error.reason}
             for error in result.errors
         ],
     }
     return json.dumps(document, indent=2) + "\n"
+
+
+def _rewrite_records(result: RunResult) -> list[dict[str, Any]]:
+    """One record per changed run of lines: where, which rule, and the text that replaces it."""
+    decisions = {id(decision): decision for decision in result.plan.decisions}
+    records = []
+    for owner, hunks in _fixes(result).items():
+        decision = decisions[owner]
+        for hunk in hunks:
+            inside = [
+                f for f in decision.findings if hunk.start <= f.location.line < max(hunk.end, hunk.start + 1)
+            ]
+            if inside:
+                rule, message = inside[0].rule, inside[0].message
+            elif hunk.start <= decision.location.line < max(hunk.end, hunk.start + 1):
+                rule, message = Rule.MAKE_ASYNC, f"{decision.name} becomes async def"
+            else:
+                rule, message = Rule.MAKE_ASYNC, f"imports the rewrites of {decision.name} need"
+            records.append(
+                {
+                    "file": display_path(hunk.path),
+                    "line": hunk.start,
+                    "column": 1,
+                    "end_line": hunk.end,
+                    "end_column": 1,
+                    "rule": rule.code,
+                    "function": decision.qualname,
+                    "message": message,
+                    "replacement": hunk.text,
+                }
+            )
+    return sorted(records, key=lambda record: (record["file"], record["line"]))
 
 
 def github_report(result: RunResult) -> str:
