@@ -135,8 +135,12 @@ def main() -> None:
     versions = f"Python {platform.python_version()}, libcst {metadata.version('libcst')}"
     print(f"# async-migrate tool speed; {versions}, {os.cpu_count()} cores, {platform.platform()}")
     print(f"# command: python {' '.join(sys.argv)}")
-    print("| modules | ast.parse all | libcst round trip all | --check | --diff | write | peak RSS (check) |")
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    cores = os.cpu_count() or 1
+    print(
+        f"| modules | ast.parse all | libcst round trip all | --check -j1 | --check -j{cores} "
+        f"| --diff -j{cores} | write -j1 | write -j{cores} | peak RSS (check -j1) |"
+    )
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for size in args.sizes:
         base = args.keep or Path(tempfile.mkdtemp(prefix="am-bench-"))
         root = base / f"project_{size}"
@@ -146,12 +150,16 @@ def main() -> None:
         texts = [path.read_text() for path in files]
         parse_all = timed_each(ast.parse, texts)
         roundtrip = timed_each(lambda text: libcst.parse_module(text).code, texts)
-        check, rss, _ = timed_tool(["--check", "-q", "."], root)
+        check_one, rss, _ = timed_tool(["--check", "-q", "-j", "1", "."], root)
+        check_all, _, _ = timed_tool(["--check", "-q", "."], root)
         diff, _, _ = timed_tool(["--diff", "-q", "."], root)
-        write, _, _ = timed_tool(["-q", "."], root)
+        write_one, _, _ = timed_tool(["-q", "-j", "1", "."], root)
+        shutil.rmtree(root)
+        generate(root, size)
+        write_all, _, _ = timed_tool(["-q", "."], root)
         print(
-            f"| {len(files)} | {parse_all:.2f} s | {roundtrip:.2f} s | {check:.2f} s | {diff:.2f} s "
-            f"| {write:.2f} s | {rss:.0f} MB |",
+            f"| {len(files)} | {parse_all:.2f} s | {roundtrip:.2f} s | {check_one:.2f} s | {check_all:.2f} s "
+            f"| {diff:.2f} s | {write_one:.2f} s | {write_all:.2f} s | {rss:.0f} MB |",
             flush=True,
         )
         if not args.keep:

@@ -275,3 +275,14 @@ def test_keep_sync_setting_and_flag(project: Path) -> None:
     (project / "pyproject.toml").write_text('[tool.async-migrate]\nkeep-sync = ["app.root"]\n')
     assert run_tool("--check", ".", cwd=project).returncode == 0
     assert run_tool("--check", "--config", "/dev/null", ".", cwd=project).returncode == 1
+
+
+def test_parallel_rewrites_give_the_same_result_as_one_process(tmp_path: Path) -> None:
+    for n in range(24):
+        (tmp_path / f"route_{n}.py").write_text(SLEEPY.replace("def root", f"def root_{n}"))
+    one = run_tool("--diff", "--jobs", "1", ".", cwd=tmp_path)
+    many = run_tool("--diff", "--jobs", "3", ".", cwd=tmp_path)
+    assert one.returncode == many.returncode == 0
+    assert one.stdout.count("+async def root_") == 24
+    assert many.stdout == one.stdout
+    assert many.stderr == one.stderr

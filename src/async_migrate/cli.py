@@ -7,9 +7,12 @@ stdout, everything else to stderr, so ``async-migrate --diff app/ > change.patch
 
 from __future__ import annotations
 
+import contextlib
 import enum
+import os
 import signal
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -78,6 +81,10 @@ def run(
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Explain every conversion too.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")] = False,
+    jobs: Annotated[
+        int,
+        typer.Option("--jobs", "-j", min=1, help="Worker processes for the rewrites [default: all cores]"),
+    ] = os.cpu_count() or 1,
     config: Annotated[
         Path | None, typer.Option("--config", help="pyproject.toml to read [default: nearest one]")
     ] = None,
@@ -120,7 +127,8 @@ def run(
             keep_sync=tuple(keep_sync) if keep_sync else None,
             respect_gitignore=respect_gitignore,
         )
-        result = migrate(targets, settings)
+        with _progress(enabled=sys.stderr.isatty() and not quiet) as tick:
+            result = migrate(targets, settings, jobs=jobs, on_file=tick)
     except (ConfigError, UsageError) as error:
         _fail(str(error))
     write = not (diff or check)
@@ -136,6 +144,21 @@ def run(
         raise typer.Exit(EXIT_FAILED)
     if check and result.changes:
         raise typer.Exit(EXIT_CHANGES)
+
+
+@contextlib.contextmanager
+def _progress(enabled: bool) -> Iterator[Callable[[], None]]:
+    """A live count of rewritten files on a terminal's stderr; nothing anywhere else."""
+    if not enabled:
+        yield lambda: None
+        return
+    from rich.console import Console  # only for terminals: keeps start-up fast elsewhere
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns = (SpinnerColumn(), TextColumn("{task.description} {task.completed} files"), TimeElapsedColumn())
+    with Progress(*columns, transient=True, console=Console(stderr=True)) as progress:
+        task = progress.add_task("rewriting", total=None)
+        yield lambda: progress.advance(task)
 
 
 def _fail(message: str) -> None:

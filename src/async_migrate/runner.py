@@ -6,6 +6,10 @@ print a diff, exit 1 for --check) and the reporters render it.
 
 from __future__ import annotations
 
+import multiprocessing
+import sys
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,7 +17,7 @@ from .config import Settings
 from .decide import decide
 from .discovery import discover
 from .index import build_index
-from .plan import Plan
+from .plan import Edit, Plan
 from .rewrite import RewriteError, apply_edits
 from .source import SourceError, SourceFile, read_source
 
@@ -36,8 +40,13 @@ class RunResult:
     files_checked: int = 0
 
 
-def migrate(paths: list[Path], settings: Settings) -> RunResult:
-    """Everything the tool would do to ``paths``, computed without touching the disk."""
+def migrate(
+    paths: list[Path], settings: Settings, *, jobs: int = 1, on_file: Callable[[], None] = lambda: None
+) -> RunResult:
+    """Everything the tool would do to ``paths``, computed without touching the disk.
+
+    ``jobs``: worker processes for the rewrites; ``on_file`` is called as each file is done.
+    """
     found = discover(paths, settings)
     rewritable: list[SourceFile] = []
     errors: list[SourceError] = []
@@ -59,7 +68,7 @@ def migrate(paths: list[Path], settings: Settings) -> RunResult:
         # a file whose rewrite fails is frozen as it is, and the plan redone without it, so that
         # no other file awaits a function that stayed sync
         plan = decide(index, catalog, frozen=frozenset(frozen), keep_sync=settings.keep_sync)
-        changes, failures = _rewrite(plan, by_path)
+        changes, failures = _rewrite(plan, by_path, jobs, on_file)
         if not failures:
             break
         for path, error in failures.items():
@@ -77,23 +86,45 @@ def _readable(path: Path) -> SourceFile | None:
         return None
 
 
+PARALLEL_FROM = 8
+"""Fewer files than this are rewritten in-process: starting workers would cost more than it saves."""
+
+
 def _rewrite(
-    plan: Plan, sources: dict[Path, SourceFile]
+    plan: Plan, sources: dict[Path, SourceFile], jobs: int, on_file: Callable[[], None]
 ) -> tuple[list[FileChange], dict[Path, RewriteError]]:
+    """Apply the plan to each file, in parallel with ``jobs`` workers; the result is the same as
+    with one (files are handled independently and collected in a fixed order)."""
+    paths = sorted(plan.edits)
+    work = [(sources[path].text, plan.edits[path], plan.first_party) for path in paths]
+    if jobs > 1 and len(work) >= PARALLEL_FROM:
+        context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
+        with ProcessPoolExecutor(max_workers=min(jobs, len(work)), mp_context=context) as pool:
+            outcomes = []
+            for outcome in pool.map(_apply_one, work, chunksize=max(1, len(work) // (jobs * 4))):
+                outcomes.append(outcome)
+                on_file()
+    else:
+        outcomes = []
+        for item in work:
+            outcomes.append(_apply_one(item))
+            on_file()
     changes: list[FileChange] = []
     failures: dict[Path, RewriteError] = {}
-    for path in sorted(plan.edits):
-        source = sources[path]
-        try:
-            new_text = apply_edits(source.text, plan.edits[path], plan.first_party)
-        except RewriteError as error:
-            failures[path] = error
-            continue
-        except Exception as error:  # a bug of ours must cost one file, not the run
-            failures[path] = RewriteError(
-                f"internal error ({type(error).__name__}: {error}); please report it"
-            )
-            continue
-        if new_text != source.text:
-            changes.append(FileChange(source, new_text))
+    for path, (new_text, failure) in zip(paths, outcomes, strict=True):
+        if failure is not None:
+            failures[path] = RewriteError(failure)
+        elif new_text is not None and new_text != sources[path].text:
+            changes.append(FileChange(sources[path], new_text))
     return changes, failures
+
+
+def _apply_one(item: tuple[str, list[Edit], frozenset[str]]) -> tuple[str | None, str | None]:
+    """The rewritten text, or why the file can't be rewritten (plain data: it crosses processes)."""
+    text, edits, first_party = item
+    try:
+        return apply_edits(text, edits, first_party), None
+    except RewriteError as error:
+        return None, str(error)
+    except Exception as error:  # a bug of ours must cost one file, not the run
+        return None, f"internal error ({type(error).__name__}: {error}); please report it"
