@@ -286,3 +286,23 @@ def test_parallel_rewrites_give_the_same_result_as_one_process(tmp_path: Path) -
     assert one.stdout.count("+async def root_") == 24
     assert many.stdout == one.stdout
     assert many.stderr == one.stderr
+
+
+def test_include_and_exclude_patterns(project: Path) -> None:
+    (project / "legacy").mkdir()
+    (project / "legacy" / "old.py").write_text(SLEEPY)
+    (project / "tool.pyw").write_text(SLEEPY)
+    result = run_tool("--check", "--exclude", "legacy/", ".", cwd=project)
+    assert "1 file would be rewritten" in result.stderr
+    result = run_tool("--check", "--include", "*.pyw", ".", cwd=project)
+    assert "1 file would be rewritten, 0 unchanged" in result.stderr
+    result = run_tool("--check", "--include", "*.py", "--include", "*.pyw", ".", cwd=project)
+    assert "3 files would be rewritten" in result.stderr
+
+
+def test_progress_on_a_terminal_counts_files_without_failing() -> None:
+    from async_migrate.cli import _progress
+
+    with _progress(enabled=True) as tick:
+        for _ in range(3):
+            tick()

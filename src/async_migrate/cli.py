@@ -88,6 +88,10 @@ def run(
     config: Annotated[
         Path | None, typer.Option("--config", help="pyproject.toml to read [default: nearest one]")
     ] = None,
+    include: Annotated[
+        list[str] | None,
+        typer.Option("--include", help="Gitignore-style pattern of files to consider [*.py]."),
+    ] = None,
     exclude: Annotated[
         list[str] | None, typer.Option("--exclude", help="Gitignore-style pattern to skip.")
     ] = None,
@@ -121,6 +125,7 @@ def run(
         config_path = config or find_config(targets[0])
         settings = with_overrides(
             load_settings(config_path),
+            include=tuple(include) if include else None,
             exclude=tuple(exclude) if exclude else None,
             non_blocking=tuple(non_blocking) if non_blocking else None,
             blocking=tuple(blocking) if blocking else None,

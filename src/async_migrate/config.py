@@ -24,6 +24,8 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class Settings:
+    include: tuple[str, ...] = ()
+    """Gitignore-style patterns of the files to consider in folders (default: ``*.py``)."""
     exclude: tuple[str, ...] = ()
     """Gitignore-style patterns of files and folders to leave out, relative to the config file."""
     respect_gitignore: bool = True

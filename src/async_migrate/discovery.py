@@ -106,6 +106,7 @@ def _near(folder: Path) -> Path:
 def _python_files(paths: list[Path], settings: Settings) -> list[Path]:
     """Python files under ``paths`` (files given by name are always included), sorted."""
     excluded = pathspec.GitIgnoreSpec.from_lines(settings.exclude)
+    included = pathspec.GitIgnoreSpec.from_lines(settings.include or ["*.py"])
     base = settings.root or Path.cwd()
     found: set[Path] = set()
     for path in paths:
@@ -113,7 +114,7 @@ def _python_files(paths: list[Path], settings: Settings) -> list[Path]:
             found.add(path)
             continue
         for candidate in _walk(path, settings.respect_gitignore):
-            if not _matches(excluded, candidate, base):
+            if _matches(included, candidate, base) and not _matches(excluded, candidate, base):
                 found.add(candidate)
     return sorted(found)
 
@@ -144,7 +145,7 @@ def _walk(top: Path, respect_gitignore: bool) -> Iterator[Path]:
         )
         for name in sorted(files):
             candidate = here / name
-            if name.endswith(".py") and not candidate.is_symlink() and not _ignored(ignores, candidate):
+            if not candidate.is_symlink() and not _ignored(ignores, candidate):
                 yield candidate
 
 
