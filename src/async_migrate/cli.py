@@ -99,7 +99,8 @@ def run(
         list[str] | None, typer.Option("--non-blocking", help="Module or function known not to block.")
     ] = None,
     blocking: Annotated[
-        list[str] | None, typer.Option("--blocking", help="Function that blocks: sent to the threadpool.")
+        list[str] | None,
+        typer.Option("--blocking", help="Function that blocks (threadpool), or NAME=ASYNC_TWIN to await."),
     ] = None,
     keep_sync: Annotated[
         list[str] | None,
