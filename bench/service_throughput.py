@@ -1,0 +1,215 @@
+"""Is the migrated service faster? Serve examples/legacy_service as it is and as migrated.
+
+Each version runs in one uvicorn worker against a loopback upstream that answers after a fixed
+latency; every endpoint gets N requests with C in flight from a raw-socket load generator
+(keep-alive connections, a few microseconds of CPU per request, so that it is not the
+bottleneck: the run first checks that it reaches the latency floor of a sleeping endpoint).
+Prints, per endpoint, requests/s before and after, their ratio, the latency floor
+``ceil(N / C) x latency`` where one applies, p50/p99 latency and each server's peak RSS.
+
+    python bench/service_throughput.py                   # N=400, C=200, upstream 100 ms
+    python bench/service_throughput.py -n 200 -c 50 --upstream-latency 0.5
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import metadata
+from pathlib import Path
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "legacy_service"
+
+
+def endpoints(latency: float) -> list[tuple[str, str, bytes | None, float | None]]:
+    """(method, path, JSON body, latency floor per request or None) for each endpoint driven."""
+    return [
+        ("GET", "/health", None, None),
+        ("GET", "/slow?delay=0.1", None, 0.1),
+        ("GET", "/quotes/1", None, latency),
+        ("GET", "/documents/welcome.txt", None, None),
+        ("POST", "/hash", json.dumps({"password": "pw", "salt": "s"}).encode(), None),
+        ("GET", "/reports/summary", None, None),
+        ("POST", "/uploads", json.dumps({"filename": "a.txt", "content": "hello"}).encode(), None),
+        ("GET", "/inventory", None, None),
+    ]
+
+
+class _Upstream(BaseHTTPRequestHandler):
+    latency = 0.1
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        time.sleep(self.latency)
+        body = json.dumps({"id": 1, "name": "widget", "price_cents": 1250}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _serve(root: Path, upstream: str) -> tuple[subprocess.Popen[bytes], int]:
+    port = _free_port()
+    env = {**os.environ, "UPSTREAM_URL": upstream, "DATA_DIR": str(root / "data"), "PYTHONPATH": str(root)}
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "legacy_service.main:app",
+        "--port",
+        str(port),
+        "--log-level",
+        "error",
+    ]
+    server = subprocess.Popen(command, cwd=root, env=env)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return server, port
+        except OSError:
+            time.sleep(0.05)
+    server.kill()
+    raise SystemExit("uvicorn did not start")
+
+
+def _peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def _load(
+    port: int, method: str, path: str, body: bytes | None, total: int, concurrency: int
+) -> list[float]:
+    """Latencies of ``total`` requests sent over ``concurrency`` keep-alive connections."""
+    head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    if body is not None:
+        head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+    request = (head + "\r\n").encode() + (body or b"")
+    remaining = [total]
+    latencies: list[float] = []
+
+    async def connection() -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            while remaining[0] > 0:
+                remaining[0] -= 1
+                started = time.perf_counter()
+                writer.write(request)
+                status = await reader.readline()
+                length = 0
+                while (line := await reader.readline()) not in (b"\r\n", b""):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":")[1])
+                await reader.readexactly(length)
+                if not status.startswith(b"HTTP/1.1 2"):
+                    raise RuntimeError(f"{path}: {status.decode().strip()}")
+                latencies.append(time.perf_counter() - started)
+        finally:
+            writer.close()
+
+    await asyncio.wait_for(asyncio.gather(*(connection() for _ in range(concurrency))), timeout=600)
+    return latencies
+
+
+def _drive(
+    port: int, endpoint: tuple[str, str, bytes | None, float | None], total: int, concurrency: int
+) -> dict:
+    method, path, body, _ = endpoint
+    asyncio.run(_load(port, method, path, body, min(20, total), min(4, concurrency)))  # warm-up
+    started = time.perf_counter()
+    latencies = sorted(asyncio.run(_load(port, method, path, body, total, concurrency)))
+    elapsed = time.perf_counter() - started
+    return {
+        "rps": total / elapsed,
+        "p50": statistics.median(latencies),
+        "p99": latencies[min(len(latencies) - 1, math.ceil(0.99 * len(latencies)) - 1)],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-n", "--requests", type=int, default=400)
+    parser.add_argument("-c", "--concurrency", type=int, default=200)
+    parser.add_argument("--upstream-latency", type=float, default=0.1)
+    args = parser.parse_args()
+    versions = ", ".join(f"{name} {metadata.version(name)}" for name in ("fastapi", "uvicorn", "requests"))
+    print(f"# service throughput; Python {platform.python_version()}, {versions}, {os.cpu_count()} cores")
+    print(f"# command: python {' '.join(sys.argv)}")
+
+    _Upstream.latency = args.upstream_latency
+    upstream = ThreadingHTTPServer(("127.0.0.1", 0), _Upstream)
+    upstream.daemon_threads = True
+    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    upstream_url = f"http://127.0.0.1:{upstream.server_address[1]}"
+
+    work = Path(tempfile.mkdtemp(prefix="am-throughput-"))
+    before, after = work / "before", work / "after"
+    for copy in (before, after):
+        shutil.copytree(EXAMPLE, copy, ignore=shutil.ignore_patterns("__pycache__", "tests"))
+    migrated = subprocess.run(
+        [sys.executable, "-m", "async_migrate", "-q", str(after)], capture_output=True, text=True
+    )
+    if migrated.returncode != 0:
+        raise SystemExit(f"migration failed:\n{migrated.stderr}")
+
+    results: dict[str, dict[str, dict]] = {}
+    rss: dict[str, float] = {}
+    for label, root in (("before", before), ("after", after)):
+        server, port = _serve(root, upstream_url)
+        try:
+            for endpoint in endpoints(args.upstream_latency):
+                results.setdefault(endpoint[1], {})[label] = _drive(
+                    port, endpoint, args.requests, args.concurrency
+                )
+            rss[label] = _peak_rss_mb(server.pid)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    upstream.shutdown()
+    shutil.rmtree(work, ignore_errors=True)
+
+    rounds = math.ceil(args.requests / args.concurrency)
+    print(f"# N={args.requests} C={args.concurrency}, upstream latency {args.upstream_latency * 1000:.0f} ms")
+    print(
+        "| endpoint | req/s before | req/s after | ratio | floor req/s | p50 before | p50 after | p99 after |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for method, path, _, latency in endpoints(args.upstream_latency):
+        old, new = results[path]["before"], results[path]["after"]
+        floor = f"{args.requests / (rounds * latency):.0f}" if latency else "-"
+        ratio = new["rps"] / old["rps"]
+        print(
+            f"| {method} {path} | {old['rps']:.0f} | {new['rps']:.0f} | {ratio:.2f}x | {floor} "
+            f"| {old['p50'] * 1000:.0f} ms | {new['p50'] * 1000:.0f} ms | {new['p99'] * 1000:.0f} ms |"
+        )
+    print(f"# peak RSS of the server: before {rss['before']:.0f} MB, after {rss['after']:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
