@@ -71,14 +71,16 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _serve(root: Path, upstream: str) -> tuple[subprocess.Popen[bytes], int]:
+def _serve(
+    root: Path, upstream: str, app: str = "legacy_service.main:app"
+) -> tuple[subprocess.Popen[bytes], int]:
     port = _free_port()
     env = {**os.environ, "UPSTREAM_URL": upstream, "DATA_DIR": str(root / "data"), "PYTHONPATH": str(root)}
     command = [
         sys.executable,
         "-m",
         "uvicorn",
-        "legacy_service.main:app",
+        app,
         "--port",
         str(port),
         "--log-level",
@@ -177,6 +179,26 @@ def main() -> None:
     )
     if migrated.returncode != 0:
         raise SystemExit(f"migration failed:\n{migrated.stderr}")
+
+    # the yardstick: hand-written async code sleeping 100 ms; if the load generator keeps up with
+    # it, it is not what limits the figures below
+    floor_app = work / "floor"
+    floor_app.mkdir()
+    (floor_app / "floor_app.py").write_text(
+        "import asyncio\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n"
+        "@app.get('/sleep')\nasync def sleep():\n    await asyncio.sleep(0.1)\n    return {}\n"
+    )
+    server, port = _serve(floor_app, upstream_url, "floor_app:app")
+    try:
+        floor = _drive(port, ("GET", "/sleep", None, 0.1), args.requests, args.concurrency)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    ideal = args.requests / (math.ceil(args.requests / args.concurrency) * 0.1)
+    print(
+        f"# load generator against hand-written async code sleeping 100 ms: {floor['rps']:.0f} req/s, "
+        f"{floor['rps'] / ideal:.0%} of the {ideal:.0f} req/s the latency floor allows"
+    )
 
     results: dict[str, dict[str, dict]] = {}
     rss: dict[str, float] = {}
