@@ -589,7 +589,15 @@ class _Scope:
         return result
 
     def _binding_type(self, value: ast.expr | None) -> str | None:
-        return None if value is None else self.type_of(value)
+        if value is None:
+            return None
+        if isinstance(value, _Annotated):
+            return self.project.annotation_type(value.annotation, self.module)
+        if isinstance(value, _Element):
+            return self.element_type(value.iterable)
+        if isinstance(value, _Self):
+            return self.class_qualname
+        return self.type_of(value)
 
     def type_of(self, node: ast.expr) -> str | None:
         """The type of an expression's value when it is evident, else ``None``."""
@@ -753,6 +761,10 @@ class _Annotated(ast.expr):
         self.annotation = annotation
 
 
+class _Self(ast.expr):
+    """Marks the ``self``/``cls`` parameter of a method: its type is the enclosing class."""
+
+
 class _Element(ast.expr):
     """Marks a binding to the items of an iterable (a ``for`` target)."""
 
@@ -785,17 +797,6 @@ def _own_nodes(body: Iterable[ast.AST]) -> Iterator[ast.AST]:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
             continue
         stack.extend(reversed(list(ast.iter_child_nodes(node))))
-
-
-class _TypedScope(_Scope):
-    """A scope whose special binding markers (annotations, loop items) know their types."""
-
-    def _binding_type(self, value: ast.expr | None) -> str | None:
-        if isinstance(value, _Annotated):
-            return self.project.annotation_type(value.annotation, self.module)
-        if isinstance(value, _Element):
-            return self.element_type(value.iterable)
-        return super()._binding_type(value)
 
 
 @dataclass(frozen=True)
@@ -1202,13 +1203,13 @@ def _scan_function(
     own = list(_own_nodes(node.body))
     bindings, declared_global, declared_nonlocal = _function_bindings(node, own)
     if class_qualname and node.args.args and not _has_decorator(node, "staticmethod"):
-        bindings[node.args.args[0].arg] = [ast.Name(id="__self__", ctx=ast.Load())]
+        bindings[node.args.args[0].arg] = [_Self()]
     local_functions = frozenset(
         child.name
         for child in own
         if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef) and bindings.get(child.name) == [None]
     )
-    scope = _FunctionScope(project, module, node, bindings, class_qualname, local_functions)
+    scope = _Scope(project, module, node, bindings, class_qualname, local_functions)
     blocks = _BlockAnalysis(node, own, declared_global, declared_nonlocal)
     with_spans: dict[int, Span] = {}
     withs: list[WithFact] = []
@@ -1271,13 +1272,6 @@ def _decorator(project: Project, module: ModuleTable, node: ast.expr) -> Decorat
 
 def _has_decorator(node: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> bool:
     return any(isinstance(d, ast.Name) and d.id == name for d in node.decorator_list)
-
-
-class _FunctionScope(_TypedScope):
-    def _binding_type(self, value: ast.expr | None) -> str | None:
-        if isinstance(value, ast.Name) and value.id == "__self__":
-            return self.class_qualname
-        return super()._binding_type(value)
 
 
 _REGISTRATION_WORDS = ("Depends", "Security", "add_api_", "dependency_overrides")
@@ -1439,7 +1433,7 @@ def _build_index(sources: Iterable[SourceFile], catalog: Catalog) -> ProjectInde
         for qualname, node in project.functions_by_module.get(module.name, []):
             if not wanted.isdisjoint(module.identifiers_in(node)):
                 scan(qualname)
-        collector = _CallCollector(_TypedScope(project, module, None, {}), module, {})
+        collector = _CallCollector(_Scope(project, module, None, {}), module, {})
         collector.collect(module.tree.body, awaitable=False)
         note_callers(None, module.path, collector.calls)
         value_refs.extend(collector.value_refs)
