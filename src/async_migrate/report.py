@@ -238,19 +238,30 @@ def _level(decision: FunctionDecision) -> str:
     return "warning" if decision.verdict is Verdict.KEPT_SYNC else "note"
 
 
+def _headline(decision: FunctionDecision) -> tuple[Rule, str] | None:
+    """The rule a review tool files a decision under, and its one-line message; ``None`` when
+    there is nothing to say (no rewrite, only notes on unchecked calls)."""
+    findings = [f for f in _unique(decision.findings) if f.rule is not Rule.UNCHECKED_IN_ASYNC]
+    if decision.verdict is Verdict.CONVERTED:
+        rule = Rule.MAKE_ASYNC
+    elif findings:
+        rule = findings[0].rule
+    else:
+        return None
+    message = f"{decision.name} ({decision.role}): {decision.verdict.value}"
+    return rule, message + "".join(f"; {f.rule.code} {f.message}" for f in findings)
+
+
 def sarif_report(result: RunResult) -> str:
     """SARIF 2.1.0: one result per decision, rewrites carrying their replacements as ``fixes``."""
     rules = list(Rule)
     fixes = _fixes(result)
     results = []
     for decision in result.plan.decisions:
-        findings = [f for f in _unique(decision.findings) if f.rule is not Rule.UNCHECKED_IN_ASYNC]
-        rule = Rule.MAKE_ASYNC if decision.verdict is Verdict.CONVERTED else (findings or [None])[0]
-        rule = rule.rule if isinstance(rule, Finding) else rule
-        if rule is None:
+        headline = _headline(decision)
+        if headline is None:
             continue
-        text = f"{decision.name} ({decision.role}): {decision.verdict.value}"
-        text += "".join(f"; {f.rule.code} {f.message}" for f in findings)
+        rule, text = headline
         entry: dict[str, Any] = {
             "ruleId": rule.code,
             "ruleIndex": rules.index(rule),
@@ -327,12 +338,10 @@ def rdjson_report(result: RunResult) -> str:
     fixes = _fixes(result)
     diagnostics = []
     for decision in result.plan.decisions:
-        findings = [f for f in _unique(decision.findings) if f.rule is not Rule.UNCHECKED_IN_ASYNC]
-        if not findings and decision.verdict is not Verdict.CONVERTED:
+        headline = _headline(decision)
+        if headline is None:
             continue
-        code = findings[0].rule.code if findings and decision.verdict is not Verdict.CONVERTED else "AM001"
-        message = f"{decision.name} ({decision.role}): {decision.verdict.value}"
-        message += "".join(f"; {f.rule.code} {f.message}" for f in findings)
+        rule, message = headline
         diagnostic: dict[str, Any] = {
             "message": message,
             "location": {
@@ -340,7 +349,7 @@ def rdjson_report(result: RunResult) -> str:
                 "range": {"start": {"line": decision.location.line}},
             },
             "severity": "WARNING" if decision.verdict is Verdict.KEPT_SYNC else "INFO",
-            "code": {"value": code},
+            "code": {"value": rule.code},
         }
         hunks = fixes.get(id(decision), [])
         if hunks:
