@@ -24,7 +24,7 @@ except ImportError:  # pragma: no cover
     from click import exceptions as click_exceptions
 
 from . import __version__
-from .config import ConfigError, find_config, load_settings, with_overrides
+from .config import HTTP_CLIENTS, ConfigError, find_config, load_settings, with_overrides
 from .diff import colourize, unified_diff
 from .discovery import UsageError
 from .report import github_report, json_report, rdjson_report, sarif_report, summary, text_report
@@ -33,6 +33,9 @@ from .runner import RunResult, migrate
 from .source import SourceError, write_atomically
 
 EXIT_OK, EXIT_CHANGES, EXIT_USAGE, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 123, 130
+
+
+HttpClient = enum.Enum("HttpClient", {name: name for name in HTTP_CLIENTS}, type=str)
 
 
 class OutputFormat(str, enum.Enum):
@@ -110,6 +113,13 @@ def run(
         bool | None,
         typer.Option("--respect-gitignore/--no-respect-gitignore", help="Skip .gitignored files."),
     ] = None,
+    http_client: Annotated[
+        HttpClient | None,
+        typer.Option(
+            "--http-client",
+            help="Async client for blocking HTTP calls; 'threadpool' keeps them as they are.",
+        ),
+    ] = None,
     _explain_rule: Annotated[
         str | None,
         typer.Option(
@@ -132,6 +142,7 @@ def run(
             blocking=tuple(blocking) if blocking else None,
             keep_sync=tuple(keep_sync) if keep_sync else None,
             respect_gitignore=respect_gitignore,
+            http_client=http_client.value if http_client else None,
         )
         with _progress(enabled=sys.stderr.isatty() and not quiet) as tick:
             result = migrate(targets, settings, jobs=jobs, on_file=tick)

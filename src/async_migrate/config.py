@@ -16,6 +16,9 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 from .catalog import Catalog, Entry, Treatment
+from .httpmap import TARGETS
+
+HTTP_CLIENTS = (*TARGETS, "threadpool")
 
 
 class ConfigError(Exception):
@@ -36,6 +39,9 @@ class Settings:
     their calls to the threadpool; ``name=twin`` awaits the exact async twin instead."""
     keep_sync: tuple[str, ...] = ()
     """Project functions to leave exactly as they are (qualified names; ``*`` globs allowed)."""
+    http_client: str = "httpx"
+    """The async client blocking HTTP calls are translated to (``httpx``, ``httpx2``), or
+    ``threadpool`` to keep them as they are, in the threadpool."""
     root: Path | None = field(default=None, compare=False)
     """The folder of the config file the settings came from, if any."""
 
@@ -86,6 +92,12 @@ def load_settings(path: Path | None) -> Settings:
         if name == "respect_gitignore":
             if not isinstance(value, bool):
                 raise ConfigError(f"{path}: [tool.async-migrate] {key} must be true or false")
+            values[name] = value
+        elif name == "http_client":
+            if value not in HTTP_CLIENTS:
+                raise ConfigError(
+                    f"{path}: [tool.async-migrate] {key} must be one of {', '.join(HTTP_CLIENTS)}"
+                )
             values[name] = value
         elif name == "blocking" and isinstance(value, dict):
             # {"mylib.fetch" = "mylib.afetch", "mylib.upload" = "threadpool"}

@@ -28,16 +28,20 @@ from .facts import (
     UnknownCallee,
     WithFact,
 )
+from .http_plan import Translation, merge_catches, plan_http
 from .index import ProjectIndex
 from .plan import (
     AsyncSleep,
     AsyncTwin,
     AwaitCall,
+    CatchAlso,
     Edit,
     Finding,
     FunctionDecision,
+    HttpRequest,
     MakeAsync,
     Plan,
+    ResponseRead,
     Verdict,
     WrapBlock,
     WrapCall,
@@ -74,10 +78,13 @@ def decide(
     catalog: Catalog,
     frozen: frozenset[Path] = frozenset(),
     keep_sync: tuple[str, ...] = (),
+    http_client: str | None = "httpx",
 ) -> Plan:
     """The plan for ``index``; functions in ``frozen`` files are taken as they are written, and
-    so are the functions ``keep_sync`` names (or matches, with ``*`` globs)."""
+    so are the functions ``keep_sync`` names (or matches, with ``*`` globs). Blocking HTTP calls
+    are translated to ``http_client``'s async client where that is exact (``None``: never)."""
     helpers = _helper_statuses(index, catalog)
+    http = plan_http(index, frozen, http_client) if http_client else {}
     entries = {q for q in index.entry_points if q in index.functions}
     candidates = {q for q in _reachable(index, entries) if index.functions[q].path not in frozen}
     configured = {q for q in candidates if any(fnmatch.fnmatchcase(q, pattern) for pattern in keep_sync)}
@@ -100,13 +107,13 @@ def decide(
         q
         for q in candidates
         if index.functions[q].is_async
-        and (q in skipped or _plan_body(index.functions[q], index, catalog, helpers, set()).blockers)
+        and (q in skipped or _plan_body(index.functions[q], index, catalog, helpers, set(), http).blockers)
     )
     while True:
         dropped = False
         for qualname in sorted(converting):
             fact = index.functions[qualname]
-            outcome = _plan_body(fact, index, catalog, helpers, converting)
+            outcome = _plan_body(fact, index, catalog, helpers, converting, http)
             if qualname not in entries and not outcome.edits and not outcome.blockers:
                 converting.discard(qualname)  # a pure helper: called directly, as it is
                 dropped = True
@@ -134,30 +141,33 @@ def decide(
             qualname, name, fact.location, role, Verdict.UNCHANGED, end_line=fact.end_line
         )
         if qualname in converting:
-            outcome = _plan_body(fact, index, catalog, helpers, converting)
+            outcome = _plan_body(fact, index, catalog, helpers, converting, http)
             decision.verdict = Verdict.CONVERTED
             _add(edits, [_make_async(fact), *outcome.edits])
-            decision.findings = [_finding_for(edit, fact) for edit in outcome.edits]
+            decision.findings = _findings_for(outcome.edits, fact)
         elif qualname in blocked:
             decision.verdict = Verdict.UNCHANGED if fact.is_async else Verdict.KEPT_SYNC
             decision.findings = blocked[qualname]
         elif not fact.is_async:
             pass  # a pure helper
         else:  # an existing async def
-            outcome = _plan_body(fact, index, catalog, helpers, converting)
+            outcome = _plan_body(fact, index, catalog, helpers, converting, http)
             if outcome.blockers:
                 decision.findings = outcome.blockers + outcome.notes
             elif outcome.edits:
                 decision.verdict = Verdict.FIXED
-                decision.findings = [_finding_for(edit, fact) for edit in outcome.edits] + outcome.notes
+                decision.findings = _findings_for(outcome.edits, fact) + outcome.notes
                 _add(edits, outcome.edits)
             else:
                 decision.findings = outcome.notes
         decisions.append(decision)
     decisions += _class_dependencies(index, helpers)
     _add(edits, _awaits_outside_candidates(index, converting, candidates | _functions_in(index, frozen)))
-    edits = {path: _keep_used_imports(index, path, found) for path, found in edits.items()}
-    return Plan(decisions, edits, frozenset(name.partition(".")[0] for name in index.modules))
+    edits = {path: merge_catches(_keep_used_imports(index, path, found)) for path, found in edits.items()}
+    requires = frozenset(
+        edit.target for found in edits.values() for edit in found if isinstance(edit, HttpRequest)
+    )
+    return Plan(decisions, edits, frozenset(name.partition(".")[0] for name in index.modules), requires)
 
 
 def _class_dependencies(index: ProjectIndex, helpers: dict[str, HelperStatus]) -> list[FunctionDecision]:
@@ -196,7 +206,7 @@ def _helper_blockers(fact: FunctionFact, outcome: _Outcome) -> list[Finding]:
     if fact.is_generator:
         return [Finding(Rule.GENERATOR, "a helper generator is iterated by sync code", here)]
     if (
-        any(isinstance(edit, AsyncSleep | AsyncTwin | AwaitCall) for edit in outcome.edits)
+        any(isinstance(edit, AsyncSleep | AsyncTwin | AwaitCall | HttpRequest) for edit in outcome.edits)
         or not outcome.edits
     ):
         return []
@@ -232,18 +242,19 @@ def _make_async(fact: FunctionFact) -> MakeAsync:
     )
 
 
+_DROPS_IMPORTS = (AsyncSleep, AsyncTwin, MakeAsync, HttpRequest)
+
+
 def _keep_used_imports(index: ProjectIndex, path: Path, edits: list[Edit]) -> list[Edit]:
     """An import is dropped only when every use of its name was rewritten by this plan."""
     dropping = Counter(
-        edit.unused_import
-        for edit in edits
-        if isinstance(edit, AsyncSleep | AsyncTwin | MakeAsync) and edit.unused_import
+        edit.unused_import for edit in edits if isinstance(edit, _DROPS_IMPORTS) and edit.unused_import
     )
     uses = index.name_uses(path)
     still_used = {binding for binding, rewritten in dropping.items() if uses[binding.local_name] > rewritten}
     return [
         replace(edit, unused_import=None)
-        if isinstance(edit, AsyncSleep | AsyncTwin | MakeAsync) and edit.unused_import in still_used
+        if isinstance(edit, _DROPS_IMPORTS) and edit.unused_import in still_used
         else edit
         for edit in edits
     ]
@@ -260,7 +271,19 @@ def _add(edits: dict, new: Iterable[Edit]) -> None:
             bucket.append(edit)
 
 
+def _findings_for(edits: list[Edit], fact: FunctionFact) -> list[Finding]:
+    """One finding per rewrite; the response reads and except clauses that come with a
+    translated HTTP call are part of it."""
+    return [_finding_for(edit, fact) for edit in edits if not isinstance(edit, ResponseRead | CatchAlso)]
+
+
 def _finding_for(edit: Edit, fact: FunctionFact) -> Finding:
+    here = Location(fact.path, edit.span.line)
+    if isinstance(edit, WrapCall) and edit.why:
+        return Finding(edit.rule, f"HTTP call moved to the threadpool as it is: {edit.why}", here)
+    if isinstance(edit, HttpRequest):
+        client = f"{edit.target}.AsyncClient"
+        return Finding(edit.rule, f"{edit.library}.{edit.verb} becomes an awaited {client} request", here)
     messages = {
         Rule.AWAIT_CALL: "awaits a function converted in this run",
         Rule.ASYNC_SLEEP: "time.sleep becomes an async sleep",
@@ -268,7 +291,7 @@ def _finding_for(edit: Edit, fact: FunctionFact) -> Finding:
         Rule.THREADPOOL_CALL: "blocking call moved to the threadpool",
         Rule.THREADPOOL_BLOCK: "with block moved to the threadpool",
     }
-    return Finding(edit.rule, messages[edit.rule], Location(fact.path, edit.span.line))
+    return Finding(edit.rule, messages[edit.rule], here)
 
 
 def _awaits_outside_candidates(index: ProjectIndex, converting: set[str], candidates: set[str]) -> list[Edit]:
@@ -339,6 +362,7 @@ def _plan_body(
     catalog: Catalog,
     helpers: dict[str, HelperStatus],
     converting: set[str],
+    http: dict[tuple[Path, Span], Translation],
 ) -> _Outcome:
     """The edits that take every blocking call of ``fact`` off the loop, or why that can't be."""
     outcome = _Outcome([], [], [])
@@ -395,6 +419,8 @@ def _plan_body(
             block(Rule.UNKNOWN_CALL, call, f"{call.text}(): {callee.why}")
         elif isinstance(callee, ProjectCallee):
             _plan_project_call(fact, call, callee.qualname, index, helpers, converting, outcome, block)
+        elif call.awaitable and (fact.path, call.span) in http:
+            _plan_http_call(fact, call, http[(fact.path, call.span)], outcome)
         else:
             _plan_external_call(fact, call, callee, catalog, outcome, block, lambda_spans)
         if call.skip and (len(outcome.edits), len(outcome.blockers), len(outcome.notes)) != before:
@@ -504,6 +530,14 @@ def _plan_external_call(fact, call, callee, catalog, outcome, block, lambda_span
             block(Rule.RESOURCE_ESCAPES, call, f"the result of {name}() is used outside a with block")
     else:
         outcome.edits.append(WrapCall(Rule.THREADPOOL_CALL, fact.path, call.span, _needs_lambda(call)))
+
+
+def _plan_http_call(fact: FunctionFact, call: CallFact, translation: Translation, outcome: _Outcome) -> None:
+    if isinstance(translation, str):
+        wrap = WrapCall(Rule.HTTP_THREADPOOL, fact.path, call.span, _needs_lambda(call), why=translation)
+        outcome.edits.append(wrap)
+    else:
+        outcome.edits.extend(translation)
 
 
 def _needs_lambda(call: CallFact) -> bool:

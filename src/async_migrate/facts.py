@@ -74,6 +74,52 @@ Callee = ProjectCallee | ExternalCallee | UnknownCallee | LocalCallee
 
 
 @dataclass(frozen=True)
+class HandlerFact:
+    """An ``except`` clause whose ``try`` body holds a call."""
+
+    span: Span
+    """The clause's type expression (the clause itself for a bare ``except:``)."""
+    types: tuple[str | None, ...]
+    """The qualified names it catches; ``None`` for one the index cannot name."""
+    bound_uses: tuple[str, ...] = ()
+    """How the clause's ``as`` name is used in its body: attribute names, or ``""`` for the
+    name on its own."""
+
+
+@dataclass(frozen=True)
+class ResponseUse:
+    """A use of a requests response that reads differently on an httpx response."""
+
+    kind: str
+    """``ok`` / ``truth`` (``r.ok``, ``if r:``), ``error`` (``not r.ok``, ``not r``), ``bool``
+    (``bool(r)``), ``reason``, ``url``, or ``raise_for_status`` (the statement
+    ``r.raise_for_status()``)."""
+    span: Span
+    bare: bool = False
+    """For ``ok``/``truth``/``bool``: the node is a condition on its own, so ``not x`` needs no
+    parentheses."""
+
+
+@dataclass(frozen=True)
+class HttpFact:
+    """A blocking HTTP call the tool may translate to an awaited async client request."""
+
+    library: str
+    """``requests`` or ``httpx``."""
+    verb: str
+    obstacle: str | None
+    """Why it can't be translated exactly (it then runs in the threadpool as it is)."""
+    statement: Span | None = None
+    """The statement that holds the call: it moves into ``async with <client> as <name>:``."""
+    client_name: str = "client"
+    uses: tuple[ResponseUse, ...] = ()
+    raise_sites: tuple[tuple[HandlerFact, ...], ...] = ()
+    """The handlers around each ``raise_for_status()`` of the response."""
+    json_sites: tuple[tuple[HandlerFact, ...], ...] = ()
+    """The handlers around each ``.json()`` of the response."""
+
+
+@dataclass(frozen=True)
 class CallFact:
     span: Span
     text: str
@@ -102,6 +148,9 @@ class CallFact:
     """The value of the only argument when it is a number literal (``time.sleep(0.5)``)."""
     skip: bool = False
     """A ``# async-migrate: skip`` comment is on the call's first line."""
+    handlers: tuple[HandlerFact, ...] = ()
+    """The ``except`` clauses of the function around the call, innermost first."""
+    http: HttpFact | None = None
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,10 @@ import tokenize
 import warnings
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from . import httpmap
 from .catalog import ATTRIBUTES, SAFE_TYPES, VALUE_TYPES, Catalog, Treatment
 from .facts import (
     Callee,
@@ -33,6 +34,8 @@ from .facts import (
     EntryPoint,
     ExternalCallee,
     FunctionFact,
+    HandlerFact,
+    HttpFact,
     ImportBinding,
     LocalCallee,
     Location,
@@ -41,6 +44,7 @@ from .facts import (
     UnknownCallee,
     WithFact,
 )
+from .http_calls import HttpCallAnalysis, parent_map
 from .source import SourceError, SourceFile, split_lines
 
 DATA = "builtins.object"
@@ -806,9 +810,17 @@ class _Where:
     awaitable: bool
     withs: tuple[Span, ...] = ()
     offloaded: bool = False
+    handlers: tuple[ast.ExceptHandler, ...] = ()
+    """The ``except`` clauses around this point, innermost ``try`` first."""
 
     def nested(self, offloaded: bool) -> _Where:
         return _Where(False, self.withs, self.offloaded or offloaded)
+
+    def inside(self, statement: ast.With | ast.Try, with_span: Span | None) -> _Where:
+        if with_span is not None:
+            return replace(self, withs=(*self.withs, with_span))
+        assert isinstance(statement, _TRY_STATEMENTS)
+        return replace(self, handlers=(*statement.handlers, *self.handlers))
 
 
 class _CallCollector:
@@ -826,6 +838,9 @@ class _CallCollector:
         self._offloaded_lambdas: set[int] = set()
         self._offloaded_names: set[str] = set()
         self._streamed_calls: set[int] = set()
+        self._handler_facts: dict[int, HandlerFact] = {}
+        self._http: HttpCallAnalysis | None = None
+        self._http_sites: dict[Span, tuple[tuple[Span, ...], tuple[Span, ...]]] = {}
 
     def collect(self, nodes: Iterable[ast.AST], awaitable: bool) -> None:
         nodes = list(nodes)
@@ -883,7 +898,15 @@ class _CallCollector:
                 self._visit(child, node, inner)
             return
         if isinstance(node, ast.With) and id(node) in self.with_spans:
-            where = _Where(where.awaitable, (*where.withs, self.with_spans[id(node)]), where.offloaded)
+            where = where.inside(node, self.with_spans[id(node)])
+        elif isinstance(node, _TRY_STATEMENTS) and self.scope.function is not None:
+            # only the ``try`` body is covered by the clauses; they and the rest are not
+            guarded = where.inside(node, None)
+            for child in node.body:
+                self._visit(child, node, guarded)
+            for child in [*node.handlers, *node.orelse, *node.finalbody]:
+                self._visit(child, node, where)
+            return
         if isinstance(node, ast.Call):
             self._record(node, parent, where)
             arguments = [*node.args, *(keyword.value for keyword in node.keywords)]
@@ -909,11 +932,12 @@ class _CallCollector:
             value = node.args[0].value
             if isinstance(value, int | float) and not isinstance(value, bool):
                 sole = float(value)
+        callee = self.scope.callee(node)
         self.calls.append(
             CallFact(
                 span=self.columns.span(node),
                 text=_short(ast.unparse(node.func)),
-                callee=self.scope.callee(node),
+                callee=callee,
                 awaitable=where.awaitable,
                 awaited=isinstance(parent, ast.Await),
                 use=use,
@@ -925,8 +949,65 @@ class _CallCollector:
                 has_star_kwargs=any(keyword.arg is None for keyword in node.keywords),
                 sole_numeric_arg=sole,
                 skip=node.lineno in self.module.skip_lines,
+                handlers=tuple(self._handler_fact(handler) for handler in where.handlers),
+                http=self._http_fact(node, callee),
             )
         )
+
+    def _handler_fact(self, handler: ast.ExceptHandler) -> HandlerFact:
+        if id(handler) not in self._handler_facts:
+            self._handler_facts[id(handler)] = _handler_fact(self.scope.project, self.module, handler)
+        return self._handler_facts[id(handler)]
+
+    def _http_fact(self, node: ast.Call, callee: Callee) -> HttpFact | None:
+        if not isinstance(callee, ExternalCallee) or callee.qualname not in httpmap.SOURCES:
+            return None
+        function = self.scope.function
+        if function is None:
+            return None
+        if self._http is None:
+            self._http = HttpCallAnalysis(
+                function,
+                parent_map(function),
+                self.columns.span,
+                self.scope.type_of,
+                self.scope.bindings,
+                self.module.identifiers,
+                self._is_http_call,
+            )
+        library, verb = httpmap.SOURCES[callee.qualname]
+        self._http.raise_sites.clear()
+        self._http.json_sites.clear()
+        self._http.uses.clear()
+        fact = self._http.analyse(node, library, verb)
+        self._http_sites[self.columns.span(node)] = (
+            tuple(self._http.raise_sites),
+            tuple(self._http.json_sites),
+        )
+        return fact
+
+    def _is_http_call(self, node: ast.Call) -> bool:
+        callee = self.scope.callee(node)
+        return isinstance(callee, ExternalCallee) and callee.qualname in httpmap.SOURCES
+
+    def with_http_sites(self) -> list[CallFact]:
+        """The calls, each HTTP fact completed with the handlers around its response's
+        ``raise_for_status()`` and ``.json()`` calls (collected after it)."""
+        if not self._http_sites:
+            return self.calls
+        handlers = {call.span: call.handlers for call in self.calls}
+        completed = []
+        for call in self.calls:
+            if call.http is not None and call.span in self._http_sites:
+                raises, jsons = self._http_sites[call.span]
+                http = replace(
+                    call.http,
+                    raise_sites=tuple(handlers.get(span, ()) for span in raises),
+                    json_sites=tuple(handlers.get(span, ()) for span in jsons),
+                )
+                call = replace(call, http=http)
+            completed.append(call)
+        return completed
 
     def _maybe_reference(self, argument: ast.expr, where: _Where) -> None:
         """A blocking function passed as a callable (``map(os.path.exists, ...)``) will be called."""
@@ -1000,6 +1081,31 @@ def _defaults(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> li
         arg.annotation for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs] if arg.annotation
     ]
     return [*args.defaults, *(d for d in args.kw_defaults if d is not None), *annotations]
+
+
+def _handler_fact(project: Project, module: ModuleTable, handler: ast.ExceptHandler) -> HandlerFact:
+    if handler.type is None:
+        return HandlerFact(module.columns.start(handler), ("builtins.BaseException",))
+    caught = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    types = tuple(project.qualname(node, module) for node in caught)
+    uses: list[str] = []
+    if handler.name:
+        names = [
+            node
+            for statement in handler.body
+            for node in ast.walk(statement)
+            if isinstance(node, ast.Name) and node.id == handler.name
+        ]
+        attributes = [
+            node.attr
+            for statement in handler.body
+            for node in ast.walk(statement)
+            if isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == handler.name
+        ]
+        uses = sorted(set(attributes)) + ([""] if len(names) > len(attributes) else [])
+    return HandlerFact(module.columns.span(handler.type), types, tuple(uses))
 
 
 def _short(text: str) -> str:
@@ -1236,7 +1342,7 @@ def _scan_function(
         returns=project.qualname(returned, module) if returned is not None else None,
         returns_binding=project.binding(returned, module) if isinstance(returned, ast.Name) else None,
         class_name=class_qualname,
-        calls=collector.calls,
+        calls=collector.with_http_sites(),
         withs=withs,
         thread_locals=tuple(sorted(collector.thread_locals)),
         skip=node.lineno in module.skip_lines,

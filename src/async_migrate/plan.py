@@ -87,6 +87,41 @@ class WrapCall(Edit):
     as_lambda: bool
     """Wrap as ``run_in_threadpool(lambda: call)`` when ``fn, *args, **kwargs`` can't be used
     (a ``func=`` keyword, a ``**mapping``, a call on a call's result)."""
+    why: str = ""
+    """For an HTTP call that could have been translated: what kept it as it is."""
+
+
+@dataclass(frozen=True)
+class HttpRequest(Edit):
+    """A blocking HTTP call becomes an awaited request of an async client opened around its
+    statement (``async with httpx.AsyncClient(...) as client:``)."""
+
+    library: str
+    """What it calls today: ``requests`` or ``httpx``."""
+    verb: str
+    target: str
+    """The async client's module: ``httpx`` or ``httpx2``."""
+    statement: Span
+    client_name: str
+    ssl_context: str
+    """The module-level name of the SSL context every client of the module shares."""
+    unused_import: ImportBinding | None = None
+
+
+@dataclass(frozen=True)
+class ResponseRead(Edit):
+    """A use of a requests response rewritten for an httpx one (``r.ok`` -> ``not r.is_error``)."""
+
+    kind: str
+    bare: bool
+
+
+@dataclass(frozen=True)
+class CatchAlso(Edit):
+    """An ``except`` clause for requests' errors also catches the async client's equivalents."""
+
+    also: tuple[str, ...]
+    """Qualified names (``httpx.HTTPStatusError``) added to the clause's types."""
 
 
 @dataclass(frozen=True)
@@ -104,3 +139,5 @@ class Plan:
     edits: dict[Path, list[Edit]]
     first_party: frozenset[str] = frozenset()
     """The project's own top-level packages, for placing new imports."""
+    requires: frozenset[str] = frozenset()
+    """Distributions the rewritten code imports that it may not have imported before (httpx)."""

@@ -16,7 +16,17 @@ from .rules import Rule
 from .runner import RunResult
 from .source import split_lines
 
-_REWRITES = {Rule.ASYNC_SLEEP, Rule.THREADPOOL_CALL, Rule.THREADPOOL_BLOCK, Rule.AWAIT_CALL}
+_REWRITES = {
+    Rule.ASYNC_SLEEP,
+    Rule.THREADPOOL_CALL,
+    Rule.THREADPOOL_BLOCK,
+    Rule.AWAIT_CALL,
+    Rule.HTTP_CLIENT,
+    Rule.HTTP_THREADPOOL,
+}
+
+
+_THREADPOOL = (Rule.THREADPOOL_CALL, Rule.THREADPOOL_BLOCK, Rule.HTTP_THREADPOOL)
 
 
 def _where(decision: FunctionDecision) -> str:
@@ -80,12 +90,16 @@ def summary(result: RunResult, *, verb: str) -> str:
         f"{verdicts[Verdict.FIXED]} async fixed",
         f"{verdicts[Verdict.KEPT_SYNC]} kept sync"
         + (f" ({', '.join(f'{n} {title}' for title, n in reasons.most_common())})" if reasons else ""),
-        f"{rewrites[Rule.THREADPOOL_CALL] + rewrites[Rule.THREADPOOL_BLOCK]} calls moved to the threadpool",
+        f"{sum(rewrites[rule] for rule in _THREADPOOL)} calls moved to the threadpool",
         f"{rewrites[Rule.ASYNC_SLEEP]} sleeps made async",
+        f"{rewrites[Rule.HTTP_CLIENT]} HTTP calls made async",
     ]
     if result.errors:
         parts.append(f"{len(result.errors)} file{'s' * (len(result.errors) != 1)} failed")
-    return "; ".join(parts) + "."
+    line = "; ".join(parts) + "."
+    for name in result.undeclared:
+        line += f"\nnote: the rewritten code imports {name}; add it to the project's dependencies."
+    return line
 
 
 def json_report(result: RunResult) -> str:
@@ -96,6 +110,7 @@ def json_report(result: RunResult) -> str:
             "files_checked": result.files_checked,
             "files_changed": [display_path(change.path) for change in result.changes],
             "errors": len(result.errors),
+            "undeclared_dependencies": list(result.undeclared),
         },
         "decisions": [
             {

@@ -17,12 +17,30 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from .codemods.async_sleep import async_sleep
 from .codemods.async_twin import async_twin
 from .codemods.await_call import await_call
+from .codemods.http_client import (
+    ClientRequest,
+    catch_also,
+    open_client,
+    raise_for_error_status,
+    read_response,
+)
 from .codemods.imports import ImportChanges, apply_import_changes
 from .codemods.make_async import make_async
 from .codemods.threadpool_block import wrap_block
 from .codemods.threadpool_call import wrap_call
 from .facts import Span
-from .plan import AsyncSleep, AsyncTwin, AwaitCall, Edit, MakeAsync, WrapBlock, WrapCall
+from .plan import (
+    AsyncSleep,
+    AsyncTwin,
+    AwaitCall,
+    CatchAlso,
+    Edit,
+    HttpRequest,
+    MakeAsync,
+    ResponseRead,
+    WrapBlock,
+    WrapCall,
+)
 
 
 class RewriteError(Exception):
@@ -38,9 +56,17 @@ class _PlanApplier(cst.CSTTransformer):
         self.module = module
         self.calls: dict[Span, list[Edit]] = {}
         self.statements: dict[tuple[int, int], Edit] = {}
+        self.expressions: dict[Span, Edit] = {}
+        """Edits of one expression node that is not a call (``r.ok``, an except clause's types)."""
+        self.clients: dict[tuple[int, int], ClientRequest] = {}
+        """The HTTP requests made, by the statement their client is opened around."""
         for edit in edits:
-            if isinstance(edit, MakeAsync | WrapBlock):
+            if isinstance(edit, MakeAsync | WrapBlock) or (
+                isinstance(edit, ResponseRead) and edit.kind == "raise_for_status"
+            ):
                 self.statements[(edit.span.line, edit.span.column)] = edit
+            elif isinstance(edit, CatchAlso | ResponseRead):
+                self.expressions[edit.span] = edit
             else:
                 self.calls.setdefault(edit.span, []).append(edit)
         self.pending = set(edits)
@@ -67,6 +93,12 @@ class _PlanApplier(cst.CSTTransformer):
                 result = wrap_call(result, edit, self.imports)
             elif isinstance(edit, AwaitCall):
                 result = await_call(result)
+            elif isinstance(edit, HttpRequest):
+                request = ClientRequest(result, edit, self.imports)
+                self.clients[(edit.statement.line, edit.statement.column)] = request
+                result = request.awaited
+        if not isinstance(result, cst.Await):
+            result = self._expression_edit(original_node, result)
         if isinstance(result, cst.Await) and original_node.lpar:
             result = result.with_changes(lpar=original_node.lpar, rpar=original_node.rpar)
             result = result.with_changes(expression=result.expression.with_changes(lpar=(), rpar=()))
@@ -90,9 +122,50 @@ class _PlanApplier(cst.CSTTransformer):
             return wrap_block(updated_node, edit, self.imports, self.module)
         return updated_node
 
+    def leave_SimpleStatementLine(
+        self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
+    ) -> cst.BaseStatement:
+        span = self._span(original_node)
+        request = self.clients.pop((span.line, span.column), None)
+        if request is not None:
+            return open_client(updated_node, request)
+        edit = self.statements.get((span.line, span.column))
+        if isinstance(edit, ResponseRead):
+            self.pending.discard(edit)
+            return raise_for_error_status(updated_node)
+        return updated_node
+
+    def _expression_edit(
+        self, original: cst.BaseExpression, updated: cst.BaseExpression
+    ) -> cst.BaseExpression:
+        if not self.expressions:
+            return updated
+        edit = self.expressions.get(self._span(original))
+        if edit is None:
+            return updated
+        self.pending.discard(edit)
+        if isinstance(edit, CatchAlso):
+            return catch_also(updated, edit, self.imports)
+        assert isinstance(edit, ResponseRead)
+        return read_response(updated, edit)
+
+    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:
+        return self._expression_edit(original_node, updated_node)
+
+    def leave_UnaryOperation(
+        self, original_node: cst.UnaryOperation, updated_node: cst.UnaryOperation
+    ) -> cst.BaseExpression:
+        return self._expression_edit(original_node, updated_node)
+
+    def leave_Tuple(self, original_node: cst.Tuple, updated_node: cst.Tuple) -> cst.BaseExpression:
+        return self._expression_edit(original_node, updated_node)
+
     # ``await f().x`` would await the attribute: an awaited call used as a value gets parentheses.
-    def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.Attribute:
-        return updated_node.with_changes(value=_parenthesized(updated_node.value))
+    def leave_Attribute(
+        self, original_node: cst.Attribute, updated_node: cst.Attribute
+    ) -> cst.BaseExpression:
+        updated_node = updated_node.with_changes(value=_parenthesized(updated_node.value))
+        return self._expression_edit(original_node, updated_node)
 
     def leave_Subscript(self, original_node: cst.Subscript, updated_node: cst.Subscript) -> cst.Subscript:
         return updated_node.with_changes(value=_parenthesized(updated_node.value))

@@ -52,6 +52,22 @@ class Rule(enum.Enum):
         "A `with` block around a blocking object (a file, a connection) moves into a local function "
         "that runs in the threadpool, so no method of that object runs on the loop.",
     )
+    HTTP_CLIENT = (
+        "AM105",
+        "http-client",
+        "A blocking `requests` or `httpx` call becomes an awaited request of an async client "
+        "(`httpx.AsyncClient` by default) opened around its statement, with requests' defaults spelled "
+        "out (no timeout, redirects followed up to 30), its response reads (`.ok`, `bool(r)`, `.url`, "
+        "`.reason`, `raise_for_status()`) and the `except` clauses that catch its errors adapted. The "
+        "User-Agent header names httpx, and ~/.netrc and REQUESTS_CA_BUNDLE are no longer read.",
+    )
+    HTTP_THREADPOOL = (
+        "AM106",
+        "http-threadpool",
+        "A blocking HTTP call the tool cannot translate exactly (an argument, a use of the response or "
+        "an `except` clause whose meaning would change) runs in the threadpool as it is; the report "
+        "names what stopped it.",
+    )
     # -- reasons to keep a function sync ----------------------------------------------------
     UNKNOWN_CALL = (
         "AM201",

@@ -6,7 +6,9 @@ print a diff, exit 1 for --check) and the reporters render it.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import re
 import sys
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -15,7 +17,7 @@ from pathlib import Path
 
 from .config import Settings
 from .decide import decide
-from .discovery import discover
+from .discovery import discover, project_root
 from .index import build_index
 from .plan import Edit, Plan
 from .rewrite import RewriteError, apply_edits
@@ -38,6 +40,8 @@ class RunResult:
     changes: list[FileChange]
     errors: list[SourceError] = field(default_factory=list)
     files_checked: int = 0
+    undeclared: tuple[str, ...] = ()
+    """Distributions the rewritten code imports that the project's dependency files don't name."""
 
 
 def migrate(
@@ -67,7 +71,13 @@ def migrate(
     while True:
         # a file whose rewrite fails is frozen as it is, and the plan redone without it, so that
         # no other file awaits a function that stayed sync
-        plan = decide(index, catalog, frozen=frozenset(frozen), keep_sync=settings.keep_sync)
+        plan = decide(
+            index,
+            catalog,
+            frozen=frozenset(frozen),
+            keep_sync=settings.keep_sync,
+            http_client=None if settings.http_client == "threadpool" else settings.http_client,
+        )
         changes, failures = _rewrite(plan, by_path, jobs, on_file)
         if not failures:
             break
@@ -76,7 +86,26 @@ def migrate(
             errors.append(SourceError(path, str(error)))
     plan.decisions = [decision for decision in plan.decisions if decision.location.path in targets]
     errors.sort(key=lambda error: (str(error.path), error.line or 0))
-    return RunResult(plan, changes, errors, len(found.rewritable))
+    undeclared = _undeclared(project_root(paths), plan.requires) if changes else ()
+    return RunResult(plan, changes, errors, len(found.rewritable), undeclared)
+
+
+DEPENDENCY_FILES = ("pyproject.toml", "setup.cfg", "setup.py", "requirements*.txt", "requirements/*.txt")
+
+
+def _undeclared(root: Path | None, required: frozenset[str]) -> tuple[str, ...]:
+    """The required distributions no dependency file of the project mentions by name."""
+    if root is None or not required:
+        return tuple(sorted(required))
+    texts = []
+    for pattern in DEPENDENCY_FILES:
+        for path in root.glob(pattern):
+            with contextlib.suppress(OSError, UnicodeDecodeError):
+                texts.append(path.read_text(encoding="utf-8"))
+    text = "\n".join(texts)
+    return tuple(
+        name for name in sorted(required) if not re.search(rf"(?<![\w.-]){re.escape(name)}(?![\w.-])", text)
+    )
 
 
 def _readable(path: Path) -> SourceFile | None:

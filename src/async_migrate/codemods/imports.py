@@ -27,9 +27,19 @@ class ImportChanges:
     needed: set[tuple[str, str | None]] = field(default_factory=set)
     """``(module, None)`` for ``import module``; ``(module, name)`` for ``from module import name``."""
     unused: set[ImportBinding] = field(default_factory=set)
+    constants: dict[str, str] = field(default_factory=dict)
+    """Module-level assignments the rewrites refer to (name -> statement), placed after the imports."""
 
-    def need(self, module: str, name: str | None = None) -> None:
+    comments: dict[tuple[str, str | None], str] = field(default_factory=dict)
+    """Why an import that the code doesn't otherwise use is there."""
+
+    def need(self, module: str, name: str | None = None, *, comment: str | None = None) -> None:
         self.needed.add((module, name))
+        if comment:
+            self.comments[(module, name)] = comment
+
+    def constant(self, name: str, statement: str) -> None:
+        self.constants[name] = statement
 
     def drop(self, binding: ImportBinding) -> None:
         self.unused.add(binding)
@@ -42,7 +52,31 @@ def apply_import_changes(module: cst.Module, changes: ImportChanges) -> cst.Modu
         (item for item in changes.needed if _local_name(item) not in _top_level_import_names(module)),
         key=lambda item: (item[1] is not None, item),
     )
-    return _insert(module, missing, changes) if missing else module
+    if missing:
+        module = _insert(module, missing, changes)
+    return _add_constants(module, changes.constants) if changes.constants else module
+
+
+def _add_constants(module: cst.Module, constants: dict[str, str]) -> cst.Module:
+    """After the last leading import (or the docstring), one blank line above and below."""
+    body = list(module.body)
+    position = 0
+    for index, statement in enumerate(body):
+        if _is_import(statement) or (index == 0 and _is_docstring(statement)):
+            position = index + 1
+        else:
+            break
+    new = [
+        cst.parse_statement(statement, module.config_for_parsing).with_changes(
+            leading_lines=[cst.EmptyLine()] if position and index == 0 else []
+        )
+        for index, statement in enumerate(constants[name] for name in sorted(constants))
+    ]
+    if position < len(body):
+        following = body[position]
+        if not any(line.comment is None for line in following.leading_lines[:1]):
+            body[position] = following.with_changes(leading_lines=[cst.EmptyLine(), *following.leading_lines])
+    return module.with_changes(body=[*body[:position], *new, *body[position:]])
 
 
 def _local_name(item: tuple[str, str | None]) -> str:
@@ -69,6 +103,8 @@ def _insert(module: cst.Module, missing: list[tuple[str, str | None]], changes: 
     for item in missing:
         mod, name = item
         text = f"from {mod} import {name}" if name else f"import {mod}"
+        if item in changes.comments:
+            text += f"  # {changes.comments[item]}"
         new = cst.parse_statement(text, module.config_for_parsing)
         body = list(module.body)
         position, placement = _placement(body, item, changes.first_party)

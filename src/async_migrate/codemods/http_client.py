@@ -1,0 +1,238 @@
+"""AM105 http-client: a blocking requests/httpx call becomes an awaited async client request.
+
+The client is opened around the statement that holds the call and closed right after it, like
+the throwaway session ``requests.get`` uses: no cookies carried between users, no client tied to
+one event loop. Every client of a module shares one SSL context, built once at import, because
+building one per client costs milliseconds of CPU on the loop. requests' defaults are spelled
+out where httpx's differ::
+
+    r = requests.get(url, params={"q": q})
+    ->
+    async with httpx.AsyncClient(
+        verify=_SSL_CONTEXT, timeout=None, follow_redirects=True, max_redirects=30
+    ) as client:
+        r = await client.get(url, params={"q": q})
+
+(the client's arguments are written on one line; the project's formatter lays them out).
+
+and so are the response reads whose meaning differs (``r.ok`` -> ``not r.is_error``, ``r.url`` ->
+``str(r.url)``, ``r.reason`` -> ``r.reason_phrase``, ``r.raise_for_status()`` only for 4xx/5xx)
+and the ``except`` clauses for requests' errors, which also catch the client's equivalents.
+The index has already checked that every argument and use is one of these (``http_calls``).
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from .. import httpmap
+from ..plan import CatchAlso, HttpRequest, ResponseRead
+from .imports import ImportChanges
+
+_NO_SPACE = cst.AssignEqual(
+    whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
+)
+_CLIENT_KEYWORDS_HTTPX = frozenset({"verify", "cert", "proxy", "trust_env", "timeout", "cookies"})
+"""What ``httpx.get(...)`` hands to the ``Client`` it opens (the rest goes to the request)."""
+
+
+def _keyword(name: str, value: cst.BaseExpression) -> cst.Arg:
+    return cst.Arg(value=value, keyword=cst.Name(name), equal=_NO_SPACE)
+
+
+def _expression(code: str) -> cst.BaseExpression:
+    return cst.parse_expression(code)
+
+
+class ClientRequest:
+    """The awaited request and the client arguments for one call."""
+
+    def __init__(self, call: cst.Call, edit: HttpRequest, imports: ImportChanges) -> None:
+        self.edit = edit
+        self.imports = imports
+        if edit.unused_import is not None:
+            imports.drop(edit.unused_import)
+        self.client_args: list[cst.Arg] = []
+        positional = list(call.args[: 2 if edit.verb == "request" else 1])
+        keywords = {arg.keyword.value: arg for arg in call.args if arg.keyword is not None}
+        if edit.library == "requests":
+            request_args = self._from_requests(keywords)
+        else:
+            request_args = self._from_httpx(keywords)
+        method, args = edit.verb, positional
+        has_body = any(
+            arg.keyword and arg.keyword.value in {"content", "data", "json"} for arg in request_args
+        )
+        if method in httpmap.BODYLESS_VERBS and has_body:
+            method, args = "request", [cst.Arg(cst.SimpleString(f'"{edit.verb.upper()}"')), *positional]
+        args = [arg.with_changes(comma=cst.MaybeSentinel.DEFAULT) for arg in [*args, *request_args]]
+        func = cst.Attribute(cst.Name(edit.client_name), cst.Name(method))
+        self.awaited = cst.Await(expression=cst.Call(func=func, args=args))
+
+    def _ssl_context(self) -> cst.BaseExpression:
+        transport = httpmap.TRANSPORTS[self.edit.target]
+        self.imports.need(
+            transport, comment=f"noqa: F401 - {self.edit.target} imports it on first use, on the loop"
+        )
+        self.imports.constant(
+            self.edit.ssl_context,
+            f"{self.edit.ssl_context} = {self.edit.target}.create_ssl_context()",
+        )
+        return cst.Name(self.edit.ssl_context)
+
+    def _from_requests(self, keywords: dict[str, cst.Arg]) -> list[cst.Arg]:
+        request: list[cst.Arg] = []
+        verify = keywords.get("verify")
+        if verify is not None and _is_false(verify.value):
+            self.client_args.append(_keyword("verify", cst.Name("False")))
+        else:
+            self.client_args.append(_keyword("verify", self._ssl_context()))
+        if "cookies" in keywords:
+            self.client_args.append(_keyword("cookies", keywords["cookies"].value))
+        timeout = keywords.get("timeout")
+        self.client_args.append(_keyword("timeout", timeout.value if timeout else cst.Name("None")))
+        redirects = keywords.get("allow_redirects")
+        follow = redirects.value if redirects else cst.Name("False" if self.edit.verb == "head" else "True")
+        if not _is_false(follow):
+            self.client_args.append(_keyword("follow_redirects", follow))
+            self.client_args.append(
+                _keyword("max_redirects", cst.Integer(str(httpmap.REQUESTS_MAX_REDIRECTS)))
+            )
+        if "params" in keywords:
+            request.append(keywords["params"])
+        if "data" in keywords:
+            data = keywords["data"]
+            form = isinstance(data.value, cst.Dict)
+            request.append(data if form else _keyword("content", data.value))
+        headers = keywords.get("headers")
+        if "json" in keywords:
+            self.imports.need("json")
+            body = cst.Call(
+                func=_expression("json.dumps"),
+                args=[cst.Arg(keywords["json"].value), _keyword("allow_nan", cst.Name("False"))],
+            )
+            request.append(_keyword("content", cst.Call(func=cst.Attribute(body, cst.Name("encode")))))
+            headers = _with_json_content_type(headers)
+        if headers is not None:
+            request.append(headers.with_changes(keyword=cst.Name("headers")))
+        if "auth" in keywords:
+            request.append(_latin1_credentials(keywords["auth"]))
+        return request
+
+    def _from_httpx(self, keywords: dict[str, cst.Arg]) -> list[cst.Arg]:
+        verify = keywords.get("verify")
+        default_verify = verify is None or (
+            isinstance(verify.value, cst.Name) and verify.value.value == "True"
+        )
+        if default_verify:
+            self.client_args.append(_keyword("verify", self._ssl_context()))
+        for name, arg in keywords.items():
+            if name in _CLIENT_KEYWORDS_HTTPX and not (arg is verify and default_verify):
+                self.client_args.append(arg)
+        return [arg for name, arg in keywords.items() if name not in _CLIENT_KEYWORDS_HTTPX]
+
+    def client(self) -> cst.Call:
+        args = [arg.with_changes(comma=cst.MaybeSentinel.DEFAULT) for arg in self.client_args]
+        self.imports.need(self.edit.target)
+        return cst.Call(func=cst.Attribute(cst.Name(self.edit.target), cst.Name("AsyncClient")), args=args)
+
+
+def _latin1_credentials(auth: cst.Arg) -> cst.Arg:
+    """requests encodes Basic credentials as Latin-1, httpx as UTF-8: what isn't ASCII on its
+    face is handed over as the bytes requests would send."""
+    pair = auth.value
+    assert isinstance(pair, cst.Tuple)
+    elements = []
+    for element in pair.elements:
+        value = element.value
+        ascii_literal = isinstance(value, cst.SimpleString) and str(value.evaluated_value).isascii()
+        if not ascii_literal:
+            encode = cst.Attribute(value, cst.Name("encode"))
+            value = cst.Call(func=encode, args=[cst.Arg(cst.SimpleString('"latin-1"'))])
+        elements.append(element.with_changes(value=value))
+    return auth.with_changes(value=pair.with_changes(elements=elements))
+
+
+def _is_false(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == "False"
+
+
+def _with_json_content_type(headers: cst.Arg | None) -> cst.Arg:
+    """requests sets ``Content-Type: application/json`` for ``json=`` unless a header names one."""
+    entry = cst.DictElement(cst.SimpleString('"Content-Type"'), cst.SimpleString('"application/json"'))
+    if headers is None:
+        return _keyword("headers", cst.Dict([entry]))
+    mapping = headers.value
+    assert isinstance(mapping, cst.Dict)  # the index only lets dict literals through
+    keys = [
+        element.key.evaluated_value.lower()
+        for element in mapping.elements
+        if isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString)
+    ]
+    if "content-type" in keys:
+        return headers
+    elements = [*mapping.elements]
+    if elements:
+        elements[-1] = elements[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    return headers.with_changes(value=mapping.with_changes(elements=[*elements, entry]))
+
+
+def open_client(statement: cst.SimpleStatementLine, request: ClientRequest) -> cst.With:
+    """``async with <target>.AsyncClient(...) as <name>:`` around the statement."""
+    item = cst.WithItem(item=request.client(), asname=cst.AsName(cst.Name(request.edit.client_name)))
+    inner = statement.with_changes(leading_lines=())
+    return cst.With(
+        items=[item],
+        body=cst.IndentedBlock(body=[inner]),
+        asynchronous=cst.Asynchronous(),
+        leading_lines=statement.leading_lines,
+    )
+
+
+def _not_error(response: cst.BaseExpression, bare: bool) -> cst.BaseExpression:
+    """requests' ``ok`` (and truth) is ``status < 400``; httpx's ``is_error`` is 400-599."""
+    test = cst.UnaryOperation(cst.Not(), cst.Attribute(response, cst.Name("is_error")))
+    return test if bare else test.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+
+
+def read_response(node: cst.BaseExpression, edit: ResponseRead) -> cst.BaseExpression:
+    if edit.kind == "error":  # not r / not r.ok
+        assert isinstance(node, cst.UnaryOperation)
+        operand = node.expression
+        response = operand.value if isinstance(operand, cst.Attribute) else operand
+        return cst.Attribute(response.with_changes(lpar=(), rpar=()), cst.Name("is_error"))
+    if edit.kind == "truth":
+        return _not_error(node.with_changes(lpar=(), rpar=()), edit.bare)
+    if edit.kind == "bool":
+        assert isinstance(node, cst.Call)
+        return _not_error(node.args[0].value, edit.bare)
+    assert isinstance(node, cst.Attribute)
+    if edit.kind == "ok":
+        return _not_error(node.value, edit.bare)
+    if edit.kind == "url":
+        return cst.Call(func=cst.Name("str"), args=[cst.Arg(node.with_changes(lpar=(), rpar=()))])
+    return node.with_changes(attr=cst.Name(httpmap.RESPONSE_RENAMES[edit.kind]))
+
+
+def raise_for_error_status(statement: cst.SimpleStatementLine) -> cst.If:
+    """requests raises for 4xx/5xx only; httpx's ``raise_for_status`` also raises for 1xx/3xx."""
+    expression = statement.body[0]
+    assert isinstance(expression, cst.Expr) and isinstance(expression.value, cst.Call)
+    method = expression.value.func
+    assert isinstance(method, cst.Attribute)
+    return cst.If(
+        test=cst.Attribute(method.value, cst.Name("is_error")),
+        body=cst.IndentedBlock(body=[statement.with_changes(leading_lines=())]),
+        leading_lines=statement.leading_lines,
+    )
+
+
+def catch_also(node: cst.BaseExpression, edit: CatchAlso, imports: ImportChanges) -> cst.Tuple:
+    """``except requests.HTTPError`` -> ``except (requests.HTTPError, httpx.HTTPStatusError)``."""
+    existing = list(node.elements) if isinstance(node, cst.Tuple) else [cst.Element(node)]
+    added = []
+    for name in edit.also:
+        imports.need(name.rpartition(".")[0])
+        added.append(cst.Element(_expression(name)))
+    elements = [element.with_changes(comma=cst.MaybeSentinel.DEFAULT) for element in [*existing, *added]]
+    return cst.Tuple(elements=elements)

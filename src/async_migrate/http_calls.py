@@ -1,0 +1,319 @@
+"""Can this blocking HTTP call become an awaited async client request that means the same?
+
+Part of the index: it reads one call and the function around it (stdlib ``ast``) and says what
+stands in the way of an exact translation, if anything: an argument whose httpx meaning differs
+for some value the code may pass, a use of the response that reads differently on an httpx
+response, or a statement shape the client can't be opened around. The answer is an
+``HttpFact``; ``decide`` adds what only the whole project shows (the ``except`` clauses of
+callers), and the codemod writes the translation from ``httpmap``'s table.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+
+from . import httpmap
+from .facts import HttpFact, ResponseUse, Span
+
+Parents = dict[int, ast.AST]
+TypeOf = Callable[[ast.expr], str | None]
+
+_PLAIN_TYPES = frozenset({"builtins.str", "builtins.int", "builtins.float"})
+_BYTES_OR_STR = frozenset({"builtins.str", "builtins.bytes"})
+_STATEMENTS = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr, ast.Return)
+_CONDITIONS = (ast.If, ast.While, ast.IfExp, ast.Assert)
+_UNSUPPORTED_KEYWORDS = {
+    "files": "files= (httpx rejects files opened in text mode)",
+    "stream": "stream= (the streamed response would have to be read inside the client's block)",
+    "hooks": "hooks= (httpx hooks are client-wide, async, and ignore a hook's return value)",
+    "proxies": "proxies= (httpx takes one proxy per client, with other keys)",
+    "cert": "cert= (httpx takes a client certificate through an SSL context)",
+}
+_RESPONSE_HINTS = {
+    "text": "requests decodes a body without a charset as ISO-8859-1 (text/*) or by guessing; httpx as UTF-8",
+    "iter_content": "streaming is not translated",
+    "iter_lines": "streaming is not translated (requests yields bytes, httpx str)",
+    "cookies": "the cookie jars differ",
+    "encoding": "the encoding rules differ",
+    "elapsed": "httpx sets it only once the body is read",
+}
+
+
+def parent_map(function: ast.AST) -> Parents:
+    return {id(child): node for node in ast.walk(function) for child in ast.iter_child_nodes(node)}
+
+
+class HttpCallAnalysis:
+    """Checks one call of ``httpmap.SOURCES`` inside ``function``."""
+
+    def __init__(
+        self,
+        function: ast.FunctionDef | ast.AsyncFunctionDef,
+        parents: Parents,
+        span_of: Callable[[ast.AST], Span],
+        type_of: TypeOf,
+        bindings: dict[str, list[ast.expr | None]],
+        taken_names: frozenset[str],
+        is_http_call: Callable[[ast.Call], bool],
+    ) -> None:
+        self.function = function
+        self.parents = parents
+        self.span_of = span_of
+        self.type_of = type_of
+        self.bindings = bindings
+        self.taken_names = taken_names
+        self.is_http_call = is_http_call
+        self.uses: list[ResponseUse] = []
+        self.raise_sites: list[Span] = []
+        self.json_sites: list[Span] = []
+
+    def analyse(self, call: ast.Call, library: str, verb: str) -> HttpFact:
+        statement = self._statement(call)
+        obstacle = self._statement_obstacle(call, statement)
+        if obstacle is None:
+            arguments = self._requests_arguments if library == "requests" else self._httpx_arguments
+            obstacle = arguments(call, verb)
+        if obstacle is None and library == "requests":
+            obstacle = self._response_obstacle(call, statement)
+        return HttpFact(
+            library,
+            verb,
+            obstacle,
+            self.span_of(statement) if statement is not None else None,
+            self._client_name(),
+            tuple(self.uses) if obstacle is None else (),
+        )
+
+    # -- where the call is ----------------------------------------------------------------
+
+    def _statement(self, node: ast.AST) -> ast.stmt | None:
+        while not isinstance(node, ast.stmt):
+            parent = self.parents.get(id(node))
+            if parent is None or isinstance(parent, ast.Lambda | ast.comprehension):
+                return None
+            node = parent
+        return node
+
+    def _statement_obstacle(self, call: ast.Call, statement: ast.stmt | None) -> str | None:
+        if statement is None:
+            return "the call is inside an expression where no client can be opened"
+        if not isinstance(statement, _STATEMENTS):
+            kind = type(statement).__name__.lower()
+            return f"the call is part of a compound statement ({kind}), around which no client can be opened"
+        others = [
+            node
+            for node in ast.walk(statement)
+            if isinstance(node, ast.Call) and node is not call and self.is_http_call(node)
+        ]
+        if others:
+            return "another HTTP call shares the statement"
+        return None
+
+    def _client_name(self) -> str:
+        for name in ("client", "http_client", "http_client_2", "http_client_3"):
+            if name not in self.bindings and name not in self.taken_names:
+                return name
+        return "http_client_async_migrate"
+
+    # -- arguments ------------------------------------------------------------------------
+
+    def _requests_arguments(self, call: ast.Call, verb: str) -> str | None:
+        positional = 2 if verb == "request" else 1
+        if len(call.args) != positional or any(isinstance(a, ast.Starred) for a in call.args):
+            return "only the URL (and the method) may be passed by position"
+        url = call.args[-1]
+        keywords: dict[str, ast.expr] = {}
+        for keyword in call.keywords:
+            if keyword.arg is None:
+                return "**keywords hide which arguments are passed"
+            if keyword.arg in _UNSUPPORTED_KEYWORDS:
+                return _UNSUPPORTED_KEYWORDS[keyword.arg]
+            if keyword.arg not in httpmap.REQUESTS_KEYWORDS:
+                return f"{keyword.arg}= has no exact httpx equivalent"
+            keywords[keyword.arg] = keyword.value
+        if "data" in keywords and "json" in keywords:
+            return "data= and json= together (requests sends data)"
+        checks: dict[str, Callable[[ast.expr], str | None]] = {
+            "params": lambda value: self._params(value, url),
+            "data": self._data,
+            "headers": self._headers,
+            "auth": self._auth,
+            "verify": _verify,
+            "cookies": lambda value: self._mapping(value, "cookies=")[1],
+        }
+        for name, value in keywords.items():
+            problem = checks[name](value) if name in checks else None
+            if problem:
+                return problem
+        return None
+
+    def _httpx_arguments(self, call: ast.Call, verb: str) -> str | None:
+        positional = 2 if verb == "request" else 1
+        if len(call.args) != positional or any(isinstance(a, ast.Starred) for a in call.args):
+            return "only the URL (and the method) may be passed by position"
+        if any(keyword.arg is None for keyword in call.keywords):
+            return "**keywords hide which arguments are passed"
+        return None
+
+    def _plain(self, value: ast.expr) -> bool:
+        """A value both libraries encode alike: never None or a bool (requests drops None and
+        writes ``True``; httpx writes ``key=`` and ``true``)."""
+        if isinstance(value, ast.Constant):
+            return isinstance(value.value, str | int | float) and not isinstance(value.value, bool)
+        if isinstance(value, ast.List | ast.Tuple):
+            return all(self._plain(item) for item in value.elts)
+        return self.type_of(value) in _PLAIN_TYPES
+
+    def _mapping(self, value: ast.expr, what: str) -> tuple[ast.Dict | None, str | None]:
+        if not isinstance(value, ast.Dict):
+            return None, f"{what} is not a dict literal, so its values can't be checked"
+        for key, item in zip(value.keys, value.values, strict=True):
+            if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
+                return None, f"{what} has a key that is not a string literal"
+            if not self._plain(item):
+                return (
+                    None,
+                    f"{what}[{key.value!r}] may be None or a bool, which the libraries encode differently",
+                )
+        return value, None
+
+    def _params(self, value: ast.expr, url: ast.expr) -> str | None:
+        problem = self._mapping(value, "params=")[1]
+        if problem:
+            return problem
+        literal_parts = (
+            [url]
+            if isinstance(url, ast.Constant)
+            else [part for part in url.values if isinstance(part, ast.Constant)]
+            if isinstance(url, ast.JoinedStr)
+            else None
+        )
+        if literal_parts is None or any("?" in str(part.value) for part in literal_parts):
+            return "params= with a URL that may carry a query (requests appends to it, httpx replaces it)"
+        return None
+
+    def _data(self, value: ast.expr) -> str | None:
+        if isinstance(value, ast.Dict):
+            return self._mapping(value, "data=")[1]
+        if isinstance(value, ast.Constant) and isinstance(value.value, str | bytes):
+            return None
+        if isinstance(value, ast.JoinedStr) or self.type_of(value) in _BYTES_OR_STR:
+            return None
+        return "data= of a type the tool can't see (a str, bytes, dict and list of pairs map differently)"
+
+    def _headers(self, value: ast.expr) -> str | None:
+        mapping, problem = self._mapping(value, "headers=")
+        if problem or mapping is None:
+            return problem
+        for item in mapping.values:
+            evident = (isinstance(item, ast.Constant) and isinstance(item.value, str)) or isinstance(
+                item, ast.JoinedStr
+            )
+            if not evident and self.type_of(item) != "builtins.str":
+                return "headers= has a value that may not be a str (httpx rejects None and numbers)"
+        return None
+
+    def _auth(self, value: ast.expr) -> str | None:
+        """A (user, password) pair of strings: the codemod encodes them as requests does."""
+        if isinstance(value, ast.Tuple) and len(value.elts) == 2:
+            if all(self.type_of(item) == "builtins.str" for item in value.elts):
+                return None
+            return "auth= holds values that may not be strings"
+        return "auth= may be an auth object (a (user, password) tuple maps exactly)"
+
+    # -- the response ---------------------------------------------------------------------
+
+    def _response_obstacle(self, call: ast.Call, statement: ast.stmt | None) -> str | None:
+        parent = self.parents.get(id(call))
+        if isinstance(parent, ast.Expr):
+            return None  # the response is dropped
+        if isinstance(parent, ast.Assign) and parent.value is call and statement is parent:
+            if len(parent.targets) != 1 or not isinstance(parent.targets[0], ast.Name):
+                return "the response is unpacked or stored in something other than a local name"
+            name = parent.targets[0].id
+            if len(self.bindings.get(name, [])) != 1:
+                return f"{name!r} is bound more than once in the function"
+            uses = [
+                node
+                for node in ast.walk(self.function)
+                if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load)
+            ]
+            for use in uses:
+                problem = self._response_use(use, name)
+                if problem:
+                    return problem
+            return None
+        return self._response_use(call, "response")
+
+    def _response_use(self, node: ast.expr, name: str) -> str | None:
+        parent = self.parents.get(id(node))
+        if isinstance(parent, ast.Attribute) and parent.value is node:
+            return self._attribute_use(parent, name)
+        if self._is_condition(node):
+            self._truth_use(node, "truth")
+            return None
+        if (
+            isinstance(parent, ast.Call)
+            and isinstance(parent.func, ast.Name)
+            and parent.func.id == "bool"
+            and parent.args == [node]
+        ):
+            self.uses.append(ResponseUse("bool", self.span_of(parent), bare=self._is_condition(parent)))
+            return None
+        how = "returned" if isinstance(parent, ast.Return) else "passed on or stored"
+        return f"{name} is {how}; an httpx response reads differently (.url, .ok, bool(), .text...)"
+
+    def _attribute_use(self, attribute: ast.Attribute, name: str) -> str | None:
+        attr = attribute.attr
+        parent = self.parents.get(id(attribute))
+        called = isinstance(parent, ast.Call) and parent.func is attribute
+        if attr == "json" and called and not parent.args and not parent.keywords:
+            self.json_sites.append(self.span_of(parent))
+            return None
+        if attr == "raise_for_status" and called and not parent.args:
+            statement = self.parents.get(id(parent))
+            if not isinstance(statement, ast.Expr) or not isinstance(attribute.value, ast.Name):
+                return f"{name}.raise_for_status() is used as a value (httpx raises for 3xx too)"
+            self.uses.append(ResponseUse("raise_for_status", self.span_of(statement)))
+            self.raise_sites.append(self.span_of(parent))
+            return None
+        if attr in {"status_code", "content"}:
+            return None
+        if attr == "headers":
+            lookup = isinstance(parent, ast.Subscript) and parent.value is attribute
+            getter = isinstance(parent, ast.Attribute) and parent.attr == "get"
+            if lookup or getter:
+                return None
+            return f"{name}.headers is used as a whole (httpx lowercases the names it lists)"
+        if attr == "ok":
+            self._truth_use(attribute, "ok")
+            return None
+        if attr in {"reason", "url"}:
+            self.uses.append(ResponseUse(attr, self.span_of(attribute)))
+            return None
+        hint = _RESPONSE_HINTS.get(attr, "it has no exact httpx equivalent")
+        return f"{name}.{attr}: {hint}"
+
+    def _truth_use(self, node: ast.expr, kind: str) -> None:
+        """``r.ok`` / ``if r`` read ``not r.is_error``; under a ``not``, simply ``r.is_error``."""
+        parent = self.parents.get(id(node))
+        if isinstance(parent, ast.UnaryOp) and isinstance(parent.op, ast.Not):
+            self.uses.append(ResponseUse("error", self.span_of(parent)))
+        else:
+            self.uses.append(ResponseUse(kind, self.span_of(node), bare=self._is_condition(node)))
+
+    def _is_condition(self, node: ast.expr) -> bool:
+        """Only the truth of ``node`` is used, so ``not r.is_error`` can stand in for it."""
+        parent = self.parents.get(id(node))
+        if isinstance(parent, _CONDITIONS) and parent.test is node:
+            return True
+        if isinstance(parent, ast.UnaryOp) and isinstance(parent.op, ast.Not):
+            return True
+        return isinstance(parent, ast.BoolOp) and self._is_condition(parent)
+
+
+def _verify(value: ast.expr) -> str | None:
+    if isinstance(value, ast.Constant) and isinstance(value.value, bool):
+        return None
+    return "verify= is not True or False (a CA bundle path needs an SSL context)"

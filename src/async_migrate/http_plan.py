@@ -1,0 +1,238 @@
+"""Which blocking HTTP calls become async client requests, and what else changes with them.
+
+Part of ``decide``, and as pure. The index already judged each call on its own (arguments,
+response uses); what is left needs the whole project: every ``except`` clause that may catch the
+call's errors, in its function and in every function that calls it, directly or not. A clause
+for requests' errors also gets the async client's; one whose meaning would change (``except
+OSError``, which requests' errors subclass and httpx's don't) keeps the call as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from . import httpmap
+from .facts import CallFact, ExternalCallee, FunctionFact, HandlerFact, Location, ProjectCallee, Span
+from .index import ProjectIndex
+from .plan import CatchAlso, Edit, HttpRequest, ResponseRead
+from .rules import Rule
+
+_JSON_DECODERS = ("json.", "simplejson.", "orjson.", "ujson.")
+
+
+@dataclass(frozen=True)
+class _Guard:
+    """A handler that may catch a translated call's errors, and which ones."""
+
+    path: Path
+    handler: HandlerFact
+    function: FunctionFact
+    json_errors: bool
+    """It may catch the decode error of ``response.json()`` too."""
+    request_errors: bool
+    """It may catch errors of the request itself (not only of ``.json()``)."""
+
+
+Translation = list[Edit] | str
+"""The edits of a translated call, or why it stays as it is."""
+
+
+def plan_http(
+    index: ProjectIndex, frozen: frozenset[Path], target: str
+) -> dict[tuple[Path, Span], Translation]:
+    """Every HTTP call of the index's functions, translated or with the reason it isn't."""
+    found: dict[tuple[Path, Span], Translation] = {}
+    ssl_names: dict[Path, str] = {}
+    for fact in index.functions.values():
+        for call in fact.calls:
+            if call.http is None:
+                continue
+            key = (fact.path, call.span)
+            if call.http.obstacle:
+                found[key] = call.http.obstacle
+                continue
+            if fact.path not in ssl_names:
+                ssl_names[fact.path] = _free_name(index, fact.path, "_SSL_CONTEXT")
+            found[key] = _translate(index, frozen, target, fact, call, ssl_names[fact.path])
+    return found
+
+
+def _translate(
+    index: ProjectIndex,
+    frozen: frozenset[Path],
+    target: str,
+    fact: FunctionFact,
+    call: CallFact,
+    ssl_name: str,
+) -> Translation:
+    http = call.http
+    assert http is not None and http.statement is not None
+    edits: list[Edit] = [
+        HttpRequest(
+            Rule.HTTP_CLIENT,
+            fact.path,
+            call.span,
+            http.library,
+            http.verb,
+            target,
+            http.statement,
+            http.client_name,
+            ssl_name,
+            call.binding,
+        )
+    ]
+    if http.library == "httpx":
+        return edits  # the same library's async client: same response, same exceptions
+    edits += [ResponseRead(Rule.HTTP_CLIENT, fact.path, use.span, use.kind, use.bare) for use in http.uses]
+    for guard in _merged(_guards(index, fact, call)):
+        outcome = _adapt(guard, target, index)
+        if isinstance(outcome, str):
+            return outcome
+        if outcome is not None:
+            if guard.path in frozen:
+                where = f"{guard.path}:{guard.handler.span.line}"
+                return f"an except clause at {where}, in a file not being rewritten, catches its errors"
+            edits.append(outcome)
+    return edits
+
+
+def _guards(index: ProjectIndex, fact: FunctionFact, call: CallFact) -> Iterator[_Guard]:
+    """The handlers around the call, its response's raise/json calls, and (transitively) the
+    calls of the function that makes it."""
+    http = call.http
+    assert http is not None
+    has_json = bool(http.json_sites)
+    for handler in call.handlers:
+        yield _Guard(fact.path, handler, fact, False, True)
+    for handlers in http.raise_sites:
+        for handler in handlers:
+            yield _Guard(fact.path, handler, fact, False, True)
+    for handlers in http.json_sites:
+        for handler in handlers:
+            yield _Guard(fact.path, handler, fact, True, False)
+    seen = {fact.qualname}
+    pending = [fact.qualname]
+    while pending:
+        for ref in index.callers.get(pending.pop(), []):
+            if ref.caller is None or ref.caller in seen:
+                continue
+            seen.add(ref.caller)
+            pending.append(ref.caller)
+            caller = index.functions[ref.caller]
+            site = next(c for c in caller.calls if c.span == ref.span)
+            for handler in site.handlers:
+                yield _Guard(caller.path, handler, caller, has_json, True)
+
+
+def _merged(guards: Iterator[_Guard]) -> list[_Guard]:
+    """One guard per clause, catching everything any of its sightings does."""
+    merged: dict[tuple[Path, Span], _Guard] = {}
+    for guard in guards:
+        key = (guard.path, guard.handler.span)
+        seen = merged.get(key)
+        merged[key] = (
+            guard
+            if seen is None
+            else replace(
+                seen,
+                json_errors=seen.json_errors or guard.json_errors,
+                request_errors=seen.request_errors or guard.request_errors,
+            )
+        )
+    return list(merged.values())
+
+
+def merge_catches(edits: list[Edit]) -> list[Edit]:
+    """Two translated calls under one clause: the clause gets the types both need, once."""
+    also: dict[tuple[Path, Span], tuple[str, ...]] = {}
+    for edit in edits:
+        if isinstance(edit, CatchAlso):
+            key = (edit.path, edit.span)
+            also[key] = tuple(dict.fromkeys([*also.get(key, ()), *edit.also]))
+    merged: list[Edit] = []
+    for edit in edits:
+        if isinstance(edit, CatchAlso):
+            key = (edit.path, edit.span)
+            if key not in also:
+                continue
+            edit = replace(edit, also=also.pop(key))
+        merged.append(edit)
+    return merged
+
+
+def _adapt(guard: _Guard, target: str, index: ProjectIndex) -> CatchAlso | str | None:
+    """The clause's new types, ``None`` when it needs none, or why it can't be adapted."""
+    handler = guard.handler
+    where = Location(guard.path, handler.span.line)
+    also: list[str] = []
+    requests_types: list[str] = []
+    for caught in handler.types:
+        if caught is None:
+            return f"the except clause at {where} catches something the tool can't name"
+        if caught in httpmap.CATCH_ALL:
+            continue
+        name = httpmap.canonical_exception(caught)
+        if name in httpmap.SHADOWING:
+            if name == "builtins.ValueError" and not guard.request_errors:
+                continue  # requests' and httpx's JSON decode errors are both ValueErrors
+            short = name.removeprefix("builtins.")
+            return (
+                f"except {short} at {where} catches requests' errors, which subclass {short}; httpx's don't"
+            )
+        if not name.startswith("requests."):
+            continue
+        if name not in httpmap.EXCEPTIONS:
+            return f"except {name} at {where} has no exact httpx counterpart"
+        requests_types.append(name)
+        also += [item if "." in item else f"{target}.{item}" for item in httpmap.EXCEPTIONS[name]]
+        if name == "requests.RequestException" and guard.json_errors:
+            problem = _other_json_decoders(guard, index)
+            if problem:
+                return problem
+            also.append("json.JSONDecodeError")  # requests' decode error is a RequestException
+    if not requests_types:
+        return None
+    for use in handler.bound_uses:
+        if use == "response" and set(requests_types) == {"requests.HTTPError"}:
+            continue
+        if use not in {"", "args"}:
+            return f"the except clause at {where} reads .{use} of the error, which httpx spells differently"
+    return CatchAlso(Rule.HTTP_CLIENT, guard.path, handler.span, tuple(dict.fromkeys(also)))
+
+
+def _other_json_decoders(guard: _Guard, index: ProjectIndex) -> str | None:
+    """``except requests.RequestException`` around ``.json()`` can only also catch
+    ``json.JSONDecodeError`` if nothing else in its ``try`` may raise one."""
+    for call in guard.function.calls:
+        if guard.handler in call.handlers and call.http is None and _may_decode_json(call, index):
+            return (
+                f"except RequestException at {guard.path}:{guard.handler.span.line} also covers "
+                f"{call.text}(), which may raise a JSON decode error it must not start catching"
+            )
+    return None
+
+
+def _may_decode_json(call: CallFact, index: ProjectIndex, depth: int = 0) -> bool:
+    """Conservatively: may this call raise a JSON decode error other than the response's?"""
+    callee = call.callee
+    if isinstance(callee, ExternalCallee):
+        name = callee.qualname
+        return name.startswith(_JSON_DECODERS) or (
+            name.endswith(".json") and not name.startswith("requests.")
+        )
+    if isinstance(callee, ProjectCallee) and depth < 8:
+        fact = index.functions.get(callee.qualname)
+        return fact is None or any(_may_decode_json(inner, index, depth + 1) for inner in fact.calls)
+    return True
+
+
+def _free_name(index: ProjectIndex, path: Path, wanted: str) -> str:
+    module = next((m for m in index.modules.values() if m.path == path), None)
+    taken = module.identifiers if module is not None else frozenset()
+    name, n = wanted, 1
+    while name in taken:
+        n += 1
+        name = f"{wanted}_{n}"
+    return name

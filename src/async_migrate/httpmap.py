@@ -1,0 +1,82 @@
+"""What a blocking HTTP call means, argument by argument, in the async client that replaces it.
+
+One table for the index (which checks that a call only uses what maps exactly) and for the
+codemod (which writes the translation), so the two can't drift apart. Every row was checked
+against requests 2.34 and httpx 0.28 on a loopback server (see ``tests/test_http_translation.py``).
+"""
+
+from __future__ import annotations
+
+VERBS = ("get", "post", "put", "patch", "delete", "head", "options")
+BODYLESS_VERBS = frozenset({"get", "head", "options", "delete"})
+"""httpx's shortcuts for these take no body; a call with one goes through ``client.request``."""
+
+SOURCES = {
+    **{f"requests.{verb}": ("requests", verb) for verb in VERBS},
+    "requests.request": ("requests", "request"),
+    "requests.api.request": ("requests", "request"),
+    **{f"requests.api.{verb}": ("requests", verb) for verb in VERBS},
+    **{f"httpx.{verb}": ("httpx", verb) for verb in VERBS},
+    "httpx.request": ("httpx", "request"),
+}
+"""Blocking module-level HTTP functions the tool translates: qualname -> (library, verb)."""
+
+TARGETS = ("httpx", "httpx2")
+"""Async clients the tool can write: httpx2 has httpx's API under another name."""
+
+TRANSPORTS = {"httpx": "httpcore", "httpx2": "httpcore2"}
+"""The transport library each client imports lazily, when its first client is made: the
+rewritten module imports it up front so that this doesn't happen on the event loop."""
+
+# -- requests ---------------------------------------------------------------------------------
+
+REQUESTS_KEYWORDS = frozenset(
+    {"params", "data", "json", "headers", "timeout", "allow_redirects", "auth", "verify", "cookies"}
+)
+"""The keywords of a requests call that have an exact httpx meaning (checked per value)."""
+
+REQUESTS_MAX_REDIRECTS = 30
+"""requests' redirect limit (httpx stops at 20)."""
+
+RESPONSE_ATTRIBUTES = frozenset({"status_code", "content", "headers", "json", "ok", "reason", "url"})
+"""``requests.Response`` attributes the translation keeps working; any other use falls back."""
+
+RESPONSE_RENAMES = {"reason": "reason_phrase"}
+
+EXCEPTIONS = {
+    "requests.RequestException": ("HTTPError", "InvalidURL"),
+    "requests.HTTPError": ("HTTPStatusError",),
+    "requests.ConnectionError": (
+        "ConnectError",
+        "ConnectTimeout",
+        "ReadError",
+        "WriteError",
+        "RemoteProtocolError",
+        "ProxyError",
+    ),
+    "requests.Timeout": ("TimeoutException",),
+    "requests.ConnectTimeout": ("ConnectTimeout",),
+    "requests.ReadTimeout": ("ReadTimeout",),
+    "requests.TooManyRedirects": ("TooManyRedirects",),
+    "requests.JSONDecodeError": ("json.JSONDecodeError",),
+}
+"""requests' exceptions and the ones the async client raises in the same situations (a bare
+name is in the client's module).
+
+``requests.HTTPError`` is raised by ``raise_for_status`` only: it maps to ``HTTPStatusError``,
+never to httpx's ``HTTPError``, which is the base of every httpx error (timeouts included).
+"""
+
+CATCH_ALL = frozenset({"builtins.Exception", "builtins.BaseException"})
+"""Handlers that catch requests' and httpx's exceptions alike."""
+
+SHADOWING = frozenset(
+    {"builtins.OSError", "builtins.IOError", "builtins.EnvironmentError", "builtins.ValueError"}
+)
+"""Builtin bases of requests' exceptions that httpx's don't share: a handler for one of these
+around a requests call would stop catching its failures."""
+
+
+def canonical_exception(qualname: str) -> str:
+    """``requests.exceptions.HTTPError`` and ``requests.HTTPError`` are one class."""
+    return qualname.replace("requests.exceptions.", "requests.", 1)

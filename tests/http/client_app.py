@@ -1,0 +1,122 @@
+"""A sync FastAPI app whose endpoints each exercise one mapped requests feature against the
+upstream at UPSTREAM; the test migrates this file and compares both versions' results."""
+
+import requests
+from fastapi import FastAPI
+
+app = FastAPI()
+UPSTREAM = "http://127.0.0.1:9"
+
+
+@app.get("/redirects")
+def redirect_chain():
+    r = requests.get(f"{UPSTREAM}/redirect/5", timeout=5)
+    return {"status": r.status_code, "url": r.url, "data": r.json()}
+
+
+@app.get("/too-many-redirects")
+def too_many_redirects():
+    try:
+        requests.get(f"{UPSTREAM}/redirect/31", timeout=5)
+    except requests.TooManyRedirects:
+        return {"error": "too many redirects"}
+    return {"error": None}
+
+
+@app.get("/thirty-redirects")
+def thirty_redirects():
+    r = requests.get(f"{UPSTREAM}/redirect/30", timeout=5)
+    return {"status": r.status_code, "data": r.json()}
+
+
+@app.get("/no-follow")
+def no_follow():
+    r = requests.get(f"{UPSTREAM}/redirect/1", allow_redirects=False, timeout=5)
+    return {"status": r.status_code, "ok": r.ok, "truth": bool(r), "location": r.headers.get("location")}
+
+
+@app.get("/head")
+def head():
+    r = requests.head(f"{UPSTREAM}/redirect/1", timeout=5)
+    return {"status": r.status_code, "body": r.content}
+
+
+@app.get("/params")
+def params(q: str):
+    r = requests.get(f"{UPSTREAM}/echo", params={"q": q, "n": 3, "tags": ["a", "b c"]}, timeout=5)
+    return r.json()
+
+
+@app.post("/text-body")
+def text_body(text: str):
+    r = requests.post(f"{UPSTREAM}/echo", data=text, timeout=5)
+    return r.json()
+
+
+@app.post("/bytes-body")
+def bytes_body():
+    r = requests.put(f"{UPSTREAM}/echo", data=b"\x00\xffraw", timeout=5)
+    return r.json()
+
+
+@app.post("/form")
+def form(name: str):
+    r = requests.post(f"{UPSTREAM}/echo", data={"name": name, "n": 1}, auth=("user", "pässword"), timeout=5)
+    return r.json()
+
+
+@app.post("/json")
+def json_body(name: str):
+    r = requests.patch(f"{UPSTREAM}/echo", json={"name": name, "n": [1, 2.5]}, headers={"X-Trace": "t-1"})
+    return r.json()
+
+
+@app.delete("/delete")
+def delete_with_body():
+    r = requests.delete(f"{UPSTREAM}/echo", json={"why": "gone"}, timeout=5)
+    return r.json()
+
+
+@app.get("/status/{code}")
+def status(code: int):
+    r = requests.get(f"{UPSTREAM}/status/{code}", timeout=5)
+    if not r.ok:
+        return {"ok": False, "status": r.status_code, "reason": r.reason}
+    return {"ok": True, "status": r.status_code, "reason": r.reason}
+
+
+@app.get("/raise/{code}")
+def raise_for_status(code: int):
+    try:
+        r = requests.get(f"{UPSTREAM}/status/{code}", allow_redirects=False, timeout=5)
+        r.raise_for_status()
+    except requests.HTTPError as exc:
+        return {"raised": exc.response.status_code}
+    return {"raised": None, "status": r.status_code}
+
+
+@app.get("/refused")
+def refused(port: int):
+    try:
+        requests.get(f"http://127.0.0.1:{port}/", timeout=5)
+    except requests.ConnectionError:
+        return {"error": "connection"}
+    return {"error": None}
+
+
+@app.get("/timeout")
+def timeout():
+    try:
+        requests.get(f"{UPSTREAM}/slow", timeout=0.3)
+    except requests.Timeout:
+        return {"error": "timeout"}
+    return {"error": None}
+
+
+@app.get("/bad-json")
+def bad_json():
+    try:
+        r = requests.get(f"{UPSTREAM}/status/200", timeout=5)
+        return r.json()
+    except requests.RequestException:
+        return {"error": "request failed or body is not JSON"}

@@ -1,0 +1,73 @@
+"""A loopback upstream for the HTTP translation tests: echoes what it received, redirects,
+answers with a given status, or answers slowly."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+IGNORED_HEADERS = {"user-agent", "host", "connection"}
+"""What differs by design (the User-Agent names the library) or by connection."""
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def _reply(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            with suppress(BrokenPipeError, ConnectionResetError):  # a client that timed out
+                self.wfile.write(body)
+
+    def _handle(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length)
+        path = urlsplit(self.path).path
+        if path.startswith("/redirect/"):
+            left = int(path.rsplit("/", 1)[1])
+            target = f"/redirect/{left - 1}" if left > 1 else "/echo"
+            self._reply(302, headers={"Location": target})
+        elif path.startswith("/status/"):
+            self._reply(int(path.rsplit("/", 1)[1]), b"plain text, not JSON", {"Content-Type": "text/plain"})
+        elif path == "/slow":
+            time.sleep(2)
+            self._reply(200, b"{}")
+        else:
+            seen = {
+                "method": self.command,
+                "target": self.path,
+                "body": body.hex(),
+                "headers": sorted(
+                    [name.lower(), value]
+                    for name, value in self.headers.items()
+                    if name.lower() not in IGNORED_HEADERS
+                ),
+            }
+            self._reply(200, json.dumps(seen).encode(), {"Content-Type": "application/json"})
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle  # noqa: N815
+
+
+@contextmanager
+def serving() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
