@@ -92,12 +92,15 @@ class ResponseUse:
 
     kind: str
     """``ok`` / ``truth`` (``r.ok``, ``if r:``), ``error`` (``not r.ok``, ``not r``), ``bool``
-    (``bool(r)``), ``reason``, ``url``, or ``raise_for_status`` (the statement
-    ``r.raise_for_status()``)."""
+    (``bool(r)``), ``reason``, ``url``, ``status_code``, ``content``, ``json`` (the call
+    ``r.json()``), or ``raise_for_status`` (the statement ``r.raise_for_status()``). Which of them
+    need rewriting depends on the target client."""
     span: Span
     bare: bool = False
     """For ``ok``/``truth``/``bool``: the node is a condition on its own, so ``not x`` needs no
     parentheses."""
+    awaitable: bool = True
+    """An ``await`` may go here (not in a lambda, a nested function or a generator expression)."""
 
 
 @dataclass(frozen=True)
@@ -112,11 +115,16 @@ class HttpFact:
     statement: Span | None = None
     """The statement that holds the call: it moves into ``async with <client> as <name>:``."""
     client_name: str = "client"
+    response_name: str = "response"
+    """The local name the response is assigned to, or a free one for a response used in place."""
     uses: tuple[ResponseUse, ...] = ()
     raise_sites: tuple[tuple[HandlerFact, ...], ...] = ()
     """The handlers around each ``raise_for_status()`` of the response."""
     json_sites: tuple[tuple[HandlerFact, ...], ...] = ()
     """The handlers around each ``.json()`` of the response."""
+    timeout: str = "none"
+    """The shape of requests' ``timeout=``: ``none``, ``number``, ``pair`` (connect, read) or
+    ``unknown`` (a value that may be either)."""
 
 
 @dataclass(frozen=True)

@@ -81,9 +81,33 @@ class HttpCallAnalysis:
             verb,
             obstacle,
             self.span_of(statement) if statement is not None else None,
-            self._client_name(),
+            self._free_name("client", "http_client"),
+            self._response_name(call),
             tuple(self.uses) if obstacle is None else (),
+            timeout=self._timeout_shape(call),
         )
+
+    def _timeout_shape(self, call: ast.Call) -> str:
+        value = next((k.value for k in call.keywords if k.arg == "timeout"), None)
+        if value is None or (isinstance(value, ast.Constant) and value.value is None):
+            return "none"
+        if isinstance(value, ast.Tuple) and len(value.elts) == 2:
+            return "pair"
+        number = isinstance(value, ast.Constant) and isinstance(value.value, int | float)
+        return "number" if number or self.type_of(value) in {"builtins.int", "builtins.float"} else "unknown"
+
+    def _use(self, kind: str, node: ast.AST, bare: bool = False) -> None:
+        self.uses.append(ResponseUse(kind, self.span_of(node), bare, self._awaitable(node)))
+
+    def _awaitable(self, node: ast.AST) -> bool:
+        while node is not self.function:
+            parent = self.parents.get(id(node))
+            if parent is None or isinstance(
+                parent, ast.Lambda | ast.GeneratorExp | ast.FunctionDef | ast.AsyncFunctionDef
+            ):
+                return parent is self.function
+            node = parent
+        return True
 
     # -- where the call is ----------------------------------------------------------------
 
@@ -110,11 +134,21 @@ class HttpCallAnalysis:
             return "another HTTP call shares the statement"
         return None
 
-    def _client_name(self) -> str:
-        for name in ("client", "http_client", "http_client_2", "http_client_3"):
+    def _free_name(self, *wanted: str) -> str:
+        for name in [*wanted, *(f"{wanted[-1]}_{n}" for n in range(2, 10))]:
             if name not in self.bindings and name not in self.taken_names:
                 return name
-        return "http_client_async_migrate"
+        return f"{wanted[-1]}_async_migrate"
+
+    def _response_name(self, call: ast.Call) -> str:
+        parent = self.parents.get(id(call))
+        if (
+            isinstance(parent, ast.Assign)
+            and len(parent.targets) == 1
+            and isinstance(parent.targets[0], ast.Name)
+        ):
+            return parent.targets[0].id
+        return self._free_name("response", "http_response")
 
     # -- arguments ------------------------------------------------------------------------
 
@@ -259,7 +293,7 @@ class HttpCallAnalysis:
             and parent.func.id == "bool"
             and parent.args == [node]
         ):
-            self.uses.append(ResponseUse("bool", self.span_of(parent), bare=self._is_condition(parent)))
+            self._use("bool", parent, bare=self._is_condition(parent))
             return None
         how = "returned" if isinstance(parent, ast.Return) else "passed on or stored"
         return f"{name} is {how}; an httpx response reads differently (.url, .ok, bool(), .text...)"
@@ -270,15 +304,17 @@ class HttpCallAnalysis:
         called = isinstance(parent, ast.Call) and parent.func is attribute
         if attr == "json" and called and not parent.args and not parent.keywords:
             self.json_sites.append(self.span_of(parent))
+            self._use("json", parent)
             return None
         if attr == "raise_for_status" and called and not parent.args:
             statement = self.parents.get(id(parent))
             if not isinstance(statement, ast.Expr) or not isinstance(attribute.value, ast.Name):
                 return f"{name}.raise_for_status() is used as a value (httpx raises for 3xx too)"
-            self.uses.append(ResponseUse("raise_for_status", self.span_of(statement)))
+            self._use("raise_for_status", statement)
             self.raise_sites.append(self.span_of(parent))
             return None
         if attr in {"status_code", "content"}:
+            self._use(attr, attribute)
             return None
         if attr == "headers":
             lookup = isinstance(parent, ast.Subscript) and parent.value is attribute
@@ -290,7 +326,7 @@ class HttpCallAnalysis:
             self._truth_use(attribute, "ok")
             return None
         if attr in {"reason", "url"}:
-            self.uses.append(ResponseUse(attr, self.span_of(attribute)))
+            self._use(attr, attribute)
             return None
         hint = _RESPONSE_HINTS.get(attr, "it has no exact httpx equivalent")
         return f"{name}.{attr}: {hint}"
@@ -299,9 +335,9 @@ class HttpCallAnalysis:
         """``r.ok`` / ``if r`` read ``not r.is_error``; under a ``not``, simply ``r.is_error``."""
         parent = self.parents.get(id(node))
         if isinstance(parent, ast.UnaryOp) and isinstance(parent.op, ast.Not):
-            self.uses.append(ResponseUse("error", self.span_of(parent)))
+            self._use("error", parent)
         else:
-            self.uses.append(ResponseUse(kind, self.span_of(node), bare=self._is_condition(node)))
+            self._use(kind, node, bare=self._is_condition(node))
 
     def _is_condition(self, node: ast.expr) -> bool:
         """Only the truth of ``node`` is used, so ``not r.is_error`` can stand in for it."""

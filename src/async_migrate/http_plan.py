@@ -14,7 +14,17 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import httpmap
-from .facts import CallFact, ExternalCallee, FunctionFact, HandlerFact, Location, ProjectCallee, Span
+from .facts import (
+    CallFact,
+    ExternalCallee,
+    FunctionFact,
+    HandlerFact,
+    HttpFact,
+    Location,
+    ProjectCallee,
+    ResponseUse,
+    Span,
+)
 from .index import ProjectIndex
 from .plan import CatchAlso, Edit, HttpRequest, ResponseRead
 from .rules import Rule
@@ -80,12 +90,23 @@ def _translate(
             http.statement,
             http.client_name,
             ssl_name,
+            http.response_name,
             call.binding,
         )
     ]
     if http.library == "httpx":
+        if httpmap.family(target) != "httpx":
+            return f"httpx calls are translated to httpx's own async client only (not {target})"
         return edits  # the same library's async client: same response, same exceptions
-    edits += [ResponseRead(Rule.HTTP_CLIENT, fact.path, use.span, use.kind, use.bare) for use in http.uses]
+    family = httpmap.family(target)
+    reads = [use for use in http.uses if use.kind in httpmap.REWRITTEN_READS[family]]
+    if family == "aiohttp":
+        problem = _aiohttp_obstacle(http, call.keywords, reads)
+        if problem:
+            return problem
+    edits += [
+        ResponseRead(Rule.HTTP_CLIENT, fact.path, use.span, use.kind, use.bare, family) for use in reads
+    ]
     for guard in _merged(_guards(index, fact, call)):
         outcome = _adapt(guard, target, index)
         if isinstance(outcome, str):
@@ -96,6 +117,18 @@ def _translate(
                 return f"an except clause at {where}, in a file not being rewritten, catches its errors"
             edits.append(outcome)
     return edits
+
+
+def _aiohttp_obstacle(http: HttpFact, keywords: tuple[str, ...], reads: list[ResponseUse]) -> str | None:
+    if "auth" in keywords:
+        # aiohttp's credentials either clash with a ~/.netrc entry (trust_env) or are deprecated
+        return "auth= with aiohttp: its Basic auth can't be given without clashing with ~/.netrc"
+    if http.timeout == "unknown":
+        return "timeout= may be a number or a (connect, read) pair, which aiohttp spells differently"
+    for use in reads:
+        if use.kind in httpmap.AWAITED_READS and not use.awaitable:
+            return f"response.{use.kind} is read where await can't go (aiohttp reads the body with await)"
+    return None
 
 
 def _guards(index: ProjectIndex, fact: FunctionFact, call: CallFact) -> Iterator[_Guard]:
@@ -178,15 +211,14 @@ def _adapt(guard: _Guard, target: str, index: ProjectIndex) -> CatchAlso | str |
             if name == "builtins.ValueError" and not guard.request_errors:
                 continue  # requests' and httpx's JSON decode errors are both ValueErrors
             short = name.removeprefix("builtins.")
-            return (
-                f"except {short} at {where} catches requests' errors, which subclass {short}; httpx's don't"
-            )
+            return f"except {short} at {where} catches requests' errors (all {short}s), not all of {target}'s"
         if not name.startswith("requests."):
             continue
-        if name not in httpmap.EXCEPTIONS:
-            return f"except {name} at {where} has no exact httpx counterpart"
+        table = httpmap.EXCEPTIONS[httpmap.family(target)]
+        if name not in table:
+            return f"except {name} at {where} has no exact {target} counterpart"
         requests_types.append(name)
-        also += [item if "." in item else f"{target}.{item}" for item in httpmap.EXCEPTIONS[name]]
+        also += [item if "." in item else f"{target}.{item}" for item in table[name]]
         if name == "requests.RequestException" and guard.json_errors:
             problem = _other_json_decoders(guard, index)
             if problem:
@@ -194,10 +226,11 @@ def _adapt(guard: _Guard, target: str, index: ProjectIndex) -> CatchAlso | str |
             also.append("json.JSONDecodeError")  # requests' decode error is a RequestException
     if not requests_types:
         return None
+    readable = httpmap.ERROR_ATTRIBUTES[httpmap.family(target)]
     for use in handler.bound_uses:
-        if use == "response" and set(requests_types) == {"requests.HTTPError"}:
-            continue
-        if use not in {"", "args"}:
+        if use == "response" and set(requests_types) != {"requests.HTTPError"}:
+            return f"the except clause at {where} reads .response of an error that may not have one"
+        if use not in readable:
             return f"the except clause at {where} reads .{use} of the error, which httpx spells differently"
     return CatchAlso(Rule.HTTP_CLIENT, guard.path, handler.span, tuple(dict.fromkeys(also)))
 

@@ -21,8 +21,14 @@ SOURCES = {
 }
 """Blocking module-level HTTP functions the tool translates: qualname -> (library, verb)."""
 
-TARGETS = ("httpx", "httpx2")
+TARGETS = ("httpx", "httpx2", "aiohttp")
 """Async clients the tool can write: httpx2 has httpx's API under another name."""
+
+
+def family(target: str) -> str:
+    """``httpx`` for httpx and httpx2 (one API), else the target itself."""
+    return "httpx" if target in {"httpx", "httpx2"} else target
+
 
 TRANSPORTS = {"httpx": "httpcore", "httpx2": "httpcore2"}
 """The transport library each client imports lazily, when its first client is made: the
@@ -43,7 +49,19 @@ RESPONSE_ATTRIBUTES = frozenset({"status_code", "content", "headers", "json", "o
 
 RESPONSE_RENAMES = {"reason": "reason_phrase"}
 
-EXCEPTIONS = {
+REWRITTEN_READS = {
+    "httpx": frozenset({"ok", "truth", "error", "bool", "reason", "url", "raise_for_status"}),
+    "aiohttp": frozenset({"truth", "error", "bool", "url", "status_code", "content", "json"}),
+}
+"""The response reads (``ResponseUse.kind``) that each client family spells differently."""
+
+AWAITED_READS = frozenset({"content", "json"})
+"""Reads that become awaits on an aiohttp response (its body is read with ``await r.read()``)."""
+
+AIOHTTP_MAX_REDIRECTS = REQUESTS_MAX_REDIRECTS + 1
+"""aiohttp gives up when the redirect count *reaches* its limit; requests when it passes it."""
+
+_HTTPX_EXCEPTIONS = {
     "requests.RequestException": ("HTTPError", "InvalidURL"),
     "requests.HTTPError": ("HTTPStatusError",),
     "requests.ConnectionError": (
@@ -60,8 +78,24 @@ EXCEPTIONS = {
     "requests.TooManyRedirects": ("TooManyRedirects",),
     "requests.JSONDecodeError": ("json.JSONDecodeError",),
 }
-"""requests' exceptions and the ones the async client raises in the same situations (a bare
-name is in the client's module).
+
+_AIOHTTP_EXCEPTIONS = {
+    "requests.RequestException": ("ClientError",),
+    "requests.HTTPError": ("ClientResponseError",),
+    "requests.ConnectionError": ("ClientOSError", "ServerDisconnectedError", "ConnectionTimeoutError"),
+    "requests.Timeout": ("ServerTimeoutError",),
+    "requests.ConnectTimeout": ("ConnectionTimeoutError",),
+    "requests.ReadTimeout": ("SocketTimeoutError",),
+    "requests.TooManyRedirects": ("TooManyRedirects",),
+    "requests.JSONDecodeError": ("json.JSONDecodeError",),
+}
+
+EXCEPTIONS = {"httpx": _HTTPX_EXCEPTIONS, "aiohttp": _AIOHTTP_EXCEPTIONS}
+ERROR_ATTRIBUTES = {"httpx": frozenset({"", "args", "response"}), "aiohttp": frozenset({"", "args"})}
+"""What an ``except`` clause may read of the error it binds: ``response`` (of an HTTPError)
+exists on httpx's ``HTTPStatusError``; aiohttp's ``ClientResponseError`` has no ``response``."""
+"""requests' exceptions and the ones httpx raises in the same situations (a bare name is in
+the client's module).
 
 ``requests.HTTPError`` is raised by ``raise_for_status`` only: it maps to ``HTTPStatusError``,
 never to httpx's ``HTTPError``, which is the base of every httpx error (timeouts included).

@@ -105,6 +105,8 @@ class HttpRequest(Edit):
     client_name: str
     ssl_context: str
     """The module-level name of the SSL context every client of the module shares."""
+    response_name: str = "response"
+    """aiohttp: the name its response is bound to while the body is read."""
     unused_import: ImportBinding | None = None
 
 
@@ -114,6 +116,7 @@ class ResponseRead(Edit):
 
     kind: str
     bare: bool
+    family: str = "httpx"
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from .codemods import aiohttp_client
 from .codemods.async_sleep import async_sleep
 from .codemods.async_twin import async_twin
 from .codemods.await_call import await_call
@@ -58,7 +59,7 @@ class _PlanApplier(cst.CSTTransformer):
         self.statements: dict[tuple[int, int], Edit] = {}
         self.expressions: dict[Span, Edit] = {}
         """Edits of one expression node that is not a call (``r.ok``, an except clause's types)."""
-        self.clients: dict[tuple[int, int], ClientRequest] = {}
+        self.clients: dict[tuple[int, int], ClientRequest | aiohttp_client.SessionRequest] = {}
         """The HTTP requests made, by the statement their client is opened around."""
         for edit in edits:
             if isinstance(edit, MakeAsync | WrapBlock) or (
@@ -93,6 +94,10 @@ class _PlanApplier(cst.CSTTransformer):
                 result = wrap_call(result, edit, self.imports)
             elif isinstance(edit, AwaitCall):
                 result = await_call(result)
+            elif isinstance(edit, HttpRequest) and edit.target == "aiohttp":
+                session = aiohttp_client.SessionRequest(result, edit, self.imports)
+                self.clients[(edit.statement.line, edit.statement.column)] = session
+                return session.replacement()
             elif isinstance(edit, HttpRequest):
                 request = ClientRequest(result, edit, self.imports)
                 self.clients[(edit.statement.line, edit.statement.column)] = request
@@ -127,6 +132,8 @@ class _PlanApplier(cst.CSTTransformer):
     ) -> cst.BaseStatement:
         span = self._span(original_node)
         request = self.clients.pop((span.line, span.column), None)
+        if isinstance(request, aiohttp_client.SessionRequest):
+            return aiohttp_client.open_session(updated_node, request)
         if request is not None:
             return open_client(updated_node, request)
         edit = self.statements.get((span.line, span.column))
@@ -147,6 +154,8 @@ class _PlanApplier(cst.CSTTransformer):
         if isinstance(edit, CatchAlso):
             return catch_also(updated, edit, self.imports)
         assert isinstance(edit, ResponseRead)
+        if edit.family == "aiohttp":
+            return aiohttp_client.read_response(updated, edit, self.imports)
         return read_response(updated, edit)
 
     def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:

@@ -36,7 +36,7 @@ _CLIENT_KEYWORDS_HTTPX = frozenset({"verify", "cert", "proxy", "trust_env", "tim
 """What ``httpx.get(...)`` hands to the ``Client`` it opens (the rest goes to the request)."""
 
 
-def _keyword(name: str, value: cst.BaseExpression) -> cst.Arg:
+def keyword(name: str, value: cst.BaseExpression) -> cst.Arg:
     return cst.Arg(value=value, keyword=cst.Name(name), equal=_NO_SPACE)
 
 
@@ -83,36 +83,36 @@ class ClientRequest:
     def _from_requests(self, keywords: dict[str, cst.Arg]) -> list[cst.Arg]:
         request: list[cst.Arg] = []
         verify = keywords.get("verify")
-        if verify is not None and _is_false(verify.value):
-            self.client_args.append(_keyword("verify", cst.Name("False")))
+        if verify is not None and is_false(verify.value):
+            self.client_args.append(keyword("verify", cst.Name("False")))
         else:
-            self.client_args.append(_keyword("verify", self._ssl_context()))
+            self.client_args.append(keyword("verify", self._ssl_context()))
         if "cookies" in keywords:
-            self.client_args.append(_keyword("cookies", keywords["cookies"].value))
+            self.client_args.append(keyword("cookies", keywords["cookies"].value))
         timeout = keywords.get("timeout")
-        self.client_args.append(_keyword("timeout", timeout.value if timeout else cst.Name("None")))
+        self.client_args.append(keyword("timeout", timeout.value if timeout else cst.Name("None")))
         redirects = keywords.get("allow_redirects")
         follow = redirects.value if redirects else cst.Name("False" if self.edit.verb == "head" else "True")
-        if not _is_false(follow):
-            self.client_args.append(_keyword("follow_redirects", follow))
+        if not is_false(follow):
+            self.client_args.append(keyword("follow_redirects", follow))
             self.client_args.append(
-                _keyword("max_redirects", cst.Integer(str(httpmap.REQUESTS_MAX_REDIRECTS)))
+                keyword("max_redirects", cst.Integer(str(httpmap.REQUESTS_MAX_REDIRECTS)))
             )
         if "params" in keywords:
             request.append(keywords["params"])
         if "data" in keywords:
             data = keywords["data"]
             form = isinstance(data.value, cst.Dict)
-            request.append(data if form else _keyword("content", data.value))
+            request.append(data if form else keyword("content", data.value))
         headers = keywords.get("headers")
         if "json" in keywords:
             self.imports.need("json")
             body = cst.Call(
                 func=_expression("json.dumps"),
-                args=[cst.Arg(keywords["json"].value), _keyword("allow_nan", cst.Name("False"))],
+                args=[cst.Arg(keywords["json"].value), keyword("allow_nan", cst.Name("False"))],
             )
-            request.append(_keyword("content", cst.Call(func=cst.Attribute(body, cst.Name("encode")))))
-            headers = _with_json_content_type(headers)
+            request.append(keyword("content", cst.Call(func=cst.Attribute(body, cst.Name("encode")))))
+            headers = with_header(headers, "Content-Type", cst.SimpleString('"application/json"'))
         if headers is not None:
             request.append(headers.with_changes(keyword=cst.Name("headers")))
         if "auth" in keywords:
@@ -125,7 +125,7 @@ class ClientRequest:
             isinstance(verify.value, cst.Name) and verify.value.value == "True"
         )
         if default_verify:
-            self.client_args.append(_keyword("verify", self._ssl_context()))
+            self.client_args.append(keyword("verify", self._ssl_context()))
         for name, arg in keywords.items():
             if name in _CLIENT_KEYWORDS_HTTPX and not (arg is verify and default_verify):
                 self.client_args.append(arg)
@@ -153,23 +153,24 @@ def _latin1_credentials(auth: cst.Arg) -> cst.Arg:
     return auth.with_changes(value=pair.with_changes(elements=elements))
 
 
-def _is_false(node: cst.BaseExpression) -> bool:
+def is_false(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.Name) and node.value == "False"
 
 
-def _with_json_content_type(headers: cst.Arg | None) -> cst.Arg:
-    """requests sets ``Content-Type: application/json`` for ``json=`` unless a header names one."""
-    entry = cst.DictElement(cst.SimpleString('"Content-Type"'), cst.SimpleString('"application/json"'))
+def with_header(headers: cst.Arg | None, name: str, value: cst.BaseExpression) -> cst.Arg:
+    """``headers=`` with ``name`` set, as requests sets it (``Content-Type`` for ``json=`` unless
+    the headers name one; ``Authorization`` for ``auth=``, over any given)."""
+    entry = cst.DictElement(cst.SimpleString(f'"{name}"'), value)
     if headers is None:
-        return _keyword("headers", cst.Dict([entry]))
+        return keyword("headers", cst.Dict([entry]))
     mapping = headers.value
     assert isinstance(mapping, cst.Dict)  # the index only lets dict literals through
     keys = [
-        element.key.evaluated_value.lower()
+        str(element.key.evaluated_value).lower()
         for element in mapping.elements
         if isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString)
     ]
-    if "content-type" in keys:
+    if name == "Content-Type" and name.lower() in keys:
         return headers
     elements = [*mapping.elements]
     if elements:

@@ -1,0 +1,161 @@
+"""AM105 http-client, aiohttp target: a blocking requests call becomes an awaited aiohttp request.
+
+A session is opened around the statement, and the body is read inside it (aiohttp reads it
+lazily; requests has read it by the time the call returns), so the response can be used after
+the block as before. aiohttp's defaults are overridden where requests' differ: no total timeout
+(aiohttp's is 5 minutes), 30 redirects (aiohttp stops at 10), no Content-Type for a str or bytes
+body, proxies and credentials from the environment (``trust_env``)::
+
+    r = requests.get(url, timeout=5)
+    ->
+    async with aiohttp.ClientSession(
+        timeout=aiohttp.ClientTimeout(total=None, sock_connect=5, sock_read=5)
+    ) as client:
+        r = await client.get(url, max_redirects=31)
+        await r.read()
+
+Response reads that aiohttp spells differently follow: ``r.status_code`` -> ``r.status``,
+``r.content`` -> ``await r.read()``, ``r.json()`` -> ``json.loads(await r.read())`` (aiohttp's
+own ``json()`` checks the content type and returns None for an empty body), ``bool(r)`` ->
+``r.ok``, ``r.url`` -> ``str(r.url)``. ``r.ok``, ``r.reason``, ``r.headers[...]`` and
+``r.raise_for_status()`` (4xx/5xx) mean the same.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from .. import httpmap
+from ..plan import HttpRequest, ResponseRead
+from .http_client import is_false, keyword, with_header
+from .imports import ImportChanges
+
+
+class SessionRequest:
+    """The awaited aiohttp request, and the session around it, for one requests call."""
+
+    def __init__(self, call: cst.Call, edit: HttpRequest, imports: ImportChanges) -> None:
+        self.edit = edit
+        self.imports = imports
+        if edit.unused_import is not None:
+            imports.drop(edit.unused_import)
+        imports.need("aiohttp")
+        positional = list(call.args[: 2 if edit.verb == "request" else 1])
+        keywords = {arg.keyword.value: arg for arg in call.args if arg.keyword is not None}
+        # trust_env: proxies from HTTP(S)_PROXY/NO_PROXY and credentials from ~/.netrc, as requests
+        self.session_args = [
+            keyword("timeout", self._timeout(keywords.get("timeout"))),
+            keyword("trust_env", cst.Name("True")),
+        ]
+        if "cookies" in keywords:
+            self.session_args.append(keywords["cookies"])
+        args = [*positional, *self._request_args(keywords)]
+        args = [arg.with_changes(comma=cst.MaybeSentinel.DEFAULT) for arg in args]
+        func = cst.Attribute(cst.Name(edit.client_name), cst.Name(edit.verb))
+        self.awaited = cst.Await(expression=cst.Call(func=func, args=args))
+
+    def _timeout(self, timeout: cst.Arg | None) -> cst.Call:
+        """requests' timeout bounds the connect and each read; it has no total deadline."""
+        args = [keyword("total", cst.Name("None"))]
+        value = timeout.value if timeout is not None else None
+        if isinstance(value, cst.Tuple):
+            connect, read = (element.value for element in value.elements)
+            args += [keyword("sock_connect", connect), keyword("sock_read", read)]
+        elif value is not None and not (isinstance(value, cst.Name) and value.value == "None"):
+            args += [keyword("sock_connect", value), keyword("sock_read", value)]
+        return cst.Call(func=cst.parse_expression("aiohttp.ClientTimeout"), args=args)
+
+    def _request_args(self, keywords: dict[str, cst.Arg]) -> list[cst.Arg]:
+        request: list[cst.Arg] = []
+        if "params" in keywords:
+            request.append(keywords["params"])
+        headers = keywords.get("headers")
+        if "data" in keywords:
+            data = keywords["data"]
+            request.append(data)
+            if not isinstance(data.value, cst.Dict):
+                # requests sends a str or bytes body without a Content-Type; aiohttp would add one
+                request.append(keyword("skip_auto_headers", cst.parse_expression('["Content-Type"]')))
+        if "json" in keywords:
+            self.imports.need("json")
+            body = cst.Call(
+                func=cst.parse_expression("json.dumps"),
+                args=[cst.Arg(keywords["json"].value), keyword("allow_nan", cst.Name("False"))],
+            )
+            request.append(keyword("data", cst.Call(func=cst.Attribute(body, cst.Name("encode")))))
+            headers = with_header(headers, "Content-Type", cst.SimpleString('"application/json"'))
+        if headers is not None:
+            request.append(headers.with_changes(keyword=cst.Name("headers")))
+        redirects = keywords.get("allow_redirects")
+        if redirects is not None:
+            request.append(redirects)
+        follows = redirects is None and self.edit.verb != "head"
+        if follows or (redirects is not None and not is_false(redirects.value)):
+            request.append(keyword("max_redirects", cst.Integer(str(httpmap.AIOHTTP_MAX_REDIRECTS))))
+        verify = keywords.get("verify")
+        if verify is not None and is_false(verify.value):
+            request.append(keyword("ssl", cst.Name("False")))
+        return request
+
+    def replacement(self) -> cst.BaseExpression:
+        """What stands where the call was: the response, read by then."""
+        return cst.Name(self.edit.response_name)
+
+
+def open_session(statement: cst.SimpleStatementLine, request: SessionRequest) -> cst.With:
+    """The session around the request, the body read, then the statement (unless it only
+    assigned the response)."""
+    name = request.edit.response_name
+    session = cst.Call(
+        func=cst.parse_expression("aiohttp.ClientSession"),
+        args=[arg.with_changes(comma=cst.MaybeSentinel.DEFAULT) for arg in request.session_args],
+    )
+    fetch = cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(cst.Name(name))], request.awaited)])
+    read = cst.SimpleStatementLine([cst.Expr(cst.parse_expression(f"await {name}.read()"))])
+    body: list[cst.BaseStatement] = [fetch, read]
+    small = statement.body[0] if len(statement.body) == 1 else None
+    value = small.value if isinstance(small, cst.Assign | cst.Expr) else None
+    is_response = isinstance(value, cst.Name) and value.value == name
+    targets = small.targets if isinstance(small, cst.Assign) else []
+    # ``r = requests.get(...)`` and a dropped ``requests.post(...)`` need nothing more
+    only_fetches = is_response and all(
+        isinstance(target.target, cst.Name) and target.target.value == name for target in targets
+    )
+    if not only_fetches:
+        body.append(statement.with_changes(leading_lines=()))
+    return cst.With(
+        items=[cst.WithItem(item=session, asname=cst.AsName(cst.Name(request.edit.client_name)))],
+        body=cst.IndentedBlock(body=body),
+        asynchronous=cst.Asynchronous(),
+        leading_lines=statement.leading_lines,
+    )
+
+
+def read_response(node: cst.BaseExpression, edit: ResponseRead, imports: ImportChanges) -> cst.BaseExpression:
+    if edit.kind == "status_code":
+        assert isinstance(node, cst.Attribute)
+        return node.with_changes(attr=cst.Name("status"))
+    if edit.kind == "content":
+        assert isinstance(node, cst.Attribute)
+        return _read_body(node.value)
+    if edit.kind == "json":
+        assert isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
+        imports.need("json")
+        return cst.Call(func=cst.parse_expression("json.loads"), args=[cst.Arg(_read_body(node.func.value))])
+    if edit.kind == "url":
+        return cst.Call(func=cst.Name("str"), args=[cst.Arg(node.with_changes(lpar=(), rpar=()))])
+    if edit.kind == "error":  # not r -> not r.ok; not r.ok stays
+        assert isinstance(node, cst.UnaryOperation)
+        operand = node.expression
+        if isinstance(operand, cst.Attribute):
+            return node
+        return node.with_changes(expression=cst.Attribute(operand, cst.Name("ok")))
+    if edit.kind == "bool":
+        assert isinstance(node, cst.Call)
+        return cst.Attribute(node.args[0].value, cst.Name("ok"))
+    # truth: if r -> if r.ok (aiohttp's response has no __bool__)
+    return cst.Attribute(node.with_changes(lpar=(), rpar=()), cst.Name("ok"))
+
+
+def _read_body(response: cst.BaseExpression) -> cst.Await:
+    return cst.Await(expression=cst.Call(func=cst.Attribute(response, cst.Name("read"))))
