@@ -26,10 +26,17 @@ from async_migrate.runner import migrate
 
 HERE = Path(__file__).parent / "http"
 TARGETS = ["httpx", "httpx2", "aiohttp"]
-EXPECTED_FALLBACKS = {"aiohttp": {"raise_for_status": ".response", "form": "auth="}}
-"""Calls that stay on requests for a target, and a word of the reason: aiohttp's
-ClientResponseError has no ``.response`` for the except clause to read, and its Basic auth
-clashes with ~/.netrc credentials."""
+EXPECTED_FALLBACKS = {
+    "aiohttp": {
+        "raise_for_status": ".response",
+        "form": "auth=",
+        "httpx_get": "httpx's own",
+        "httpx_client": "httpx's own",
+    }
+}
+"""Calls that stay as they are for a target, and a word of the reason: aiohttp's
+ClientResponseError has no ``.response`` for the except clause to read, its Basic auth clashes
+with ~/.netrc credentials, and httpx code only moves to httpx's own async client."""
 
 CASES: list[tuple[str, dict[str, Any]]] = [
     ("redirect_chain", {}),
@@ -54,6 +61,9 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("refused", {}),
     ("timeout", {}),
     ("bad_json", {}),
+    ("session_cookies", {}),
+    ("httpx_get", {"q": "x y"}),
+    ("httpx_client", {}),
 ]
 
 

@@ -334,7 +334,7 @@ CALLS: dict[str, Entry] = {
             "ssl.create_default_context",
         ],
     ),
-    # -- HTTP with requests: moved to the threadpool until the HTTP codemod translates it ---
+    # -- HTTP: translated to an async client where exact (httpmap), else moved to the threadpool --
     **_rows(POOL, [f"requests.{verb}" for verb in _HTTP_VERBS], returns="requests.Response"),
     **_rows(POOL, [f"requests.Session.{verb}" for verb in _HTTP_VERBS], returns="requests.Response"),
     **_rows(
@@ -344,6 +344,10 @@ CALLS: dict[str, Entry] = {
     ),
     **_rows(SAFE, ["requests.Session"], returns="requests.Session"),
     **_rows(POOL, ["requests.Session.close", "requests.Session.send"]),
+    # building a client builds its SSL context: CPU, milliseconds, but no I/O
+    **_rows(SAFE, ["httpx.Client"], returns="httpx.Client"),
+    **_rows(POOL, [f"httpx.Client.{verb}" for verb in _HTTP_VERBS], returns="httpx.Response"),
+    **_rows(POOL, ["httpx.Client.close", "httpx.Client.send"]),
     **_rows(
         SAFE,
         [f"requests.Response.{attr}" for attr in ("json", "raise_for_status", "close")],

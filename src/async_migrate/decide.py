@@ -40,6 +40,7 @@ from .plan import (
     FunctionDecision,
     HttpRequest,
     MakeAsync,
+    OpenSession,
     Plan,
     ResponseRead,
     Verdict,
@@ -242,7 +243,7 @@ def _make_async(fact: FunctionFact) -> MakeAsync:
     )
 
 
-_DROPS_IMPORTS = (AsyncSleep, AsyncTwin, MakeAsync, HttpRequest)
+_DROPS_IMPORTS = (AsyncSleep, AsyncTwin, MakeAsync, HttpRequest, OpenSession)
 
 
 def _keep_used_imports(index: ProjectIndex, path: Path, edits: list[Edit]) -> list[Edit]:
@@ -274,7 +275,11 @@ def _add(edits: dict, new: Iterable[Edit]) -> None:
 def _findings_for(edits: list[Edit], fact: FunctionFact) -> list[Finding]:
     """One finding per rewrite; the response reads and except clauses that come with a
     translated HTTP call are part of it."""
-    return [_finding_for(edit, fact) for edit in edits if not isinstance(edit, ResponseRead | CatchAlso)]
+    return [
+        _finding_for(edit, fact)
+        for edit in edits
+        if not isinstance(edit, ResponseRead | CatchAlso | OpenSession)
+    ]
 
 
 def _finding_for(edit: Edit, fact: FunctionFact) -> Finding:

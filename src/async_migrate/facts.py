@@ -122,6 +122,10 @@ class HttpFact:
     """The handlers around each ``raise_for_status()`` of the response."""
     json_sites: tuple[tuple[HandlerFact, ...], ...] = ()
     """The handlers around each ``.json()`` of the response."""
+    session: Span | None = None
+    """For ``s.get(...)``: the ``with`` statement that opens the session ``s``."""
+    session_binding: ImportBinding | None = None
+    """How the session's class was imported (``requests``), so the import can go once unused."""
     timeout: str = "none"
     """The shape of requests' ``timeout=``: ``none``, ``number``, ``pair`` (connect, read) or
     ``unknown`` (a value that may be either)."""

@@ -14,7 +14,7 @@ import ast
 from collections.abc import Callable
 
 from . import httpmap
-from .facts import HttpFact, ResponseUse, Span
+from .facts import HttpFact, ImportBinding, ResponseUse, Span
 
 Parents = dict[int, ast.AST]
 TypeOf = Callable[[ast.expr], str | None]
@@ -56,6 +56,8 @@ class HttpCallAnalysis:
         bindings: dict[str, list[ast.expr | None]],
         taken_names: frozenset[str],
         is_http_call: Callable[[ast.Call], bool],
+        session_library: Callable[[ast.Call], str | None],
+        binding_of: Callable[[ast.expr], ImportBinding | None],
     ) -> None:
         self.function = function
         self.parents = parents
@@ -64,16 +66,26 @@ class HttpCallAnalysis:
         self.bindings = bindings
         self.taken_names = taken_names
         self.is_http_call = is_http_call
+        self.session_library = session_library
+        self.binding_of = binding_of
+        self._sessions: dict[str, tuple[ast.With | None, str | None]] = {}
         self.uses: list[ResponseUse] = []
         self.raise_sites: list[Span] = []
         self.json_sites: list[Span] = []
 
-    def analyse(self, call: ast.Call, library: str, verb: str) -> HttpFact:
+    def analyse(self, call: ast.Call, library: str, verb: str, on_session: bool) -> HttpFact:
         statement = self._statement(call)
         obstacle = self._statement_obstacle(call, statement)
+        session: ast.With | None = None
+        if obstacle is None and on_session:
+            session, obstacle = self._session(call)
         if obstacle is None:
             arguments = self._requests_arguments if library == "requests" else self._httpx_arguments
             obstacle = arguments(call, verb)
+        if obstacle is None and on_session and library == "requests":
+            per_client = [k.arg for k in call.keywords if k.arg in httpmap.SESSION_ONLY_PER_CLIENT]
+            if per_client:
+                obstacle = f"{per_client[0]}= on one request of a session (httpx sets it per client)"
         if obstacle is None and library == "requests":
             obstacle = self._response_obstacle(call, statement)
         return HttpFact(
@@ -85,7 +97,72 @@ class HttpCallAnalysis:
             self._response_name(call),
             tuple(self.uses) if obstacle is None else (),
             timeout=self._timeout_shape(call),
+            session=self.span_of(session) if session is not None else None,
+            session_binding=self.binding_of(session.items[0].context_expr.func)  # type: ignore[attr-defined]
+            if session is not None
+            else None,
         )
+
+    # -- a session's with block -----------------------------------------------------------
+
+    def _session(self, call: ast.Call) -> tuple[ast.With | None, str | None]:
+        """The ``with requests.Session() as s:`` this ``s.get(...)`` belongs to, or why the
+        session can't become an async client as a whole."""
+        receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
+        if not isinstance(receiver, ast.Name):
+            return None, "the session is not a local name"
+        if receiver.id not in self._sessions:
+            self._sessions[receiver.id] = self._session_block(receiver.id)
+        return self._sessions[receiver.id]
+
+    def _session_block(self, name: str) -> tuple[ast.With | None, str | None]:
+        if len(self.bindings.get(name, [])) != 1:
+            return None, f"the session {name!r} is not opened by a with statement of this function"
+        block = next(
+            (
+                node
+                for node in ast.walk(self.function)
+                if isinstance(node, ast.With)
+                and any(
+                    isinstance(item.optional_vars, ast.Name) and item.optional_vars.id == name
+                    for item in node.items
+                )
+            ),
+            None,
+        )
+        if block is None:
+            return None, f"the session {name!r} is not opened by a with statement of this function"
+        if len(block.items) != 1 or not isinstance(block.items[0].context_expr, ast.Call):
+            return None, "the session's with statement opens other things too"
+        opened = block.items[0].context_expr
+        library = self.session_library(opened)
+        if library is None:
+            return None, f"{name!r} is not a requests.Session or an httpx.Client"
+        if library == "requests" and (opened.args or opened.keywords):
+            return None, "requests.Session() takes no arguments"
+        if opened.args or any(keyword.arg is None for keyword in opened.keywords):
+            return None, "the client is configured with positional or **arguments"
+        sync_only = [
+            k.arg for k in opened.keywords if k.arg in {"transport", "mounts", "event_hooks", "auth"}
+        ]
+        if sync_only:
+            return None, f"the client's {sync_only[0]}= is sync; the async client needs an async one"
+        inside = {id(node) for statement in block.body for node in ast.walk(statement)}
+        for node in ast.walk(self.function):
+            if not (isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load)):
+                continue
+            method = self.parents.get(id(node))
+            request = self.parents.get(id(method))
+            is_request = (
+                id(node) in inside
+                and isinstance(method, ast.Attribute)
+                and isinstance(request, ast.Call)
+                and request.func is method
+                and self.is_http_call(request)
+            )
+            if not is_request:
+                return None, f"the session {name!r} is used other than for requests inside its with block"
+        return block, None
 
     def _timeout_shape(self, call: ast.Call) -> str:
         value = next((k.value for k in call.keywords if k.arg == "timeout"), None)

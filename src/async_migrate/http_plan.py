@@ -26,7 +26,7 @@ from .facts import (
     Span,
 )
 from .index import ProjectIndex
-from .plan import CatchAlso, Edit, HttpRequest, ResponseRead
+from .plan import CatchAlso, Edit, HttpRequest, OpenSession, ResponseRead
 from .rules import Rule
 
 _JSON_DECODERS = ("json.", "simplejson.", "orjson.", "ujson.")
@@ -66,7 +66,44 @@ def plan_http(
             if fact.path not in ssl_names:
                 ssl_names[fact.path] = _free_name(index, fact.path, "_SSL_CONTEXT")
             found[key] = _translate(index, frozen, target, fact, call, ssl_names[fact.path])
+    _whole_sessions(index, found, target, ssl_names)
     return found
+
+
+def _whole_sessions(
+    index: ProjectIndex,
+    found: dict[tuple[Path, Span], Translation],
+    target: str,
+    ssl_names: dict[Path, str],
+) -> None:
+    """A session becomes an async client only if every request made on it can be translated;
+    then its ``with`` statement is rewritten along with each of them."""
+    members: dict[tuple[Path, Span], list[tuple[Path, Span]]] = {}
+    openers: dict[tuple[Path, Span], HttpFact] = {}
+    for fact in index.functions.values():
+        for call in fact.calls:
+            if call.http is not None and call.http.session is not None:
+                session = (fact.path, call.http.session)
+                members.setdefault(session, []).append((fact.path, call.span))
+                openers[session] = call.http
+    for (path, span), calls in members.items():
+        stuck = next(((key, found[key]) for key in calls if isinstance(found[key], str)), None)
+        if stuck is not None:
+            (_, where), why = stuck
+            for key in calls:
+                if not isinstance(found[key], str):
+                    found[key] = (
+                        f"the request at line {where.line} on the same session can't be translated: {why}"
+                    )
+            continue
+        http = openers[(path, span)]
+        opening = OpenSession(
+            Rule.HTTP_CLIENT, path, span, http.library, target, ssl_names[path], http.session_binding
+        )
+        for key in calls:
+            translation = found[key]
+            assert not isinstance(translation, str)
+            translation.append(opening)
 
 
 def _translate(
@@ -91,7 +128,8 @@ def _translate(
             http.client_name,
             ssl_name,
             http.response_name,
-            call.binding,
+            http.session is not None,
+            None if http.session is not None else call.binding,
         )
     ]
     if http.library == "httpx":

@@ -21,6 +21,19 @@ SOURCES = {
 }
 """Blocking module-level HTTP functions the tool translates: qualname -> (library, verb)."""
 
+SESSIONS = {"requests.Session": "requests", "requests.sessions.Session": "requests", "httpx.Client": "httpx"}
+"""Blocking clients whose ``with`` block becomes an ``async with`` of the async client."""
+
+SESSION_METHODS = {
+    f"{session}.{verb}": (library, verb)
+    for session, library in SESSIONS.items()
+    for verb in (*VERBS, "request")
+}
+"""Their request methods: qualname -> (library, verb)."""
+
+SESSION_ONLY_PER_CLIENT = frozenset({"verify", "cookies"})
+"""requests arguments an httpx client takes only when it is built, not per request."""
+
 TARGETS = ("httpx", "httpx2", "aiohttp")
 """Async clients the tool can write: httpx2 has httpx's API under another name."""
 

@@ -960,7 +960,10 @@ class _CallCollector:
         return self._handler_facts[id(handler)]
 
     def _http_fact(self, node: ast.Call, callee: Callee) -> HttpFact | None:
-        if not isinstance(callee, ExternalCallee) or callee.qualname not in httpmap.SOURCES:
+        if not isinstance(callee, ExternalCallee):
+            return None
+        source = httpmap.SOURCES.get(callee.qualname) or httpmap.SESSION_METHODS.get(callee.qualname)
+        if source is None:
             return None
         function = self.scope.function
         if function is None:
@@ -974,12 +977,14 @@ class _CallCollector:
                 self.scope.bindings,
                 self.module.identifiers,
                 self._is_http_call,
+                self._session_library,
+                lambda node: self.scope.project.binding(node, self.module),
             )
-        library, verb = httpmap.SOURCES[callee.qualname]
+        library, verb = source
         self._http.raise_sites.clear()
         self._http.json_sites.clear()
         self._http.uses.clear()
-        fact = self._http.analyse(node, library, verb)
+        fact = self._http.analyse(node, library, verb, callee.qualname in httpmap.SESSION_METHODS)
         self._http_sites[self.columns.span(node)] = (
             tuple(self._http.raise_sites),
             tuple(self._http.json_sites),
@@ -988,7 +993,12 @@ class _CallCollector:
 
     def _is_http_call(self, node: ast.Call) -> bool:
         callee = self.scope.callee(node)
-        return isinstance(callee, ExternalCallee) and callee.qualname in httpmap.SOURCES
+        return isinstance(callee, ExternalCallee) and (
+            callee.qualname in httpmap.SOURCES or callee.qualname in httpmap.SESSION_METHODS
+        )
+
+    def _session_library(self, node: ast.Call) -> str | None:
+        return httpmap.SESSIONS.get(self.scope.project.qualname(node.func, self.module) or "")
 
     def with_http_sites(self) -> list[CallFact]:
         """The calls, each HTTP fact completed with the handlers around its response's

@@ -107,6 +107,18 @@ class HttpRequest(Edit):
     """The module-level name of the SSL context every client of the module shares."""
     response_name: str = "response"
     """aiohttp: the name its response is bound to while the body is read."""
+    on_session: bool = False
+    """A request of a session opened by ``with`` (``OpenSession``): no client of its own."""
+    unused_import: ImportBinding | None = None
+
+
+@dataclass(frozen=True)
+class OpenSession(Edit):
+    """``with requests.Session() as s:`` -> ``async with httpx.AsyncClient(...) as s:``."""
+
+    library: str
+    target: str
+    ssl_context: str
     unused_import: ImportBinding | None = None
 
 

@@ -22,6 +22,7 @@ from .codemods.http_client import (
     ClientRequest,
     catch_also,
     open_client,
+    open_session,
     raise_for_error_status,
     read_response,
 )
@@ -38,6 +39,7 @@ from .plan import (
     Edit,
     HttpRequest,
     MakeAsync,
+    OpenSession,
     ResponseRead,
     WrapBlock,
     WrapCall,
@@ -62,7 +64,7 @@ class _PlanApplier(cst.CSTTransformer):
         self.clients: dict[tuple[int, int], ClientRequest | aiohttp_client.SessionRequest] = {}
         """The HTTP requests made, by the statement their client is opened around."""
         for edit in edits:
-            if isinstance(edit, MakeAsync | WrapBlock) or (
+            if isinstance(edit, MakeAsync | WrapBlock | OpenSession) or (
                 isinstance(edit, ResponseRead) and edit.kind == "raise_for_status"
             ):
                 self.statements[(edit.span.line, edit.span.column)] = edit
@@ -100,7 +102,8 @@ class _PlanApplier(cst.CSTTransformer):
                 return session.replacement()
             elif isinstance(edit, HttpRequest):
                 request = ClientRequest(result, edit, self.imports)
-                self.clients[(edit.statement.line, edit.statement.column)] = request
+                if not edit.on_session:
+                    self.clients[(edit.statement.line, edit.statement.column)] = request
                 result = request.awaited
         if not isinstance(result, cst.Await):
             result = self._expression_edit(original_node, result)
@@ -125,15 +128,22 @@ class _PlanApplier(cst.CSTTransformer):
         if isinstance(edit, WrapBlock):
             self.pending.discard(edit)
             return wrap_block(updated_node, edit, self.imports, self.module)
+        if isinstance(edit, OpenSession):
+            self.pending.discard(edit)
+            if edit.unused_import is not None:
+                self.imports.drop(edit.unused_import)
+            if edit.target == "aiohttp":
+                return aiohttp_client.open_session(updated_node, self.imports)
+            return open_session(updated_node, edit, self.imports)
         return updated_node
 
     def leave_SimpleStatementLine(
         self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
-    ) -> cst.BaseStatement:
+    ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement]:
         span = self._span(original_node)
         request = self.clients.pop((span.line, span.column), None)
         if isinstance(request, aiohttp_client.SessionRequest):
-            return aiohttp_client.open_session(updated_node, request)
+            return aiohttp_client.fetch_and_read(updated_node, request)
         if request is not None:
             return open_client(updated_node, request)
         edit = self.statements.get((span.line, span.column))

@@ -1,6 +1,7 @@
 """A sync FastAPI app whose endpoints each exercise one mapped requests feature against the
 upstream at UPSTREAM; the test migrates this file and compares both versions' results."""
 
+import httpx
 import requests
 from fastapi import FastAPI
 
@@ -120,3 +121,27 @@ def bad_json():
         return r.json()
     except requests.RequestException:
         return {"error": "request failed or body is not JSON"}
+
+
+@app.get("/session")
+def session_cookies():
+    # the cookie set by the first response goes back with the second request
+    with requests.Session() as s:
+        s.get(f"{UPSTREAM}/set-cookie", timeout=5)
+        r = s.get(f"{UPSTREAM}/echo", timeout=5)
+        head = s.head(f"{UPSTREAM}/redirect/1")
+    return {"seen": r.json(), "head": head.status_code}
+
+
+@app.get("/httpx-get")
+def httpx_get(q: str):
+    r = httpx.get(f"{UPSTREAM}/echo", params={"q": q}, timeout=5)
+    return {"data": r.json(), "url": str(r.url)}
+
+
+@app.get("/httpx-client")
+def httpx_client():
+    with httpx.Client(timeout=5, follow_redirects=True) as client:
+        r = client.get(f"{UPSTREAM}/redirect/2")
+        r.raise_for_status()
+    return {"status": r.status_code, "data": r.json(), "redirects": len(r.history)}

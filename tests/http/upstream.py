@@ -41,6 +41,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(302, headers={"Location": target})
         elif path.startswith("/status/"):
             self._reply(int(path.rsplit("/", 1)[1]), b"plain text, not JSON", {"Content-Type": "text/plain"})
+        elif path == "/set-cookie":
+            self._reply(204, headers={"Set-Cookie": "token=abc; Path=/"})
         elif path == "/slow":
             time.sleep(2)
             self._reply(200, b"{}")

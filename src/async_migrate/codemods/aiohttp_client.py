@@ -42,16 +42,20 @@ class SessionRequest:
         imports.need("aiohttp")
         positional = list(call.args[: 2 if edit.verb == "request" else 1])
         keywords = {arg.keyword.value: arg for arg in call.args if arg.keyword is not None}
-        # trust_env: proxies from HTTP(S)_PROXY/NO_PROXY and credentials from ~/.netrc, as requests
-        self.session_args = [
-            keyword("timeout", self._timeout(keywords.get("timeout"))),
-            keyword("trust_env", cst.Name("True")),
-        ]
-        if "cookies" in keywords:
-            self.session_args.append(keywords["cookies"])
-        args = [*positional, *self._request_args(keywords)]
+        request_args = self._request_args(keywords)
+        timeout = self._timeout(keywords.get("timeout"))
+        self.session: cst.Call | None = None
+        """The session opened for this request alone (none on an open session)."""
+        if edit.on_session:
+            receiver = call.func.value if isinstance(call.func, cst.Attribute) else cst.Name(edit.client_name)
+            if "timeout" in keywords:
+                request_args.append(keyword("timeout", timeout))
+        else:
+            receiver = cst.Name(edit.client_name)
+            self.session = session(timeout, [keywords["cookies"]] if "cookies" in keywords else [], imports)
+        args = [*positional, *request_args]
         args = [arg.with_changes(comma=cst.MaybeSentinel.DEFAULT) for arg in args]
-        func = cst.Attribute(cst.Name(edit.client_name), cst.Name(edit.verb))
+        func = cst.Attribute(receiver, cst.Name(edit.verb))
         self.awaited = cst.Await(expression=cst.Call(func=func, args=args))
 
     def _timeout(self, timeout: cst.Arg | None) -> cst.Call:
@@ -102,14 +106,34 @@ class SessionRequest:
         return cst.Name(self.edit.response_name)
 
 
-def open_session(statement: cst.SimpleStatementLine, request: SessionRequest) -> cst.With:
-    """The session around the request, the body read, then the statement (unless it only
-    assigned the response)."""
+def session(timeout: cst.BaseExpression, extra: list[cst.Arg], imports: ImportChanges) -> cst.Call:
+    """A session that behaves as requests does: requests' timeouts, proxies and credentials
+    from the environment (``trust_env``: HTTP(S)_PROXY, NO_PROXY, ~/.netrc), and cookies kept
+    from hosts given by IP address too (aiohttp's default jar drops those)."""
+    imports.need("aiohttp")
+    args = [
+        keyword("timeout", timeout),
+        keyword("trust_env", cst.Name("True")),
+        keyword("cookie_jar", cst.parse_expression("aiohttp.CookieJar(unsafe=True)")),
+        *extra,
+    ]
+    args = [arg.with_changes(comma=cst.MaybeSentinel.DEFAULT) for arg in args]
+    return cst.Call(func=cst.parse_expression("aiohttp.ClientSession"), args=args)
+
+
+def open_session(statement: cst.With, imports: ImportChanges) -> cst.With:
+    """``with requests.Session() as s:`` -> ``async with aiohttp.ClientSession(...) as s:``."""
+    opened = session(cst.parse_expression("aiohttp.ClientTimeout(total=None)"), [], imports)
+    item = statement.items[0].with_changes(item=opened)
+    return statement.with_changes(items=[item], asynchronous=cst.Asynchronous())
+
+
+def fetch_and_read(
+    statement: cst.SimpleStatementLine, request: SessionRequest
+) -> cst.With | cst.FlattenSentinel[cst.BaseStatement]:
+    """The request, the body read, then the statement (unless it only assigned the response);
+    inside a session opened for it, unless it is a request of an open session."""
     name = request.edit.response_name
-    session = cst.Call(
-        func=cst.parse_expression("aiohttp.ClientSession"),
-        args=[arg.with_changes(comma=cst.MaybeSentinel.DEFAULT) for arg in request.session_args],
-    )
     fetch = cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(cst.Name(name))], request.awaited)])
     read = cst.SimpleStatementLine([cst.Expr(cst.parse_expression(f"await {name}.read()"))])
     body: list[cst.BaseStatement] = [fetch, read]
@@ -123,8 +147,12 @@ def open_session(statement: cst.SimpleStatementLine, request: SessionRequest) ->
     )
     if not only_fetches:
         body.append(statement.with_changes(leading_lines=()))
+    opened = request.session
+    if opened is None:
+        body[0] = body[0].with_changes(leading_lines=statement.leading_lines)
+        return cst.FlattenSentinel(body)
     return cst.With(
-        items=[cst.WithItem(item=session, asname=cst.AsName(cst.Name(request.edit.client_name)))],
+        items=[cst.WithItem(item=opened, asname=cst.AsName(cst.Name(request.edit.client_name)))],
         body=cst.IndentedBlock(body=body),
         asynchronous=cst.Asynchronous(),
         leading_lines=statement.leading_lines,

@@ -26,7 +26,7 @@ from __future__ import annotations
 import libcst as cst
 
 from .. import httpmap
-from ..plan import CatchAlso, HttpRequest, ResponseRead
+from ..plan import CatchAlso, HttpRequest, OpenSession, ResponseRead
 from .imports import ImportChanges
 
 _NO_SPACE = cst.AssignEqual(
@@ -45,7 +45,8 @@ def _expression(code: str) -> cst.BaseExpression:
 
 
 class ClientRequest:
-    """The awaited request and the client arguments for one call."""
+    """The awaited request for one call, and the arguments of the client opened for it (none
+    for a request on a session, whose client is opened by its ``with``: ``open_session``)."""
 
     def __init__(self, call: cst.Call, edit: HttpRequest, imports: ImportChanges) -> None:
         self.edit = edit
@@ -55,10 +56,12 @@ class ClientRequest:
         self.client_args: list[cst.Arg] = []
         positional = list(call.args[: 2 if edit.verb == "request" else 1])
         keywords = {arg.keyword.value: arg for arg in call.args if arg.keyword is not None}
-        if edit.library == "requests":
-            request_args = self._from_requests(keywords)
-        else:
+        if edit.library == "httpx":
             request_args = self._from_httpx(keywords)
+        else:
+            if not edit.on_session:
+                self.client_args = requests_client_args(keywords, edit.verb, self._ssl_context())
+            request_args = self._from_requests(keywords)
         method, args = edit.verb, positional
         has_body = any(
             arg.keyword and arg.keyword.value in {"content", "data", "json"} for arg in request_args
@@ -66,38 +69,15 @@ class ClientRequest:
         if method in httpmap.BODYLESS_VERBS and has_body:
             method, args = "request", [cst.Arg(cst.SimpleString(f'"{edit.verb.upper()}"')), *positional]
         args = [arg.with_changes(comma=cst.MaybeSentinel.DEFAULT) for arg in [*args, *request_args]]
-        func = cst.Attribute(cst.Name(edit.client_name), cst.Name(method))
+        receiver = call.func.value if edit.on_session and isinstance(call.func, cst.Attribute) else None
+        func = cst.Attribute(receiver or cst.Name(edit.client_name), cst.Name(method))
         self.awaited = cst.Await(expression=cst.Call(func=func, args=args))
 
     def _ssl_context(self) -> cst.BaseExpression:
-        transport = httpmap.TRANSPORTS[self.edit.target]
-        self.imports.need(
-            transport, comment=f"noqa: F401 - {self.edit.target} imports it on first use, on the loop"
-        )
-        self.imports.constant(
-            self.edit.ssl_context,
-            f"{self.edit.ssl_context} = {self.edit.target}.create_ssl_context()",
-        )
-        return cst.Name(self.edit.ssl_context)
+        return shared_ssl_context(self.edit.target, self.edit.ssl_context, self.imports)
 
     def _from_requests(self, keywords: dict[str, cst.Arg]) -> list[cst.Arg]:
         request: list[cst.Arg] = []
-        verify = keywords.get("verify")
-        if verify is not None and is_false(verify.value):
-            self.client_args.append(keyword("verify", cst.Name("False")))
-        else:
-            self.client_args.append(keyword("verify", self._ssl_context()))
-        if "cookies" in keywords:
-            self.client_args.append(keyword("cookies", keywords["cookies"].value))
-        timeout = keywords.get("timeout")
-        self.client_args.append(keyword("timeout", timeout.value if timeout else cst.Name("None")))
-        redirects = keywords.get("allow_redirects")
-        follow = redirects.value if redirects else cst.Name("False" if self.edit.verb == "head" else "True")
-        if not is_false(follow):
-            self.client_args.append(keyword("follow_redirects", follow))
-            self.client_args.append(
-                keyword("max_redirects", cst.Integer(str(httpmap.REQUESTS_MAX_REDIRECTS)))
-            )
         if "params" in keywords:
             request.append(keywords["params"])
         if "data" in keywords:
@@ -117,24 +97,87 @@ class ClientRequest:
             request.append(headers.with_changes(keyword=cst.Name("headers")))
         if "auth" in keywords:
             request.append(_latin1_credentials(keywords["auth"]))
+        if self.edit.on_session:
+            # the session's client follows redirects and has no timeout: only exceptions here
+            if "timeout" in keywords:
+                request.append(keywords["timeout"])
+            redirects = keywords.get("allow_redirects")
+            if redirects is not None:
+                request.append(keyword("follow_redirects", redirects.value))
+            elif self.edit.verb == "head":
+                request.append(keyword("follow_redirects", cst.Name("False")))
         return request
 
     def _from_httpx(self, keywords: dict[str, cst.Arg]) -> list[cst.Arg]:
-        verify = keywords.get("verify")
-        default_verify = verify is None or (
-            isinstance(verify.value, cst.Name) and verify.value.value == "True"
-        )
-        if default_verify:
-            self.client_args.append(keyword("verify", self._ssl_context()))
-        for name, arg in keywords.items():
-            if name in _CLIENT_KEYWORDS_HTTPX and not (arg is verify and default_verify):
-                self.client_args.append(arg)
+        if self.edit.on_session:
+            return list(keywords.values())  # the same method of the async client
+        self.client_args = httpx_client_args(keywords, self._ssl_context())
         return [arg for name, arg in keywords.items() if name not in _CLIENT_KEYWORDS_HTTPX]
 
     def client(self) -> cst.Call:
-        args = [arg.with_changes(comma=cst.MaybeSentinel.DEFAULT) for arg in self.client_args]
-        self.imports.need(self.edit.target)
-        return cst.Call(func=cst.Attribute(cst.Name(self.edit.target), cst.Name("AsyncClient")), args=args)
+        return async_client(self.edit.target, self.client_args, self.imports)
+
+
+def shared_ssl_context(target: str, name: str, imports: ImportChanges) -> cst.Name:
+    """The module's one SSL context (and its transport imported up front, off the loop)."""
+    transport = httpmap.TRANSPORTS[target]
+    imports.need(transport, comment=f"noqa: F401 - {target} imports it on first use, on the loop")
+    imports.constant(name, f"{name} = {target}.create_ssl_context()")
+    return cst.Name(name)
+
+
+def requests_client_args(
+    keywords: dict[str, cst.Arg], verb: str, ssl_context: cst.BaseExpression
+) -> list[cst.Arg]:
+    """The client that behaves as requests does for this call (or, with no keywords and
+    ``verb=""``, for a session): its SSL context, no timeout, 30 redirects followed."""
+    verify = keywords.get("verify")
+    args = [keyword("verify", cst.Name("False") if verify and is_false(verify.value) else ssl_context)]
+    if "cookies" in keywords:
+        args.append(keyword("cookies", keywords["cookies"].value))
+    timeout = keywords.get("timeout")
+    args.append(keyword("timeout", timeout.value if timeout else cst.Name("None")))
+    redirects = keywords.get("allow_redirects")
+    follow = redirects.value if redirects else cst.Name("False" if verb == "head" else "True")
+    if not is_false(follow):
+        args.append(keyword("follow_redirects", follow))
+        args.append(keyword("max_redirects", cst.Integer(str(httpmap.REQUESTS_MAX_REDIRECTS))))
+    return args
+
+
+def httpx_client_args(keywords: dict[str, cst.Arg], ssl_context: cst.BaseExpression) -> list[cst.Arg]:
+    """What httpx hands to the client it opens, with the shared SSL context for the default."""
+    verify = keywords.get("verify")
+    default_verify = verify is None or (isinstance(verify.value, cst.Name) and verify.value.value == "True")
+    args = [keyword("verify", ssl_context)] if default_verify else []
+    for name, arg in keywords.items():
+        if name in _CLIENT_KEYWORDS_HTTPX and not (arg is verify and default_verify):
+            args.append(arg)
+    return args
+
+
+def async_client(target: str, args: list[cst.Arg], imports: ImportChanges) -> cst.Call:
+    imports.need(target)
+    args = [arg.with_changes(comma=cst.MaybeSentinel.DEFAULT) for arg in args]
+    return cst.Call(func=cst.Attribute(cst.Name(target), cst.Name("AsyncClient")), args=args)
+
+
+def open_session(statement: cst.With, edit: OpenSession, imports: ImportChanges) -> cst.With:
+    """``with requests.Session() as s:`` / ``with httpx.Client(...) as c:`` -> ``async with``
+    the async client configured as the blocking one was."""
+    item = statement.items[0]
+    opened = item.item
+    assert isinstance(opened, cst.Call)
+    ssl_context = shared_ssl_context(edit.target, edit.ssl_context, imports)
+    keywords = {arg.keyword.value: arg for arg in opened.args if arg.keyword is not None}
+    if edit.library == "requests":
+        args = requests_client_args({}, "", ssl_context)
+    else:
+        args = httpx_client_args(keywords, ssl_context) + [
+            arg for name, arg in keywords.items() if name not in _CLIENT_KEYWORDS_HTTPX
+        ]
+    client = async_client(edit.target, args, imports)
+    return statement.with_changes(items=[item.with_changes(item=client)], asynchronous=cst.Asynchronous())
 
 
 def _latin1_credentials(auth: cst.Arg) -> cst.Arg:
