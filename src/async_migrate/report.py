@@ -69,6 +69,9 @@ def _unique(findings: list) -> list:
 
 
 def summary(result: RunResult, *, verb: str) -> str:
+    if result.without_fastapi:
+        files = result.files_checked
+        return f"{files} file{'s' * (files != 1)} checked: no FastAPI code in the project, nothing to do."
     verdicts = Counter(decision.verdict for decision in result.plan.decisions)
     rewrites = Counter(
         finding.rule

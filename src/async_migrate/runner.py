@@ -20,7 +20,6 @@ from .decide import decide
 from .discovery import discover, project_root
 from .index import build_index
 from .plan import Edit, Plan
-from .rewrite import RewriteError, apply_edits
 from .source import SourceError, SourceFile, read_source
 
 
@@ -42,6 +41,8 @@ class RunResult:
     files_checked: int = 0
     undeclared: tuple[str, ...] = ()
     """Distributions the rewritten code imports that the project's dependency files don't name."""
+    without_fastapi: bool = False
+    """No file of the project mentions FastAPI: nothing was parsed, there is nothing to do."""
 
 
 def migrate(
@@ -52,9 +53,11 @@ def migrate(
     ``jobs``: worker processes for the rewrites; ``on_file`` is called as each file is done.
     """
     found = discover(paths, settings)
+    errors: list[SourceError] = [SourceError(path, reason) for path, reason in found.refused]
+    if not any(map(_mentions_fastapi, [*found.rewritable, *found.context])):
+        # no entry point can exist, so no file can change: don't even parse
+        return RunResult(Plan([], {}), [], errors, len(found.rewritable), without_fastapi=True)
     rewritable: list[SourceFile] = []
-    errors: list[SourceError] = []
-    errors.extend(SourceError(path, reason) for path, reason in found.refused)
     for path in found.rewritable:
         try:
             rewritable.append(read_source(path))
@@ -108,6 +111,15 @@ def _undeclared(root: Path | None, required: frozenset[str]) -> tuple[str, ...]:
     )
 
 
+def _mentions_fastapi(path: Path) -> bool:
+    """The cheap pre-filter: FastAPI code names its package (``from fastapi import ...``), in
+    this file or in the module it gets its router or ``Depends`` from."""
+    try:
+        return b"fastapi" in path.read_bytes()
+    except OSError:
+        return True  # let the real read report it
+
+
 def _readable(path: Path) -> SourceFile | None:
     try:
         return read_source(path)
@@ -121,7 +133,7 @@ PARALLEL_FROM = 8
 
 def _rewrite(
     plan: Plan, sources: dict[Path, SourceFile], jobs: int, on_file: Callable[[], None]
-) -> tuple[list[FileChange], dict[Path, RewriteError]]:
+) -> tuple[list[FileChange], dict[Path, str]]:
     """Apply the plan to each file, in parallel with ``jobs`` workers; the result is the same as
     with one (files are handled independently and collected in a fixed order)."""
     paths = sorted(plan.edits)
@@ -139,10 +151,10 @@ def _rewrite(
             outcomes.append(_apply_one(item))
             on_file()
     changes: list[FileChange] = []
-    failures: dict[Path, RewriteError] = {}
+    failures: dict[Path, str] = {}
     for path, (new_text, failure) in zip(paths, outcomes, strict=True):
         if failure is not None:
-            failures[path] = RewriteError(failure)
+            failures[path] = failure
         elif new_text is not None and new_text != sources[path].text:
             changes.append(FileChange(sources[path], new_text))
     return changes, failures
@@ -150,6 +162,8 @@ def _rewrite(
 
 def _apply_one(item: tuple[str, list[Edit], frozenset[str]]) -> tuple[str | None, str | None]:
     """The rewritten text, or why the file can't be rewritten (plain data: it crosses processes)."""
+    from .rewrite import RewriteError, apply_edits  # libcst is loaded only when a file changes
+
     text, edits, first_party = item
     try:
         return apply_edits(text, edits, first_party), None
