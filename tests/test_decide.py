@@ -7,7 +7,7 @@ from pathlib import Path
 from async_migrate.catalog import Catalog
 from async_migrate.decide import decide
 from async_migrate.index import build_index
-from async_migrate.plan import AwaitCall, MakeAsync, Plan, Verdict, WrapCall
+from async_migrate.plan import AwaitCall, CatchAlso, MakeAsync, Plan, Verdict, WrapCall
 from async_migrate.rules import Rule
 from async_migrate.source import read_source
 
@@ -220,3 +220,57 @@ def test_async_code_left_as_written_does_not_start_awaiting(tmp_path: Path) -> N
     (sync_caller,) = [f for d in plan.decisions if d.name == "dep" for f in d.findings]
     assert sync_caller.message.endswith("(app.root, async but left as written)")
     assert plan.edits == {}
+
+
+# -- HTTP translation: the except clauses that see a call's errors decide whether it translates --
+
+HTTP_HEADER = HEADER + "import json\nimport requests\n"
+
+
+def _http_rules(plan: Plan, name: str) -> dict[Rule, str]:
+    (decision,) = [d for d in plan.decisions if d.name == name]
+    return {
+        f.rule: f.message for f in decision.findings if f.rule in {Rule.HTTP_CLIENT, Rule.HTTP_THREADPOOL}
+    }
+
+
+def test_request_exception_around_json_also_catches_the_decode_error(tmp_path: Path) -> None:
+    code = HTTP_HEADER + (
+        "@app.get('/')\ndef root():\n    try:\n        r = requests.get('http://h/', timeout=1)\n"
+        "        return r.json()\n    except requests.RequestException:\n        return None\n"
+    )
+    plan = plan_for(tmp_path, {"app.py": code})
+    (catch,) = [e for e in plan.edits[tmp_path / "app.py"] if isinstance(e, CatchAlso)]
+    assert catch.also == ("httpx.HTTPError", "httpx.InvalidURL", "json.JSONDecodeError")
+
+
+def test_no_new_json_error_is_caught_where_other_code_may_raise_one(tmp_path: Path) -> None:
+    code = HTTP_HEADER + (
+        "@app.get('/')\ndef root(raw: str):\n    try:\n        extra = json.loads(raw)\n"
+        "        r = requests.get('http://h/', timeout=1)\n        return r.json(), extra\n"
+        "    except requests.RequestException:\n        return None\n"
+    )
+    rules = _http_rules(plan_for(tmp_path, {"app.py": code}), "root")
+    assert Rule.HTTP_CLIENT not in rules and "json.loads()" in rules[Rule.HTTP_THREADPOOL]
+
+
+def test_a_value_error_clause_around_json_alone_needs_nothing(tmp_path: Path) -> None:
+    code = HTTP_HEADER + (
+        "@app.get('/')\ndef root():\n    r = requests.get('http://h/', timeout=1)\n    try:\n"
+        "        return r.json()\n    except ValueError:\n        return None\n"
+    )
+    plan = plan_for(tmp_path, {"app.py": code})
+    assert Rule.HTTP_CLIENT in _http_rules(plan, "root")
+    assert not [e for e in plan.edits[tmp_path / "app.py"] if isinstance(e, CatchAlso)]
+
+
+def test_an_except_clause_in_a_file_not_rewritten_keeps_the_call_on_requests(tmp_path: Path) -> None:
+    files = {
+        "client.py": "import requests\nasync def fetch():\n"
+        "    return requests.get('http://h/', timeout=1).status_code\n",
+        "app.py": HTTP_HEADER + "from client import fetch\n@app.get('/')\nasync def root():\n"
+        "    try:\n        return await fetch()\n    except requests.ConnectionError:\n        return 502\n",
+    }
+    plan = plan_for(tmp_path, files, frozen=("app.py",))
+    assert verdicts(plan)["fetch"] is Verdict.FIXED
+    assert "in a file not being rewritten" in _http_rules(plan, "fetch")[Rule.HTTP_THREADPOOL]
