@@ -32,11 +32,13 @@ EXPECTED_FALLBACKS = {
         "form": "auth=",
         "httpx_get": "httpx's own",
         "httpx_client": "httpx's own",
+        "latin_header": "ASCII",
     }
 }
 """Calls that stay as they are for a target, and a word of the reason: aiohttp's
 ClientResponseError has no ``.response`` for the except clause to read, its Basic auth clashes
-with ~/.netrc credentials, and httpx code only moves to httpx's own async client."""
+with ~/.netrc credentials, it sends header values as UTF-8 where requests sends Latin-1, and
+httpx code only moves to httpx's own async client."""
 
 CASES: list[tuple[str, dict[str, Any]]] = [
     ("redirect_chain", {}),
@@ -64,6 +66,9 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("session_cookies", {}),
     ("httpx_get", {"q": "x y"}),
     ("httpx_client", {}),
+    ("named_dicts", {"name": "Zoë"}),
+    ("latin_header", {"name": "Zoë"}),
+    ("latin_header", {"name": "plain"}),
 ]
 
 

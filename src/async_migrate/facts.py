@@ -126,6 +126,11 @@ class HttpFact:
     """For ``s.get(...)``: the ``with`` statement that opens the session ``s``."""
     session_binding: ImportBinding | None = None
     """How the session's class was imported (``requests``), so the import can go once unused."""
+    form: bool = False
+    """``data=`` is a dict, sent as a form (else a str or bytes body)."""
+    ascii_headers: bool = True
+    """Every ``headers=`` value is an ASCII literal (requests sends values as Latin-1; httpx
+    rejects non-ASCII str values, aiohttp sends UTF-8)."""
     timeout: str = "none"
     """The shape of requests' ``timeout=``: ``none``, ``number``, ``pair`` (connect, read) or
     ``unknown`` (a value that may be either)."""

@@ -97,6 +97,8 @@ class HttpCallAnalysis:
             self._response_name(call),
             tuple(self.uses) if obstacle is None else (),
             timeout=self._timeout_shape(call),
+            form=self._is_form(call),
+            ascii_headers=self._ascii_headers(call),
             session=self.span_of(session) if session is not None else None,
             session_binding=self.binding_of(session.items[0].context_expr.func)  # type: ignore[attr-defined]
             if session is not None
@@ -163,6 +165,19 @@ class HttpCallAnalysis:
             if not is_request:
                 return None, f"the session {name!r} is used other than for requests inside its with block"
         return block, None
+
+    def _ascii_headers(self, call: ast.Call) -> bool:
+        value = next((k.value for k in call.keywords if k.arg == "headers"), None)
+        if isinstance(value, ast.Name):
+            value = self._named_literal(value)
+        return value is None or (isinstance(value, ast.Dict) and all(map(_ascii_literal, value.values)))
+
+    def _is_form(self, call: ast.Call) -> bool:
+        """``data=`` is a dict (sent as a form), not a str or bytes body."""
+        value = next((k.value for k in call.keywords if k.arg == "data"), None)
+        return isinstance(value, ast.Dict) or (
+            isinstance(value, ast.Name) and self._named_literal(value) is not None
+        )
 
     def _timeout_shape(self, call: ast.Call) -> str:
         value = next((k.value for k in call.keywords if k.arg == "timeout"), None)
@@ -245,6 +260,15 @@ class HttpCallAnalysis:
             keywords[keyword.arg] = keyword.value
         if "data" in keywords and "json" in keywords:
             return "data= and json= together (requests sends data)"
+        if "json" in keywords and isinstance(keywords.get("headers"), ast.Name):
+            mapping = self._named_literal(keywords["headers"])  # type: ignore[arg-type]
+            keys = [
+                str(key.value).lower()
+                for key in (mapping.keys if mapping else [])
+                if isinstance(key, ast.Constant)
+            ]
+            if "content-type" not in keys:
+                return "json= with headers= held in a variable (requests adds its Content-Type)"
         checks: dict[str, Callable[[ast.expr], str | None]] = {
             "params": lambda value: self._params(value, url),
             "data": self._data,
@@ -277,6 +301,8 @@ class HttpCallAnalysis:
         return self.type_of(value) in _PLAIN_TYPES
 
     def _mapping(self, value: ast.expr, what: str) -> tuple[ast.Dict | None, str | None]:
+        if isinstance(value, ast.Name):
+            value = self._named_literal(value) or value
         if not isinstance(value, ast.Dict):
             return None, f"{what} is not a dict literal, so its values can't be checked"
         for key, item in zip(value.keys, value.values, strict=True):
@@ -288,6 +314,24 @@ class HttpCallAnalysis:
                     f"{what}[{key.value!r}] may be None or a bool, which the libraries encode differently",
                 )
         return value, None
+
+    def _named_literal(self, name: ast.Name) -> ast.Dict | None:
+        """``headers = {...}`` bound once and only ever passed to HTTP calls: as good as the
+        literal itself (nothing can change it in between)."""
+        values = self.bindings.get(name.id, [])
+        if len(values) != 1 or not isinstance(values[0], ast.Dict):
+            return None
+        for node in ast.walk(self.function):
+            if isinstance(node, ast.Name) and node.id == name.id and isinstance(node.ctx, ast.Load):
+                keyword = self.parents.get(id(node))
+                call = self.parents.get(id(keyword))
+                if not (
+                    isinstance(keyword, ast.keyword)
+                    and isinstance(call, ast.Call)
+                    and self.is_http_call(call)
+                ):
+                    return None
+        return values[0]
 
     def _params(self, value: ast.expr, url: ast.expr) -> str | None:
         problem = self._mapping(value, "params=")[1]
@@ -305,7 +349,7 @@ class HttpCallAnalysis:
         return None
 
     def _data(self, value: ast.expr) -> str | None:
-        if isinstance(value, ast.Dict):
+        if isinstance(value, ast.Dict) or (isinstance(value, ast.Name) and self._named_literal(value)):
             return self._mapping(value, "data=")[1]
         if isinstance(value, ast.Constant) and isinstance(value.value, str | bytes):
             return None
@@ -317,6 +361,9 @@ class HttpCallAnalysis:
         mapping, problem = self._mapping(value, "headers=")
         if problem or mapping is None:
             return problem
+        if mapping is not value and not all(_ascii_literal(item) for item in mapping.values):
+            # a literal at the call gets its values encoded as requests does; one elsewhere can't
+            return "headers= held in a variable has values that may not be ASCII (requests sends Latin-1)"
         for item in mapping.values:
             evident = (isinstance(item, ast.Constant) and isinstance(item.value, str)) or isinstance(
                 item, ast.JoinedStr
@@ -424,6 +471,10 @@ class HttpCallAnalysis:
         if isinstance(parent, ast.UnaryOp) and isinstance(parent.op, ast.Not):
             return True
         return isinstance(parent, ast.BoolOp) and self._is_condition(parent)
+
+
+def _ascii_literal(node: ast.expr | None) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.isascii()
 
 
 def _verify(value: ast.expr) -> str | None:

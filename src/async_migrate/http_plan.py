@@ -129,6 +129,7 @@ def _translate(
             ssl_name,
             http.response_name,
             http.session is not None,
+            http.form,
             None if http.session is not None else call.binding,
         )
     ]
@@ -158,6 +159,8 @@ def _translate(
 
 
 def _aiohttp_obstacle(http: HttpFact, keywords: tuple[str, ...], reads: list[ResponseUse]) -> str | None:
+    if not http.ascii_headers:
+        return "a headers= value may not be ASCII: requests sends it as Latin-1, aiohttp as UTF-8"
     if "auth" in keywords:
         # aiohttp's credentials either clash with a ~/.netrc entry (trust_env) or are deprecated
         return "auth= with aiohttp: its Basic auth can't be given without clashing with ~/.netrc"

@@ -109,6 +109,8 @@ class HttpRequest(Edit):
     """aiohttp: the name its response is bound to while the body is read."""
     on_session: bool = False
     """A request of a session opened by ``with`` (``OpenSession``): no client of its own."""
+    form: bool = False
+    """``data=`` is a dict (a form); else a str or bytes body."""
     unused_import: ImportBinding | None = None
 
 

@@ -145,3 +145,19 @@ def httpx_client():
         r = client.get(f"{UPSTREAM}/redirect/2")
         r.raise_for_status()
     return {"status": r.status_code, "data": r.json(), "redirects": len(r.history)}
+
+
+@app.post("/named")
+def named_dicts(name: str):
+    # dicts bound to names and only passed to the call are checked as the literals they are
+    headers = {"X-Client": "tests"}
+    form = {"name": name, "n": 2}
+    r = requests.post(f"{UPSTREAM}/echo", data=form, headers=headers, timeout=5)
+    return r.json()
+
+
+@app.get("/latin-header")
+def latin_header(name: str):
+    # requests sends header values as Latin-1
+    r = requests.get(f"{UPSTREAM}/echo", headers={"X-Name": name, "X-Trace": f"t-{name}"}, timeout=5)
+    return r.json()

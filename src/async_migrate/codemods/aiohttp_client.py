@@ -77,7 +77,7 @@ class SessionRequest:
         if "data" in keywords:
             data = keywords["data"]
             request.append(data)
-            if not isinstance(data.value, cst.Dict):
+            if not self.edit.form:
                 # requests sends a str or bytes body without a Content-Type; aiohttp would add one
                 request.append(keyword("skip_auto_headers", cst.parse_expression('["Content-Type"]')))
         if "json" in keywords:

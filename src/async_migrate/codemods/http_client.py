@@ -82,8 +82,7 @@ class ClientRequest:
             request.append(keywords["params"])
         if "data" in keywords:
             data = keywords["data"]
-            form = isinstance(data.value, cst.Dict)
-            request.append(data if form else keyword("content", data.value))
+            request.append(data if self.edit.form else keyword("content", data.value))
         headers = keywords.get("headers")
         if "json" in keywords:
             self.imports.need("json")
@@ -94,7 +93,7 @@ class ClientRequest:
             request.append(keyword("content", cst.Call(func=cst.Attribute(body, cst.Name("encode")))))
             headers = with_header(headers, "Content-Type", cst.SimpleString('"application/json"'))
         if headers is not None:
-            request.append(headers.with_changes(keyword=cst.Name("headers")))
+            request.append(_latin1_values(headers.with_changes(keyword=cst.Name("headers"))))
         if "auth" in keywords:
             request.append(_latin1_credentials(keywords["auth"]))
         if self.edit.on_session:
@@ -180,19 +179,34 @@ def open_session(statement: cst.With, edit: OpenSession, imports: ImportChanges)
     return statement.with_changes(items=[item.with_changes(item=client)], asynchronous=cst.Asynchronous())
 
 
+def _latin1(value: cst.BaseExpression) -> cst.BaseExpression:
+    """requests (http.client) sends header values and Basic credentials as Latin-1; httpx takes
+    str values as ASCII only, and bytes as they are."""
+    if isinstance(value, cst.SimpleString) and str(value.evaluated_value).isascii():
+        return value
+    encode = cst.Attribute(value, cst.Name("encode"))
+    return cst.Call(func=encode, args=[cst.Arg(cst.SimpleString('"latin-1"'))])
+
+
+def _latin1_values(headers: cst.Arg) -> cst.Arg:
+    mapping = headers.value
+    if not isinstance(mapping, cst.Dict):
+        return headers  # a dict bound to a name: the index saw it holds ASCII literals only
+    elements = [
+        element.with_changes(value=_latin1(element.value))
+        if isinstance(element, cst.DictElement)
+        else element
+        for element in mapping.elements
+    ]
+    return headers.with_changes(value=mapping.with_changes(elements=elements))
+
+
 def _latin1_credentials(auth: cst.Arg) -> cst.Arg:
     """requests encodes Basic credentials as Latin-1, httpx as UTF-8: what isn't ASCII on its
     face is handed over as the bytes requests would send."""
     pair = auth.value
     assert isinstance(pair, cst.Tuple)
-    elements = []
-    for element in pair.elements:
-        value = element.value
-        ascii_literal = isinstance(value, cst.SimpleString) and str(value.evaluated_value).isascii()
-        if not ascii_literal:
-            encode = cst.Attribute(value, cst.Name("encode"))
-            value = cst.Call(func=encode, args=[cst.Arg(cst.SimpleString('"latin-1"'))])
-        elements.append(element.with_changes(value=value))
+    elements = [element.with_changes(value=_latin1(element.value)) for element in pair.elements]
     return auth.with_changes(value=pair.with_changes(elements=elements))
 
 
@@ -207,6 +221,8 @@ def with_header(headers: cst.Arg | None, name: str, value: cst.BaseExpression) -
     if headers is None:
         return keyword("headers", cst.Dict([entry]))
     mapping = headers.value
+    if isinstance(mapping, cst.Name):
+        return headers  # a dict bound to a name: the index saw it already names a Content-Type
     assert isinstance(mapping, cst.Dict)  # the index only lets dict literals through
     keys = [
         str(element.key.evaluated_value).lower()
