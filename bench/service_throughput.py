@@ -14,14 +14,11 @@ Prints, per endpoint, requests/s before and after, their ratio, the latency floo
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import math
 import os
 import platform
 import shutil
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,6 +27,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import metadata
 from pathlib import Path
+
+from _loadgen import drive, peak_rss_mb, serve
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "legacy_service"
 
@@ -65,93 +64,15 @@ class _Upstream(BaseHTTPRequestHandler):
         pass
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _serve(
-    root: Path, upstream: str, app: str = "legacy_service.main:app"
-) -> tuple[subprocess.Popen[bytes], int]:
-    port = _free_port()
-    env = {**os.environ, "UPSTREAM_URL": upstream, "DATA_DIR": str(root / "data"), "PYTHONPATH": str(root)}
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        app,
-        "--port",
-        str(port),
-        "--log-level",
-        "error",
-    ]
-    server = subprocess.Popen(command, cwd=root, env=env)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return server, port
-        except OSError:
-            time.sleep(0.05)
-    server.kill()
-    raise SystemExit("uvicorn did not start")
-
-
-def _peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-async def _load(
-    port: int, method: str, path: str, body: bytes | None, total: int, concurrency: int
-) -> list[float]:
-    """Latencies of ``total`` requests sent over ``concurrency`` keep-alive connections."""
-    head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-    if body is not None:
-        head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
-    request = (head + "\r\n").encode() + (body or b"")
-    remaining = [total]
-    latencies: list[float] = []
-
-    async def connection() -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        try:
-            while remaining[0] > 0:
-                remaining[0] -= 1
-                started = time.perf_counter()
-                writer.write(request)
-                status = await reader.readline()
-                length = 0
-                while (line := await reader.readline()) not in (b"\r\n", b""):
-                    if line.lower().startswith(b"content-length:"):
-                        length = int(line.split(b":")[1])
-                await reader.readexactly(length)
-                if not status.startswith(b"HTTP/1.1 2"):
-                    raise RuntimeError(f"{path}: {status.decode().strip()}")
-                latencies.append(time.perf_counter() - started)
-        finally:
-            writer.close()
-
-    await asyncio.wait_for(asyncio.gather(*(connection() for _ in range(concurrency))), timeout=600)
-    return latencies
+def _env(root: Path, upstream: str) -> dict[str, str]:
+    return {"UPSTREAM_URL": upstream, "DATA_DIR": str(root / "data"), "PYTHONPATH": str(root)}
 
 
 def _drive(
     port: int, endpoint: tuple[str, str, bytes | None, float | None], total: int, concurrency: int
 ) -> dict:
     method, path, body, _ = endpoint
-    asyncio.run(_load(port, method, path, body, min(20, total), min(4, concurrency)))  # warm-up
-    started = time.perf_counter()
-    latencies = sorted(asyncio.run(_load(port, method, path, body, total, concurrency)))
-    elapsed = time.perf_counter() - started
-    return {
-        "rps": total / elapsed,
-        "p50": statistics.median(latencies),
-        "p99": latencies[min(len(latencies) - 1, math.ceil(0.99 * len(latencies)) - 1)],
-    }
+    return drive(port, method, path, body, total, concurrency)
 
 
 def main() -> None:
@@ -188,7 +109,7 @@ def main() -> None:
         "import asyncio\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n"
         "@app.get('/sleep')\nasync def sleep():\n    await asyncio.sleep(0.1)\n    return {}\n"
     )
-    server, port = _serve(floor_app, upstream_url, "floor_app:app")
+    server, port = serve(floor_app, "floor_app:app", _env(floor_app, upstream_url))
     try:
         floor = _drive(port, ("GET", "/sleep", None, 0.1), args.requests, args.concurrency)
     finally:
@@ -203,13 +124,13 @@ def main() -> None:
     results: dict[str, dict[str, dict]] = {}
     rss: dict[str, float] = {}
     for label, root in (("before", before), ("after", after)):
-        server, port = _serve(root, upstream_url)
+        server, port = serve(root, "legacy_service.main:app", _env(root, upstream_url))
         try:
             for endpoint in endpoints(args.upstream_latency):
                 results.setdefault(endpoint[1], {})[label] = _drive(
                     port, endpoint, args.requests, args.concurrency
                 )
-            rss[label] = _peak_rss_mb(server.pid)
+            rss[label] = peak_rss_mb(server.pid)
         finally:
             server.terminate()
             server.wait(timeout=30)

@@ -1,0 +1,277 @@
+"""Pieces shared by the serving benchmarks: uvicorn in a subprocess, a load generator, /proc readings.
+
+The load generator speaks HTTP/1.1 over raw keep-alive sockets, far cheaper per request than the
+server under test (tens of microseconds against a millisecond or so), so that on a 2-core machine
+it is not what limits that server; each benchmark checks that it reaches the latency floor of a
+sleeping endpoint before trusting its figures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+class ServerDidNotStart(SystemExit):
+    """uvicorn did not accept connections in time; uncaught it ends the run like SystemExit."""
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def serve(
+    root: Path,
+    app: str,
+    env: dict[str, str],
+    *,
+    extra_args: tuple[str, ...] = (),
+    startup_timeout: float = 30,
+    stderr: IO[bytes] | None = None,
+) -> tuple[subprocess.Popen[bytes], int]:
+    """Serve ``app`` from ``root`` in one uvicorn worker on 127.0.0.1; return it once it accepts.
+
+    ``env`` is added to this process's environment. uvicorn binds only after the app's lifespan
+    start-up has run, so an accepted connection means the app is ready.
+    """
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--log-level", "error", *extra_args]
+    server = subprocess.Popen(command, cwd=root, env={**os.environ, **env}, stderr=stderr)
+    deadline = time.monotonic() + startup_timeout
+    try:
+        while time.monotonic() < deadline:
+            if server.poll() is not None:
+                raise ServerDidNotStart(f"uvicorn exited with status {server.returncode} before serving")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                return server, port
+            except OSError:
+                time.sleep(0.05)
+        raise ServerDidNotStart("uvicorn did not start")
+    except BaseException:  # including Ctrl-C while waiting: never leave the server behind
+        stop(server, timeout=0)
+        raise
+
+
+def stop(process: subprocess.Popen[bytes], timeout: float = 10) -> None:
+    """Terminate ``process``, and kill it if it has not gone after ``timeout`` seconds."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def peak_rss_mb(pid: int) -> float:
+    """High-water mark of the resident set of ``pid`` (VmHWM), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time that ``pid`` (all its threads) has used so far."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2 :].split()  # the command name may hold spaces
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime and stime, fields 14 and 15
+
+
+def p50(ordered: list[float]) -> float:
+    """Median of an ordered, non-empty list."""
+    return statistics.median(ordered)
+
+
+def p99(ordered: list[float]) -> float:
+    """99th percentile by nearest rank of an ordered, non-empty list."""
+    return ordered[min(len(ordered) - 1, math.ceil(0.99 * len(ordered)) - 1)]
+
+
+@dataclass
+class Load:
+    """What one load run saw: the latency of every successful request and every failure."""
+
+    latencies: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    elapsed: float = 0.0
+
+
+async def load(
+    port: int,
+    method: str,
+    path: str,
+    body: bytes | None,
+    total: int,
+    concurrency: int,
+    *,
+    strict: bool = True,
+    request_timeout: float | None = None,
+    run_timeout: float = 600,
+    connect_first: bool = False,
+) -> Load:
+    """Send ``total`` requests over ``concurrency`` keep-alive connections to 127.0.0.1:``port``.
+
+    ``strict`` raises at the first non-2xx answer; otherwise non-2xx answers, connection failures
+    and requests slower than ``request_timeout`` are counted in ``errors`` (the connection is
+    opened again after a failure) so that every one of the ``total`` requests is accounted for.
+    ``connect_first`` opens the connections before the clock starts: with few rounds (N = 2 C)
+    the burst of C connects would otherwise be a visible share of the elapsed time.
+    """
+    head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    if body is not None:
+        head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+    request = (head + "\r\n").encode() + (body or b"")
+    remaining = [total]
+    result = Load()
+
+    async def exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> tuple[bytes, bool]:
+        writer.write(request)
+        status = await reader.readline()
+        if not status:
+            raise ConnectionError("connection closed by the server")
+        length, close = 0, False
+        while (line := await reader.readline()) not in (b"\r\n", b""):
+            lowered = line.lower()
+            if lowered.startswith(b"content-length:"):
+                length = int(line.split(b":")[1])
+            elif lowered.startswith(b"connection:") and b"close" in lowered:
+                close = True
+        await reader.readexactly(length)
+        return status, close
+
+    Streams = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+    loop = asyncio.get_running_loop()
+
+    async def connect() -> Streams:
+        return await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), request_timeout)
+
+    async def connection(streams: Streams | None) -> None:
+        try:
+            while remaining[0] > 0:
+                remaining[0] -= 1
+                timer: asyncio.TimerHandle | None = None
+                try:
+                    if streams is None:
+                        streams = await connect()
+                    started = time.perf_counter()
+                    # a timer that aborts the socket rather than asyncio.wait_for, which on Python 3.11
+                    # can swallow a cancellation (Ctrl-C) when the request completes at the same moment
+                    if request_timeout is not None:
+                        timer = loop.call_later(request_timeout, streams[1].transport.abort)
+                    status, close = await exchange(*streams)
+                except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError) as error:
+                    if strict:
+                        raise
+                    if timer is not None and timer.when() <= loop.time():
+                        result.errors.append(f"TimeoutError: no answer within {request_timeout} s")
+                    else:
+                        result.errors.append(f"{type(error).__name__}: {error}".rstrip(": "))
+                    if streams is not None:
+                        streams[1].close()
+                    streams = None
+                    continue
+                finally:
+                    if timer is not None:
+                        timer.cancel()
+                if not status.startswith(b"HTTP/1.1 2"):
+                    if strict:
+                        raise RuntimeError(f"{path}: {status.decode().strip()}")
+                    result.errors.append(status.decode(errors="replace").strip())
+                    close = True  # uvicorn drops the connection after a 500: don't count that twice
+                else:
+                    result.latencies.append(time.perf_counter() - started)
+                if close:
+                    streams[1].close()
+                    streams = None
+        finally:
+            if streams is not None:
+                streams[1].close()
+
+    opened: list[Streams | None] = [None] * concurrency
+    if connect_first:
+        opened = list(await asyncio.gather(*(connect() for _ in range(concurrency))))
+    started = time.perf_counter()
+    tasks = [asyncio.ensure_future(connection(streams)) for streams in opened]
+    # asyncio.wait rather than wait_for(gather(...)): no cancellation lost or exception left unread
+    done, pending = await asyncio.wait(tasks, timeout=run_timeout, return_when=asyncio.FIRST_EXCEPTION)
+    result.elapsed = time.perf_counter() - started
+    for task in pending:
+        task.cancel()
+    for task in done:
+        task.result()  # the first failure of a strict run
+    if pending:
+        raise TimeoutError(f"{path}: the load did not finish in {run_timeout} s")
+    return result
+
+
+def drive(
+    port: int,
+    method: str,
+    path: str,
+    body: bytes | None,
+    total: int,
+    concurrency: int,
+    *,
+    warmup: tuple[int, int] | None = None,
+    cpu_of: dict[str, int] | None = None,
+    strict: bool = True,
+    request_timeout: float | None = None,
+    connect_first: bool = False,
+) -> dict[str, Any]:
+    """Warm up, then time ``total`` requests at ``concurrency`` in flight.
+
+    ``warmup`` is (requests, concurrency), by default (20, 4). ``cpu_of`` names processes (name: pid)
+    whose CPU time during the timed run is reported as ``<name>_cpu_s``: what the requests cost the
+    server, and whether the rest of the harness had the CPU it needed.
+    """
+
+    def run(count: int, in_flight: int) -> Load:
+        return asyncio.run(
+            load(
+                port,
+                method,
+                path,
+                body,
+                count,
+                in_flight,
+                strict=strict,
+                request_timeout=request_timeout,
+                connect_first=connect_first,
+            )
+        )
+
+    run(*(warmup or (min(20, total), min(4, concurrency))))
+    cpu_before = {name: cpu_seconds(pid) for name, pid in (cpu_of or {}).items()}
+    own_cpu_before = time.process_time()
+    result = run(total, concurrency)
+    elapsed = result.elapsed
+    latencies = sorted(result.latencies)
+    figures: dict[str, Any] = {
+        "rps": len(latencies) / elapsed,  # successful requests only
+        "elapsed_s": elapsed,
+        "p50": p50(latencies) if latencies else float("nan"),
+        "p99": p99(latencies) if latencies else float("nan"),
+        "ok": len(latencies),
+        "errors": result.errors,
+        "loadgen_cpu_s": time.process_time() - own_cpu_before,
+    }
+    for name, pid in (cpu_of or {}).items():
+        figures[f"{name}_cpu_s"] = cpu_seconds(pid) - cpu_before[name]
+    return figures

@@ -1,0 +1,851 @@
+"""Outgoing HTTP before and after migration: which async client code should the tool write?
+
+Serves, in one uvicorn worker each, FastAPI apps whose single endpoint ``GET /proxy`` fetches a
+loopback upstream (answering after a fixed latency) and returns its JSON: the blocking original
+(``requests.get``), what ``async-migrate --http-client TARGET`` makes of it, and hand-written
+async code for httpx, httpx2 and aiohttp in several shapes (one shared client, a client per call
+with and without a shared SSL context). Per upstream latency and concurrency it prints req/s, the
+ratio to the blocking original, the latency floor, p50/p99, peak RSS and the server's CPU time per
+request: an async endpoint is only faster if its client does not spend the CPU that waiting freed.
+
+A server is started afresh for every (app, latency, concurrency) cell, so peak RSS belongs to one
+cell. Before the matrix the load generator is pointed straight at the upstream (what the harness
+alone reaches), and every cell has a ``floor-asyncio-sleep`` row: an ``async def`` endpoint that
+only sleeps for the latency, i.e. what uvicorn + FastAPI cost before any client does.
+
+    python bench/http_targets.py                                    # the full matrix, N=400
+    python bench/http_targets.py --latency 0.5 --concurrency 200 \\
+        --apps sync-requests,expert-httpx-per-call-sslctx
+    python bench/http_targets.py --json docs/bench/http_targets.json --chart
+    python bench/http_targets.py --replot docs/bench/http_targets.json --chart  # no measuring
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import platform
+import select
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from _loadgen import ServerDidNotStart, drive, peak_rss_mb, serve, stop
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CHART = ROOT / "docs" / "bench" / "http_targets.png"
+LATENCIES = (0.05, 0.1, 0.5)
+CONCURRENCIES = (50, 200)
+TARGETS = ("httpx", "httpx2", "aiohttp")
+UVICORN_ARGS = ("--loop", "asyncio", "--http", "h11", "--timeout-graceful-shutdown", "5")
+ITEM = json.dumps({"id": 1, "name": "widget", "price_cents": 1250}).encode()
+
+SYNC_SOURCE = """\
+import os
+
+import requests
+from fastapi import FastAPI
+
+UPSTREAM_URL = os.environ["UPSTREAM_URL"]
+
+app = FastAPI()
+
+
+@app.get("/proxy")
+def proxy():
+    r = requests.get(UPSTREAM_URL, timeout=10)
+    r.raise_for_status()
+    return r.json()
+"""
+
+FLOOR_SOURCE = '''\
+"""The yardstick: no client at all, only the wait."""
+
+import asyncio
+import os
+
+from fastapi import FastAPI
+
+LATENCY = float(os.environ["LATENCY"])
+
+app = FastAPI()
+
+
+@app.get("/proxy")
+async def proxy():
+    await asyncio.sleep(LATENCY)
+    return {"id": 1, "name": "widget", "price_cents": 1250}
+'''
+
+_HTTPX_HEAD = """\
+import os
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI, Request
+
+UPSTREAM_URL = os.environ["UPSTREAM_URL"]
+"""
+
+_HTTPX_SHARED = """
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    async with httpx.AsyncClient({options}) as client:
+        app.state.client = client
+        yield
+
+
+app = FastAPI(lifespan=lifespan)
+
+
+@app.get("/proxy")
+async def proxy(request: Request):
+    r = await request.app.state.client.get(UPSTREAM_URL, timeout=10)
+    r.raise_for_status()
+    return r.json()
+"""
+
+_HTTPX_PER_CALL = """{prelude}
+app = FastAPI()
+
+
+@app.get("/proxy")
+async def proxy():
+    async with httpx.AsyncClient({options}) as client:
+        r = await client.get(UPSTREAM_URL, timeout=10)
+    r.raise_for_status()
+    return r.json()
+"""
+
+HTTPX_SHAPES = {
+    "shared": _HTTPX_HEAD + _HTTPX_SHARED.format(options=""),
+    "shared-unlimited": _HTTPX_HEAD
+    + 'KEEPALIVE = int(os.environ["CONCURRENCY"])  # the benchmark\'s C\n'
+    + _HTTPX_SHARED.format(
+        options="limits=httpx.Limits(max_connections=None, max_keepalive_connections=KEEPALIVE)"
+    ),
+    "per-call-sslctx": _HTTPX_HEAD
+    + _HTTPX_PER_CALL.format(
+        prelude="SSL_CONTEXT = httpx.create_ssl_context()  # once: building one costs ~17 ms of CPU\n",
+        options="verify=SSL_CONTEXT",
+    ),
+    "per-call-naive": _HTTPX_HEAD + _HTTPX_PER_CALL.format(prelude="", options=""),
+}
+
+_AIOHTTP_HEAD = """\
+import os
+import ssl
+from contextlib import asynccontextmanager
+
+import aiohttp
+from fastapi import FastAPI, Request
+
+UPSTREAM_URL = os.environ["UPSTREAM_URL"]
+TIMEOUT = aiohttp.ClientTimeout(total=10)
+"""
+
+_AIOHTTP_SHARED = """
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    async with aiohttp.ClientSession({options}) as session:
+        app.state.session = session
+        yield
+
+
+app = FastAPI(lifespan=lifespan)
+
+
+@app.get("/proxy")
+async def proxy(request: Request):
+    async with request.app.state.session.get(UPSTREAM_URL, timeout=TIMEOUT) as r:
+        r.raise_for_status()
+        return await r.json()
+"""
+
+_AIOHTTP_PER_CALL = """{prelude}
+app = FastAPI()
+
+
+@app.get("/proxy")
+async def proxy():
+    async with aiohttp.ClientSession({options}) as s:
+        async with s.get(UPSTREAM_URL, timeout=TIMEOUT) as r:
+            r.raise_for_status()
+            data = await r.json()
+    return data
+"""
+
+AIOHTTP_SHAPES = {
+    "shared": _AIOHTTP_HEAD + _AIOHTTP_SHARED.format(options=""),
+    "shared-unlimited": _AIOHTTP_HEAD
+    + _AIOHTTP_SHARED.format(options="connector=aiohttp.TCPConnector(limit=0)"),
+    "per-call": _AIOHTTP_HEAD + _AIOHTTP_PER_CALL.format(prelude="", options=""),
+    "per-call-sslctx": _AIOHTTP_HEAD
+    + _AIOHTTP_PER_CALL.format(
+        prelude="SSL_CONTEXT = ssl.create_default_context()\n",
+        options="connector=aiohttp.TCPConnector(ssl=SSL_CONTEXT)",
+    ),
+}
+
+
+@dataclass
+class App:
+    """One FastAPI app to serve: ``source`` is None when there is nothing to measure (``note`` says why).
+
+    ``written`` is what the tool wrote, for the migrated apps, whether it is served or not.
+    """
+
+    name: str
+    family: str
+    source: str | None
+    note: str = ""
+    written: str | None = None
+
+
+def expert_apps() -> list[App]:
+    """The hand-written shapes; httpx2 has the same API as httpx, so the same code with its name."""
+    apps = [App(f"expert-httpx-{shape}", "httpx", source) for shape, source in HTTPX_SHAPES.items()]
+    apps += [
+        App(f"expert-httpx2-{shape}", "httpx2", source.replace("httpx", "httpx2"))
+        for shape, source in HTTPX_SHAPES.items()
+    ]
+    apps += [App(f"expert-aiohttp-{shape}", "aiohttp", source) for shape, source in AIOHTTP_SHAPES.items()]
+    return apps
+
+
+APP_NAMES = [
+    "floor-asyncio-sleep",
+    "sync-requests",
+    "migrated-default",
+    *(f"migrated-{target}" for target in TARGETS),
+    *(app.name for app in expert_apps()),
+]
+
+
+def _cli() -> list[str]:
+    script = Path(sys.executable).with_name("async-migrate")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "async_migrate"]
+
+
+def family_of(source: str) -> str:
+    """Which client a migrated app ended up with, for the chart's colours."""
+    for family in ("aiohttp", "httpx2", "httpx"):
+        if f"import {family}\n" in source:
+            return family
+    return "sync"
+
+
+def migrate(target: str | None, work: Path) -> App:
+    """Run the tool on a copy of the sync original; ``target`` None is the tool without --http-client.
+
+    The flag is new: a tool that does not know it, rejects the target, or leaves ``requests.``
+    in the code gives a row that says "not translated" rather than a failed run.
+    """
+    name = f"migrated-{target or 'default'}"
+    folder = work / name
+    folder.mkdir()
+    (folder / "app.py").write_text(SYNC_SOURCE)
+    command = [*_cli(), *(["--http-client", target] if target else []), str(folder)]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    except subprocess.TimeoutExpired:
+        return App(name, target or "sync", None, "async-migrate timed out")
+    if done.returncode != 0:
+        output = done.stderr + done.stdout
+        if "No such option" in output:
+            reason = "no --http-client option yet"
+        else:
+            last = output.strip().splitlines()[-1:] or [""]
+            reason = f"async-migrate exited {done.returncode}: {last[0][:200]}"
+        return App(name, target or "sync", None, reason)
+    source = (folder / "app.py").read_text()
+    if target and "requests." in source:
+        return App(name, target, None, "still calls requests.", source)
+    return App(name, family_of(source), source, written=source)
+
+
+# --- the upstream -------------------------------------------------------------------------------
+
+
+class _UpstreamProtocol(asyncio.Protocol):
+    """Answers every complete request with ITEM after ``latency``, keeping the connection open.
+
+    A raw protocol on one event loop in its own process: no thread per connection and some tens
+    of microseconds of CPU per request, so that hundreds of concurrent connections cost little.
+    """
+
+    def __init__(self, latency: float) -> None:
+        self.latency = latency
+        self.buffer = b""
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        while (end := self.buffer.find(b"\r\n\r\n")) >= 0:
+            head = self.buffer[:end].lower()
+            length = 0
+            for line in head.split(b"\r\n")[1:]:
+                if line.startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            if len(self.buffer) < end + 4 + length:
+                return
+            self.buffer = self.buffer[end + 4 + length :]
+            found = head.startswith((b"get /item ", b"get /item?"))
+            close = b"\r\nconnection: close" in head
+            asyncio.get_running_loop().call_later(self.latency, self.respond, found, close)
+
+    def respond(self, found: bool, close: bool) -> None:
+        if self.transport is None or self.transport.is_closing():
+            return
+        status, body = (b"200 OK", ITEM) if found else (b"404 Not Found", b"{}")
+        self.transport.write(
+            b"HTTP/1.1 " + status + b"\r\nContent-Type: application/json\r\n"
+            b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+        )
+        if close:
+            self.transport.close()
+
+
+def serve_upstream(latencies: list[float]) -> None:
+    """The upstream process: one listener per latency; prints their ports; ends when stdin closes."""
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        ports = []
+        for latency in latencies:
+            server = await loop.create_server(
+                lambda latency=latency: _UpstreamProtocol(latency), "127.0.0.1", 0, backlog=4096
+            )
+            ports.append([latency, server.sockets[0].getsockname()[1]])
+        print(json.dumps(ports), flush=True)
+        closed = loop.create_future()
+
+        def on_stdin() -> None:
+            if not os.read(sys.stdin.fileno(), 1024) and not closed.done():
+                closed.set_result(None)
+
+        loop.add_reader(sys.stdin.fileno(), on_stdin)
+        await closed
+
+    asyncio.run(main())
+
+
+def start_upstream(latencies: list[float]) -> tuple[subprocess.Popen[bytes], dict[float, str]]:
+    """The upstream in its own process, so that it does not share a GIL with the load generator."""
+    command = [sys.executable, __file__, "--serve-upstream", ",".join(map(str, latencies))]
+    upstream = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert upstream.stdout is not None
+    ready, _, _ = select.select([upstream.stdout], [], [], 10)
+    line = upstream.stdout.readline() if ready else b""
+    if not line:
+        stop(upstream, timeout=0)
+        raise SystemExit("the upstream did not start")
+    urls = {latency: f"http://127.0.0.1:{port}/item" for latency, port in json.loads(line)}
+    return upstream, urls
+
+
+# --- measuring ----------------------------------------------------------------------------------
+
+
+def floor_rps(total: int, concurrency: int, latency: float) -> float:
+    """The best a perfect server can do: ceil(N / C) rounds of one latency each."""
+    return total / (math.ceil(total / concurrency) * latency)
+
+
+def _tail(path: Path, lines: int = 6) -> str:
+    return "\n".join(path.read_text(errors="replace").strip().splitlines()[-lines:])
+
+
+def measure(
+    app: App,
+    latency: float,
+    concurrency: int,
+    args: argparse.Namespace,
+    upstream: subprocess.Popen[bytes],
+    upstream_url: str,
+    work: Path,
+) -> dict[str, Any]:
+    """One row: serve ``app`` afresh, warm it up with one round of C requests, time N requests."""
+    row: dict[str, Any] = {
+        "app": app.name,
+        "family": app.family,
+        "latency": latency,
+        "concurrency": concurrency,
+        "requests": args.requests,
+        "floor_rps": floor_rps(args.requests, concurrency, latency),
+        "status": "ok",
+        "note": app.note,
+    }
+    if app.source is None:
+        row["status"] = "not translated"
+        return row
+    folder = work / app.name
+    if not folder.exists():
+        folder.mkdir()
+    (folder / "app.py").write_text(app.source)
+    log = work / f"{app.name}-{latency}-{concurrency}.log"
+    env = {"UPSTREAM_URL": upstream_url, "LATENCY": str(latency), "CONCURRENCY": str(concurrency)}
+    with log.open("wb") as stderr:
+        try:
+            server, port = serve(
+                folder,
+                "app:app",
+                env,
+                extra_args=UVICORN_ARGS,
+                startup_timeout=args.startup_timeout,
+                stderr=stderr,
+            )
+        except ServerDidNotStart as error:
+            return {**row, "status": "did not start", "note": f"{error}: {_tail(log, 1)}"}
+        try:
+            figures = drive(
+                port,
+                "GET",
+                "/proxy",
+                None,
+                args.requests,
+                concurrency,
+                warmup=(min(args.requests, concurrency), concurrency),
+                cpu_of={"server": server.pid, "upstream": upstream.pid},
+                strict=False,
+                request_timeout=args.request_timeout,
+                connect_first=True,
+            )
+            row["rss_mb"] = peak_rss_mb(server.pid)
+        finally:
+            stop(server)
+    elapsed = figures["elapsed_s"]
+    errors: list[str] = figures["errors"]
+    row.update(
+        rps=figures["rps"],
+        elapsed_s=elapsed,
+        p50_ms=figures["p50"] * 1000,
+        p99_ms=figures["p99"] * 1000,
+        errors=len(errors),
+        error_samples=Counter(errors).most_common(3),
+        server_cpu_s=figures["server_cpu_s"],
+        cpu_ms_per_request=figures["server_cpu_s"] * 1000 / args.requests,
+        server_cores=figures["server_cpu_s"] / elapsed,
+        upstream_cpu_s=figures["upstream_cpu_s"],
+        loadgen_cpu_s=figures["loadgen_cpu_s"],
+        harness_cores=(figures["upstream_cpu_s"] + figures["loadgen_cpu_s"]) / elapsed,
+    )
+    if errors:
+        row["server_log_tail"] = _tail(log)
+    return row
+
+
+# --- reporting ----------------------------------------------------------------------------------
+
+
+def header(argv: list[str]) -> dict[str, Any]:
+    """What a reader needs to reproduce the figures."""
+
+    def version(name: str) -> str:
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+
+    packages = (
+        "fastapi",
+        "starlette",
+        "uvicorn",
+        "h11",
+        "httpx",
+        "httpcore",
+        "httpx2",
+        "httpcore2",
+        "aiohttp",
+        "requests",
+    )
+    return {
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cores": os.cpu_count(),
+        "versions": {name: version(name) for name in packages},
+        "uvicorn_args": " ".join(UVICORN_ARGS),
+        # httpx and requests read their CA bundle from these: they set what building an SSL context costs
+        "ssl_env": {name: os.environ.get(name, "unset") for name in ("SSL_CERT_FILE", "SSL_CERT_DIR")},
+        "load_average_at_start": os.getloadavg()[0],
+        "command": "python " + shlex.join(argv),
+    }
+
+
+def print_header(meta: dict[str, Any]) -> None:
+    print(
+        f"# http targets; {meta['date']}; Python {meta['python']}; {meta['platform']}; {meta['cores']} cores"
+    )
+    print("# " + ", ".join(f"{name} {version}" for name, version in meta["versions"].items()))
+    print(f"# one uvicorn worker per app: {meta['uvicorn_args']}")
+    print(
+        "# "
+        + ", ".join(f"{name}={value}" for name, value in meta["ssl_env"].items())
+        + f"; 1-min load average at start {meta['load_average_at_start']:.2f}"
+        + (f", at end {meta['load_average_at_end']:.2f}" if "load_average_at_end" in meta else "")
+    )
+    print(f"# command: {meta['command']}")
+
+
+def _cells(rows: list[dict[str, Any]]) -> list[tuple[float, int]]:
+    return sorted({(row["latency"], row["concurrency"]) for row in rows})
+
+
+def _sync_rps(rows: list[dict[str, Any]], cell: tuple[float, int]) -> float | None:
+    for row in rows:
+        if (row["latency"], row["concurrency"]) == cell and row["app"] == "sync-requests" and "rps" in row:
+            return row["rps"]
+    return None
+
+
+def print_table(rows: list[dict[str, Any]]) -> None:
+    """One markdown table, grouped by (latency, C); the sync row of each cell is the 1.00x."""
+    print(
+        "| app | latency | C | req/s | vs sync | floor req/s | p50 ms | p99 ms | errors "
+        "| peak RSS MB | server CPU s | CPU ms/req | server cores | harness cores |"
+    )
+    print(
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    )
+    for cell in _cells(rows):
+        sync = _sync_rps(rows, cell)
+        for row in rows:
+            if (row["latency"], row["concurrency"]) != cell:
+                continue
+            lead = f"| {row['app']} | {row['latency'] * 1000:.0f} ms | {row['concurrency']} "
+            if "rps" not in row:
+                print(lead + f"| {row['status']} ({row['note']}) |" + " |" * 10)
+                continue
+            ratio = f"{row['rps'] / sync:.2f}x" if sync else "-"
+            cells = [
+                f"{row['rps']:.0f}",
+                ratio,
+                f"{row['floor_rps']:.0f}",
+                f"{row['p50_ms']:.0f}",
+                f"{row['p99_ms']:.0f}",
+                str(row["errors"]),
+                f"{row['rss_mb']:.0f}",
+                f"{row['server_cpu_s']:.2f}",
+                f"{row['cpu_ms_per_request']:.2f}",
+                f"{row['server_cores']:.2f}",
+                f"{row['harness_cores']:.2f}",
+            ]
+            print(lead + "| " + " | ".join(cells) + " |")
+    print(
+        "# N requests per row after a warm-up of one round of C; req/s counts successful requests only;"
+        " floor = N / (ceil(N/C) x latency)."
+    )
+    print(
+        "# server cores = server CPU s / wall s of the timed run (near 1.0: the single worker is CPU-bound);"
+        " harness cores = the same for upstream + load generator, on the other core."
+    )
+    failed = [row for row in rows if row.get("errors")]
+    for row in failed:
+        print(f"# errors in {row['app']} at {row['latency'] * 1000:.0f} ms, C={row['concurrency']}:")
+        for message, count in row["error_samples"]:
+            print(f"#   {count} x {message}")
+        for line in row.get("server_log_tail", "").splitlines():
+            print(f"#   server: {line}")
+    if not failed:
+        print("# no errors: every request of every row answered 200")
+
+
+FAMILY_COLOURS = {
+    "reference": "#c7c7c7",
+    "sync": "#7f7f7f",
+    "httpx": "#1f77b4",
+    "httpx2": "#2ca02c",
+    "aiohttp": "#ff7f0e",
+}
+
+
+def _ratio(ratio: float) -> str:
+    return f"{ratio:.2f}x" if ratio < 1 else f"{ratio:.1f}x"
+
+
+def draw_chart(rows: list[dict[str, Any]], meta: dict[str, Any], sources: dict[str, str], path: Path) -> None:
+    """Horizontal bars of req/s per app, one panel per (latency, C); the dashed line is the floor."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cells = _cells(rows)
+    latencies = sorted({latency for latency, _ in cells})
+    concurrencies = sorted({concurrency for _, concurrency in cells})
+    apps = list(dict.fromkeys(row["app"] for row in rows))
+    figure, axes = plt.subplots(
+        len(concurrencies),
+        len(latencies),
+        figsize=(5.2 * len(latencies) + 2.5, 0.28 * len(apps) * len(concurrencies) + 1.8),
+        sharey=True,
+        squeeze=False,
+    )
+    for (latency, concurrency), axis in (
+        ((latency, concurrency), axes[i][j])
+        for i, concurrency in enumerate(concurrencies)
+        for j, latency in enumerate(latencies)
+    ):
+        by_app = {
+            row["app"]: row for row in rows if (row["latency"], row["concurrency"]) == (latency, concurrency)
+        }
+        sync = _sync_rps(rows, (latency, concurrency))
+        floor = floor_rps(rows[0]["requests"], concurrency, latency)
+        values = [by_app.get(app, {}).get("rps", 0.0) for app in apps]
+        families = [
+            family_of(sources[app])
+            if app.startswith("migrated-") and app in sources
+            else by_app.get(app, {}).get("family", "")
+            for app in apps
+        ]
+        colours = [FAMILY_COLOURS.get(family, "#c7c7c7") for family in families]
+        bars = axis.barh(range(len(apps)), values, color=colours)
+        for bar, app in zip(bars, apps, strict=True):
+            if app.startswith("migrated-"):
+                bar.set_hatch("//")
+                bar.set_edgecolor("white")
+        axis.axvline(floor, color="black", linestyle="--", linewidth=1)
+        limit = max([floor, *values]) * 1.45
+        axis.set_xlim(0, limit)
+        for index, app in enumerate(apps):
+            row = by_app.get(app)
+            if row is None:
+                continue
+            if "rps" not in row:
+                text = row["status"]
+            else:
+                text = f"{row['rps']:.0f}" + (f"  {_ratio(row['rps'] / sync)}" if sync else "")
+                if row.get("errors"):
+                    text += f"  {row['errors']} errors"
+            axis.text(
+                values[index] + limit * 0.01,
+                index,
+                text,
+                va="center",
+                fontsize=7,
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5, "alpha": 0.8},
+            )
+        axis.set_title(
+            f"upstream {latency * 1000:.0f} ms, C={concurrency} (floor {floor:.0f} req/s)", fontsize=9
+        )
+        axis.tick_params(axis="x", labelsize=7)
+        axis.grid(axis="x", alpha=0.3)
+    axes[0][0].set_yticks(range(len(apps)), apps, fontsize=8)
+    axes[0][0].invert_yaxis()  # the y axis is shared: once, or the panels flip back
+    for row_axes in axes:
+        row_axes[0].tick_params(axis="y", labelsize=8)
+    for axis in axes[-1]:
+        axis.set_xlabel("req/s (label: req/s and ratio to sync-requests)", fontsize=8)
+    figure.suptitle(
+        f"GET /proxy through one uvicorn worker, N={rows[0]['requests']}: req/s per app "
+        f"(dashed: latency floor)\n{meta['date']}, Python {meta['python']}, {meta['cores']} cores",
+        fontsize=10,
+    )
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    print(f"# chart written to {path}")
+
+
+# --- main ---------------------------------------------------------------------------------------
+
+
+def _floats(text: str) -> list[float]:
+    return [float(part) for part in text.split(",") if part]
+
+
+def _ints(text: str) -> list[int]:
+    return [int(part) for part in text.split(",") if part]
+
+
+def _names(text: str) -> list[str]:
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = [name for name in names if name not in APP_NAMES]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown app {', '.join(unknown)}; known: {', '.join(APP_NAMES)}")
+    return names
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("-n", "--requests", type=int, default=400, help="timed requests per row [400]")
+    parser.add_argument(
+        "--latency", type=_floats, default=list(LATENCIES), help="upstream latencies, s [0.05,0.1,0.5]"
+    )
+    parser.add_argument(
+        "--concurrency", type=_ints, default=list(CONCURRENCIES), help="requests in flight [50,200]"
+    )
+    parser.add_argument(
+        "--apps", type=_names, default=APP_NAMES, help=f"comma-separated subset of: {', '.join(APP_NAMES)}"
+    )
+    parser.add_argument(
+        "--chart", type=Path, nargs="?", const=DEFAULT_CHART, help=f"write a PNG [{DEFAULT_CHART}]"
+    )
+    parser.add_argument("--json", type=Path, help="write the raw results here")
+    parser.add_argument(
+        "--replot", type=Path, metavar="JSON", help="print the table (and chart) of a saved run"
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="print the migrated sources")
+    parser.add_argument("--request-timeout", type=float, default=30, help="per request, s [30]")
+    parser.add_argument("--startup-timeout", type=float, default=30, help="per server start, s [30]")
+    parser.add_argument("--serve-upstream", help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def progress(row: dict[str, Any], elapsed: float) -> None:
+    """A line on stderr per row, as it comes; the harness check (the floor rows) on stdout."""
+    cell = f"{row['latency'] * 1000:.0f} ms, C={row['concurrency']}"
+    if "rps" not in row:
+        print(f"[{elapsed:4.0f}s] {cell} {row['app']}: {row['status']}", file=sys.stderr)
+        return
+    print(
+        f"[{elapsed:4.0f}s] {cell} {row['app']}: {row['rps']:.0f} req/s, {row['errors']} errors, "
+        f"{row['server_cores']:.2f} server cores",
+        file=sys.stderr,
+    )
+    if row["family"] == "reference":
+        print(
+            f"# harness check at {cell}: an async def endpoint that only sleeps gets {row['rps']:.0f} req/s, "
+            f"{row['rps'] / row['floor_rps']:.0%} of the {row['floor_rps']:.0f} req/s floor (server "
+            f"{row['server_cores']:.2f} cores, harness {row['harness_cores']:.2f}, {row['errors']} errors)",
+            flush=True,
+        )
+
+
+def check_harness(
+    args: argparse.Namespace, upstream: subprocess.Popen[bytes], urls: dict[float, str]
+) -> list[dict[str, Any]]:
+    """The load generator straight against the upstream: what the harness alone reaches per cell.
+
+    The floor-asyncio-sleep rows then show what uvicorn + FastAPI add before any client does.
+    """
+    checks = []
+    for latency in args.latency:
+        for concurrency in args.concurrency:
+            port = urlsplit(urls[latency]).port
+            assert port is not None
+            figures = drive(
+                port,
+                "GET",
+                "/item",
+                None,
+                args.requests,
+                concurrency,
+                warmup=(min(args.requests, concurrency), concurrency),
+                cpu_of={"upstream": upstream.pid},
+                strict=False,
+                request_timeout=args.request_timeout,
+                connect_first=True,
+            )
+            floor = floor_rps(args.requests, concurrency, latency)
+            check = {
+                "latency": latency,
+                "concurrency": concurrency,
+                "rps": figures["rps"],
+                "floor_rps": floor,
+                "errors": len(figures["errors"]),
+                "harness_cores": (figures["upstream_cpu_s"] + figures["loadgen_cpu_s"])
+                / figures["elapsed_s"],
+            }
+            checks.append(check)
+            print(
+                f"# harness check at {latency * 1000:.0f} ms, C={concurrency}: load generator straight at "
+                f"the upstream gets {check['rps']:.0f} req/s, {check['rps'] / floor:.0%} of the {floor:.0f} "
+                f"req/s floor ({check['harness_cores']:.2f} cores, {check['errors']} errors)",
+                flush=True,
+            )
+    return checks
+
+
+def run(args: argparse.Namespace, meta: dict[str, Any]) -> dict[str, Any]:
+    """Migrate, check the harness against the floor, then measure every row of the matrix."""
+    work = Path(tempfile.mkdtemp(prefix="am-http-targets-"))
+    upstream: subprocess.Popen[bytes] | None = None
+    try:
+        upstream, urls = start_upstream(args.latency)
+        apps = {"floor-asyncio-sleep": App("floor-asyncio-sleep", "reference", FLOOR_SOURCE)}
+        apps["sync-requests"] = App("sync-requests", "sync", SYNC_SOURCE)
+        for target in (None, *TARGETS):
+            name = f"migrated-{target or 'default'}"
+            if name in args.apps:
+                apps[name] = migrate(target, work)
+                if args.verbose:
+                    state = f"not translated ({apps[name].note})" if apps[name].note else "translated"
+                    print(f"# {name}: {state}; the tool wrote:")
+                    for line in (apps[name].written or "(nothing)").splitlines():
+                        print(f"#     {line}")
+        apps.update((app.name, app) for app in expert_apps())
+        selected = [apps[name] for name in APP_NAMES if name in args.apps or name == "floor-asyncio-sleep"]
+
+        meta["harness_check"] = check_harness(args, upstream, urls)
+        rows: list[dict[str, Any]] = []
+        started = time.monotonic()
+        for latency in args.latency:
+            for concurrency in args.concurrency:
+                for app in selected:
+                    rows.append(measure(app, latency, concurrency, args, upstream, urls[latency], work))
+                    progress(rows[-1], time.monotonic() - started)
+        meta["wall_s"] = time.monotonic() - started
+        meta["load_average_at_end"] = os.getloadavg()[0]
+        sources = {app.name: app.written or app.source for app in selected if app.written or app.source}
+        return {"meta": meta, "rows": rows, "sources": sources}
+    finally:
+        if upstream is not None:
+            if upstream.stdin is not None:
+                upstream.stdin.close()
+            stop(upstream)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main(argv: list[str]) -> None:
+    args = parse_args(argv[1:])
+    if args.serve_upstream:
+        serve_upstream(_floats(args.serve_upstream))
+        return
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the clean-up of `finally` blocks
+    if args.replot:
+        results = json.loads(args.replot.read_text())
+        print_header(results["meta"])
+    else:
+        meta = header(argv)
+        print_header(meta)
+        results = run(args, meta)
+    print_table(results["rows"])
+    if "wall_s" in results["meta"]:
+        print(f"# the measuring took {results['meta']['wall_s']:.0f} s")
+    if args.json and not args.replot:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(results, indent=1) + "\n")
+        print(f"# raw results written to {args.json}")
+    if args.chart:
+        draw_chart(results["rows"], results["meta"], results.get("sources", {}), args.chart)
+
+
+if __name__ == "__main__":
+    try:
+        main(sys.argv)
+    except KeyboardInterrupt:  # the `finally` blocks have stopped every server by now
+        print("interrupted; every server was stopped", file=sys.stderr)
+        sys.exit(130)
