@@ -225,17 +225,23 @@ def _is_docstring(statement: cst.BaseStatement) -> bool:
 def _remove(module: cst.Module, unused: set[ImportBinding]) -> cst.Module:
     body: list[cst.BaseStatement] = []
     carried: list[cst.EmptyLine] = []
+    separated = False
+    """The removed line began a blank-line separated group: the line after it begins it now."""
     for statement in module.body:
         if isinstance(statement, cst.SimpleStatementLine):
             kept = [small for small in (_without(small, unused) for small in statement.body) if small]
             if not kept:
-                # keep the comments that were above the removed line
+                # keep the comments that were above the removed line, and its group's separation
                 carried += [line for line in statement.leading_lines if line.comment is not None]
+                separated = separated or any(line.comment is None for line in statement.leading_lines)
                 continue
             statement = statement.with_changes(body=kept)
-        if carried:
-            statement = statement.with_changes(leading_lines=[*carried, *statement.leading_lines])
-            carried = []
+        lines = [*carried, *statement.leading_lines]
+        if separated and not any(line.comment is None for line in lines):
+            lines.insert(0, cst.EmptyLine())
+        if carried or separated:
+            statement = statement.with_changes(leading_lines=lines)
+            carried, separated = [], False
         body.append(statement)
     if body and not module.header and len(body) < len(module.body):
         first = body[0]
