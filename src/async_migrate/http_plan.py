@@ -86,6 +86,10 @@ def _whole_sessions(
                 session = (fact.path, call.http.session)
                 members.setdefault(session, []).append((fact.path, call.span))
                 openers[session] = call.http
+                if call.with_blocks or call.skip or not call.awaitable:
+                    # it would stay a blocking call (in a block moved to the threadpool, skipped,
+                    # or where await can't go) on what has become an async client
+                    found[(fact.path, call.span)] = "this request can't be awaited where it is"
     for (path, span), calls in members.items():
         stuck = next(((key, found[key]) for key in calls if isinstance(found[key], str)), None)
         if stuck is not None:
