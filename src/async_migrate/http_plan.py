@@ -55,6 +55,7 @@ def plan_http(
     """Every HTTP call of the index's functions, translated or with the reason it isn't."""
     found: dict[tuple[Path, Span], Translation] = {}
     ssl_names: dict[Path, str] = {}
+    app_handlers = _app_handlers(index)
     for fact in index.functions.values():
         for call in fact.calls:
             if call.http is None:
@@ -65,7 +66,7 @@ def plan_http(
                 continue
             if fact.path not in ssl_names:
                 ssl_names[fact.path] = _free_name(index, fact.path, "_SSL_CONTEXT")
-            found[key] = _translate(index, frozen, target, fact, call, ssl_names[fact.path])
+            found[key] = _translate(index, frozen, target, fact, call, ssl_names[fact.path], app_handlers)
     _whole_sessions(index, found, target, ssl_names)
     return found
 
@@ -110,6 +111,11 @@ def _whole_sessions(
             translation.append(opening)
 
 
+AppHandler = tuple[str, Location, set[str]]
+"""An app-wide handler of an exception a translation would change, where it is registered, and
+the modules whose errors can reach it."""
+
+
 def _translate(
     index: ProjectIndex,
     frozen: frozenset[Path],
@@ -117,6 +123,7 @@ def _translate(
     fact: FunctionFact,
     call: CallFact,
     ssl_name: str,
+    app_handlers: list[AppHandler],
 ) -> Translation:
     http = call.http
     assert http is not None and http.statement is not None
@@ -141,6 +148,10 @@ def _translate(
         if httpmap.family(target) != "httpx":
             return f"httpx calls are translated to httpx's own async client only (not {target})"
         return edits  # the same library's async client: same response, same exceptions
+    for name, where, modules in app_handlers:
+        if fact.module in modules:
+            # its argument is one class: it can't also name the async client's errors
+            return f"the app handles {name} at {where}"
     family = httpmap.family(target)
     reads = [use for use in http.uses if use.kind in httpmap.REWRITTEN_READS[family]]
     if family == "aiohttp":
@@ -202,6 +213,60 @@ def _guards(index: ProjectIndex, fact: FunctionFact, call: CallFact) -> Iterator
             site = next(c for c in caller.calls if c.span == ref.span)
             for handler in site.handlers:
                 yield _Guard(caller.path, handler, caller, has_json, True)
+
+
+def _app_handlers(index: ProjectIndex) -> list[AppHandler]:
+    """``@app.exception_handler(requests.X)`` (or ``OSError``...) sees the errors of every module
+    that one module of the project imports together with the one registering it (the app's main
+    module usually imports both)."""
+    relevant = []
+    for caught, where in index.exception_handlers:
+        name = httpmap.canonical_exception(caught) if caught else None
+        if name is None or name.startswith("requests.") or name in httpmap.SHADOWING:
+            relevant.append((name or "an exception the tool can't name", where))
+    if not relevant:
+        return []
+    closures = _import_closures(index)
+    by_path = {table.path: name for name, table in index.modules.items()}
+    found = []
+    for name, where in relevant:
+        registering = by_path.get(where.path)
+        reached = set().union(*(closure for closure in closures.values() if registering in closure))
+        found.append((name, where, reached))
+    return found
+
+
+def _import_closures(index: ProjectIndex) -> dict[str, set[str]]:
+    """Each project module with everything it imports from the project, directly or not."""
+    direct = {
+        name: {
+            imported
+            for imported in (_module_of(index, item[0]) for item in table.imports.values())
+            if imported
+        }
+        for name, table in index.modules.items()
+    }
+    closures: dict[str, set[str]] = {}
+    for start in direct:
+        seen = {start}
+        pending = [start]
+        while pending:
+            for imported in direct.get(pending.pop(), ()):
+                if imported not in seen:
+                    seen.add(imported)
+                    pending.append(imported)
+        closures[start] = seen
+    return closures
+
+
+def _module_of(index: ProjectIndex, qualname: str) -> str | None:
+    """The project module a qualified name lives in (``app.routers.items.router``: ``app.routers.items``)."""
+    name = qualname
+    while name:
+        if name in index.modules:
+            return name
+        name = name.rpartition(".")[0]
+    return None
 
 
 def _merged(guards: Iterator[_Guard]) -> list[_Guard]:

@@ -197,6 +197,9 @@ class ProjectIndex:
     """Method -> the methods of the same name in its project base classes and subclasses."""
     classes: dict[str, Location] = field(default_factory=dict)
     """Project classes and where they are defined."""
+    exception_handlers: list[tuple[str | None, Location]] = field(default_factory=list)
+    """App-wide handlers (``@app.exception_handler(X)``, ``add_exception_handler(X, ...)``): the
+    exception each handles (``None`` when it can't be named), and where."""
     _name_uses: dict[Path, Counter[str]] = field(default_factory=dict)
 
     def name_uses(self, path: Path) -> Counter[str]:
@@ -1573,7 +1576,31 @@ def _build_index(sources: Iterable[SourceFile], catalog: Catalog) -> ProjectInde
         modules,
         _overrides(project),
         classes,
+        _exception_handlers(project),
     )
+
+
+def _exception_handlers(project: Project) -> list[tuple[str | None, Location]]:
+    """The exceptions the app handles wherever they are raised: an HTTP call whose errors one of
+    them handles can only be translated if that still happens."""
+    found: list[tuple[str | None, Location]] = []
+    for module in project.modules.values():
+        if (
+            "exception_handler" not in module.identifiers
+            and "add_exception_handler" not in module.identifiers
+        ):
+            continue
+        for node in ast.walk(module.tree):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in {"exception_handler", "add_exception_handler"}
+                and node.args
+                and not isinstance(node.args[0], ast.Constant)  # a status code, not an exception
+            ):
+                caught = project.qualname(node.args[0], module)
+                found.append((caught, Location(module.path, node.lineno)))
+    return found
 
 
 def _overrides(project: Project) -> dict[str, tuple[str, ...]]:
