@@ -33,6 +33,7 @@ EXPECTED_FALLBACKS = {
         "httpx_get": "httpx's own",
         "httpx_client": "httpx's own",
         "latin_header": "ASCII",
+        "named_dicts": "ASCII",
     }
 }
 """Calls that stay as they are for a target, and a word of the reason: aiohttp's

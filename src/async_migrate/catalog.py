@@ -344,6 +344,8 @@ CALLS: dict[str, Entry] = {
     ),
     **_rows(SAFE, ["requests.Session"], returns="requests.Session"),
     **_rows(POOL, ["requests.Session.close", "requests.Session.send"]),
+    # bodies built in place: their type decides how an HTTP translation sends them
+    **_rows(SAFE, ["json.dumps"], returns="builtins.str"),
     # building a client builds its SSL context: CPU, milliseconds, but no I/O
     **_rows(SAFE, ["httpx.Client"], returns="httpx.Client"),
     **_rows(POOL, [f"httpx.Client.{verb}" for verb in _HTTP_VERBS], returns="httpx.Response"),

@@ -39,6 +39,7 @@ from .plan import (
     Finding,
     FunctionDecision,
     HttpRequest,
+    Latin1Headers,
     MakeAsync,
     OpenSession,
     Plan,
@@ -278,7 +279,7 @@ def _findings_for(edits: list[Edit], fact: FunctionFact) -> list[Finding]:
     return [
         _finding_for(edit, fact)
         for edit in edits
-        if not isinstance(edit, ResponseRead | CatchAlso | OpenSession)
+        if not isinstance(edit, ResponseRead | CatchAlso | OpenSession | Latin1Headers)
     ]
 
 

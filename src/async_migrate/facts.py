@@ -128,6 +128,8 @@ class HttpFact:
     """How the session's class was imported (``requests``), so the import can go once unused."""
     form: bool = False
     """``data=`` is a dict, sent as a form (else a str or bytes body)."""
+    named_headers: Span | None = None
+    """``headers=name``: the dict literal bound to ``name``, where its values are encoded."""
     ascii_headers: bool = True
     """Every ``headers=`` value is an ASCII literal (requests sends values as Latin-1; httpx
     rejects non-ASCII str values, aiohttp sends UTF-8)."""

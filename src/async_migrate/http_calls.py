@@ -99,6 +99,7 @@ class HttpCallAnalysis:
             timeout=self._timeout_shape(call),
             form=self._is_form(call),
             ascii_headers=self._ascii_headers(call),
+            named_headers=self._named_headers(call),
             session=self.span_of(session) if session is not None else None,
             session_binding=self.binding_of(session.items[0].context_expr.func)  # type: ignore[attr-defined]
             if session is not None
@@ -171,6 +172,13 @@ class HttpCallAnalysis:
         if isinstance(value, ast.Name):
             value = self._named_literal(value)
         return value is None or (isinstance(value, ast.Dict) and all(map(_ascii_literal, value.values)))
+
+    def _named_headers(self, call: ast.Call) -> Span | None:
+        """The dict literal bound to the name passed as ``headers=``: its values are encoded
+        where it is written (it only ever goes to HTTP calls)."""
+        value = next((k.value for k in call.keywords if k.arg == "headers"), None)
+        mapping = self._named_literal(value) if isinstance(value, ast.Name) else None
+        return self.span_of(mapping) if mapping is not None else None
 
     def _is_form(self, call: ast.Call) -> bool:
         """``data=`` is a dict (sent as a form), not a str or bytes body."""
@@ -361,9 +369,6 @@ class HttpCallAnalysis:
         mapping, problem = self._mapping(value, "headers=")
         if problem or mapping is None:
             return problem
-        if mapping is not value and not all(_ascii_literal(item) for item in mapping.values):
-            # a literal at the call gets its values encoded as requests does; one elsewhere can't
-            return "headers= held in a variable has values that may not be ASCII (requests sends Latin-1)"
         for item in mapping.values:
             evident = (isinstance(item, ast.Constant) and isinstance(item.value, str)) or isinstance(
                 item, ast.JoinedStr

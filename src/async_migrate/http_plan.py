@@ -26,7 +26,7 @@ from .facts import (
     Span,
 )
 from .index import ProjectIndex
-from .plan import CatchAlso, Edit, HttpRequest, OpenSession, ResponseRead
+from .plan import CatchAlso, Edit, HttpRequest, Latin1Headers, OpenSession, ResponseRead
 from .rules import Rule
 
 _JSON_DECODERS = ("json.", "simplejson.", "orjson.", "ujson.")
@@ -154,6 +154,8 @@ def _translate(
             return f"the app handles {name} at {where}"
     family = httpmap.family(target)
     reads = [use for use in http.uses if use.kind in httpmap.REWRITTEN_READS[family]]
+    if http.named_headers is not None and not http.ascii_headers and family == "httpx":
+        edits.append(Latin1Headers(Rule.HTTP_CLIENT, fact.path, http.named_headers))
     if family == "aiohttp":
         problem = _aiohttp_obstacle(http, call.keywords, reads)
         if problem:

@@ -134,6 +134,12 @@ class ResponseRead(Edit):
 
 
 @dataclass(frozen=True)
+class Latin1Headers(Edit):
+    """A dict of headers bound to a name and only passed to translated calls: its values are
+    encoded as requests sends them (Latin-1), where it is written."""
+
+
+@dataclass(frozen=True)
 class CatchAlso(Edit):
     """An ``except`` clause for requests' errors also catches the async client's equivalents."""
 

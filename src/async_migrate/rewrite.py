@@ -21,6 +21,7 @@ from .codemods.await_call import await_call
 from .codemods.http_client import (
     ClientRequest,
     catch_also,
+    latin1_dict,
     open_client,
     open_session,
     raise_for_error_status,
@@ -38,6 +39,7 @@ from .plan import (
     CatchAlso,
     Edit,
     HttpRequest,
+    Latin1Headers,
     MakeAsync,
     OpenSession,
     ResponseRead,
@@ -68,7 +70,7 @@ class _PlanApplier(cst.CSTTransformer):
                 isinstance(edit, ResponseRead) and edit.kind == "raise_for_status"
             ):
                 self.statements[(edit.span.line, edit.span.column)] = edit
-            elif isinstance(edit, CatchAlso | ResponseRead):
+            elif isinstance(edit, CatchAlso | ResponseRead | Latin1Headers):
                 self.expressions[edit.span] = edit
             else:
                 self.calls.setdefault(edit.span, []).append(edit)
@@ -163,6 +165,9 @@ class _PlanApplier(cst.CSTTransformer):
         self.pending.discard(edit)
         if isinstance(edit, CatchAlso):
             return catch_also(updated, edit, self.imports)
+        if isinstance(edit, Latin1Headers):
+            assert isinstance(updated, cst.Dict)
+            return latin1_dict(updated)
         assert isinstance(edit, ResponseRead)
         if edit.family == "aiohttp":
             return aiohttp_client.read_response(updated, edit, self.imports)
@@ -174,6 +179,9 @@ class _PlanApplier(cst.CSTTransformer):
     def leave_UnaryOperation(
         self, original_node: cst.UnaryOperation, updated_node: cst.UnaryOperation
     ) -> cst.BaseExpression:
+        return self._expression_edit(original_node, updated_node)
+
+    def leave_Dict(self, original_node: cst.Dict, updated_node: cst.Dict) -> cst.BaseExpression:
         return self._expression_edit(original_node, updated_node)
 
     def leave_Tuple(self, original_node: cst.Tuple, updated_node: cst.Tuple) -> cst.BaseExpression:

@@ -150,7 +150,7 @@ def httpx_client():
 @app.post("/named")
 def named_dicts(name: str):
     # dicts bound to names and only passed to the call are checked as the literals they are
-    headers = {"X-Client": "tests"}
+    headers = {"X-Client": "tests", "X-Name": name}
     form = {"name": name, "n": 2}
     r = requests.post(f"{UPSTREAM}/echo", data=form, headers=headers, timeout=5)
     return r.json()

@@ -191,14 +191,19 @@ def _latin1(value: cst.BaseExpression) -> cst.BaseExpression:
 def _latin1_values(headers: cst.Arg) -> cst.Arg:
     mapping = headers.value
     if not isinstance(mapping, cst.Dict):
-        return headers  # a dict bound to a name: the index saw it holds ASCII literals only
+        return headers  # a dict bound to a name is encoded where it is written (Latin1Headers)
+    return headers.with_changes(value=latin1_dict(mapping))
+
+
+def latin1_dict(mapping: cst.Dict) -> cst.Dict:
+    """Every value of a headers dict as the bytes requests would send."""
     elements = [
         element.with_changes(value=_latin1(element.value))
         if isinstance(element, cst.DictElement)
         else element
         for element in mapping.elements
     ]
-    return headers.with_changes(value=mapping.with_changes(elements=elements))
+    return mapping.with_changes(elements=elements)
 
 
 def _latin1_credentials(auth: cst.Arg) -> cst.Arg:
