@@ -221,11 +221,10 @@ class ProjectIndex:
 
 
 def parse_module(source: SourceFile) -> ast.Module:
+    """The module's tree; ``build_index`` silences the warnings (invalid escapes and the like
+    are the user's business, not noise for our output) once for all files."""
     try:
-        with warnings.catch_warnings():
-            # invalid escapes and the like are the user's business, not noise for our output
-            warnings.simplefilter("ignore")
-            return ast.parse(source.text, filename=str(source.path))
+        return ast.parse(source.text, filename=str(source.path))
     except SyntaxError as exc:
         raise SourceError(source.path, f"cannot parse: {exc.msg}", exc.lineno or _null_line(source)) from exc
     except (ValueError, RecursionError, MemoryError) as exc:
@@ -1490,7 +1489,8 @@ def _add_module(modules: dict[str, ModuleTable], source: SourceFile, errors: lis
 
 def build_index(sources: Iterable[SourceFile], catalog: Catalog) -> ProjectIndex:
     """Index the project as far as its FastAPI entry points reach (see ``_build_index``)."""
-    with _no_cyclic_gc():
+    with _no_cyclic_gc(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         return _build_index(sources, catalog)
 
 
