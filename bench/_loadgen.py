@@ -1,4 +1,5 @@
-"""Pieces shared by the serving benchmarks: uvicorn in a subprocess, a load generator, /proc readings.
+"""Pieces shared by the serving benchmarks: uvicorn in a subprocess, a loopback upstream, a load
+generator, /proc readings and the reproducibility header.
 
 The load generator speaks HTTP/1.1 over raw keep-alive sockets, far cheaper per request than the
 server under test (tens of microseconds against a millisecond or so), so that on a 2-core machine
@@ -8,15 +9,24 @@ sleeping endpoint before trusting its figures.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import contextlib
+import json
 import math
 import os
+import platform
+import select
+import shlex
+import signal
 import socket
 import statistics
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from importlib import metadata
 from pathlib import Path
 from typing import IO, Any
 
@@ -69,7 +79,14 @@ def serve(
 
 
 def stop(process: subprocess.Popen[bytes], timeout: float = 10) -> None:
-    """Terminate ``process``, and kill it if it has not gone after ``timeout`` seconds."""
+    """Terminate ``process``, and kill it if it has not gone after ``timeout`` seconds.
+
+    A stdin pipe is closed first: that is how the upstream learns to leave on its own.
+    """
+    if process.stdin is not None and not process.stdin.closed:
+        process.stdin.close()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=min(timeout, 2))
     if process.poll() is None:
         process.terminate()
         try:
@@ -77,6 +94,130 @@ def stop(process: subprocess.Popen[bytes], timeout: float = 10) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+
+
+# --- the upstream -------------------------------------------------------------------------------
+
+# what the loopback catalogue knows, as examples/legacy_service/tests/conftest.py has it
+ITEMS: dict[str, dict[str, Any]] = {
+    "1": {"id": 1, "name": "widget", "price_cents": 1250},
+    "2": {"id": 2, "name": "gadget", "price_cents": 4999},
+}
+
+
+def _answer(status: bytes, payload: dict[str, Any]) -> tuple[bytes, bytes]:
+    return status, json.dumps(payload).encode()
+
+
+# GET path (without the query) -> (status, JSON body); anything else is a 404 like the test stand-in
+_ROUTES: dict[bytes, tuple[bytes, bytes]] = {
+    b"/item": _answer(b"200 OK", ITEMS["1"]),  # the single resource of http_targets.py
+    **{f"/items/{key}".encode(): _answer(b"200 OK", item) for key, item in ITEMS.items()},
+}
+_NOT_FOUND = _answer(b"404 Not Found", {"detail": "no such item"})
+
+
+class _UpstreamProtocol(asyncio.Protocol):
+    """Answers every complete request after ``latency``, keeping the connection open unless asked.
+
+    ``GET /items/{id}`` gets the item of ITEMS or a 404, ``GET /item`` item 1. A raw protocol on
+    one event loop in its own process: no thread per connection and some tens of microseconds of
+    CPU per request, so that hundreds of concurrent connections, or a new one per request, cost
+    little; its listener's backlog is large, so a burst of connects is never dropped and retried
+    a second later (ThreadingHTTPServer's backlog of 5 did that).
+    """
+
+    def __init__(self, latency: float) -> None:
+        self.latency = latency
+        self.buffer = b""
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        while (end := self.buffer.find(b"\r\n\r\n")) >= 0:
+            request_line, _, headers = self.buffer[:end].partition(b"\r\n")
+            headers = headers.lower()
+            length = 0
+            for line in headers.split(b"\r\n"):
+                if line.startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            if len(self.buffer) < end + 4 + length:
+                return
+            self.buffer = self.buffer[end + 4 + length :]
+            method, _, rest = request_line.partition(b" ")
+            target = rest.partition(b" ")[0].partition(b"?")[0]
+            answer = _ROUTES.get(target, _NOT_FOUND) if method == b"GET" else _NOT_FOUND
+            close = b"connection: close" in headers or request_line.endswith(b"HTTP/1.0")
+            asyncio.get_running_loop().call_later(self.latency, self.respond, answer, close)
+
+    def respond(self, answer: tuple[bytes, bytes], close: bool) -> None:
+        if self.transport is None or self.transport.is_closing():
+            return
+        status, body = answer
+        connection = b"Connection: close\r\n" if close else b""
+        self.transport.write(
+            b"HTTP/1.1 %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n%s\r\n%s"
+            % (status, len(body), connection, body)
+        )
+        if close:
+            self.transport.close()
+
+
+def serve_upstream(latencies: list[float], backlog: int = 4096) -> None:
+    """The upstream process: one listener per latency; prints their ports; ends when stdin closes.
+
+    It ignores Ctrl-C (the terminal sends it to the whole process group): the benchmark that
+    started it closes its stdin in a ``finally`` block, and a traceback from here would only be noise.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        ports = []
+        for latency in latencies:
+            server = await loop.create_server(
+                lambda latency=latency: _UpstreamProtocol(latency), "127.0.0.1", 0, backlog=backlog
+            )
+            ports.append([latency, server.sockets[0].getsockname()[1]])
+        print(json.dumps(ports), flush=True)
+        closed = loop.create_future()
+
+        def on_stdin() -> None:
+            if not os.read(sys.stdin.fileno(), 1024) and not closed.done():
+                closed.set_result(None)
+
+        loop.add_reader(sys.stdin.fileno(), on_stdin)
+        await closed
+
+    asyncio.run(main())
+
+
+def start_upstream(
+    latencies: list[float], startup_timeout: float = 10
+) -> tuple[subprocess.Popen[bytes], dict[float, int]]:
+    """The upstream in its own process, so that it shares no GIL with the load generator or a server.
+
+    Returns the process and the port of the listener for each latency (on 127.0.0.1); ``stop`` it.
+    """
+    command = [sys.executable, str(Path(__file__).resolve()), "--serve-upstream", json.dumps(latencies)]
+    upstream = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert upstream.stdout is not None
+    try:
+        ready, _, _ = select.select([upstream.stdout], [], [], startup_timeout)
+        line = upstream.stdout.readline() if ready else b""
+        if not line:
+            raise ServerDidNotStart("the upstream did not start")
+        return upstream, dict(json.loads(line))  # [[latency, port], ...]
+    except BaseException:
+        stop(upstream, timeout=0)
+        raise
+
+
+# --- readings -----------------------------------------------------------------------------------
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -92,6 +233,18 @@ def cpu_seconds(pid: int) -> float:
     stat = Path(f"/proc/{pid}/stat").read_text()
     fields = stat[stat.rindex(")") + 2 :].split()  # the command name may hold spaces
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime and stime, fields 14 and 15
+
+
+def floor_rps(total: int, concurrency: int, latency: float) -> float:
+    """The best a perfect server can do: ceil(N / C) rounds of one latency each."""
+    return total / (math.ceil(total / concurrency) * latency)
+
+
+def system_cpu_seconds() -> float:
+    """CPU time the whole machine has been busy so far (all cores, /proc/stat), to see what others used."""
+    with open("/proc/stat") as stat:
+        fields = stat.readline().split()  # cpu user nice system idle iowait irq softirq steal ...
+    return sum(int(fields[index]) for index in (1, 2, 3, 6, 7, 8)) / CLOCK_TICKS
 
 
 def p50(ordered: list[float]) -> float:
@@ -239,7 +392,10 @@ def drive(
 
     ``warmup`` is (requests, concurrency), by default (20, 4). ``cpu_of`` names processes (name: pid)
     whose CPU time during the timed run is reported as ``<name>_cpu_s``: what the requests cost the
-    server, and whether the rest of the harness had the CPU it needed.
+    server, and whether the rest of the harness had the CPU it needed. Failures of the warm-up are
+    kept in ``warmup_errors``, so that a caller can show them rather than lose them. ``system_cpu_s``
+    is what the whole machine used meanwhile: minus the named processes and the load generator, it
+    is what other processes took from the run.
     """
 
     def run(count: int, in_flight: int) -> Load:
@@ -257,9 +413,10 @@ def drive(
             )
         )
 
-    run(*(warmup or (min(20, total), min(4, concurrency))))
+    warmed = run(*(warmup or (min(20, total), min(4, concurrency))))
     cpu_before = {name: cpu_seconds(pid) for name, pid in (cpu_of or {}).items()}
     own_cpu_before = time.process_time()
+    system_before = system_cpu_seconds()
     result = run(total, concurrency)
     elapsed = result.elapsed
     latencies = sorted(result.latencies)
@@ -270,8 +427,42 @@ def drive(
         "p99": p99(latencies) if latencies else float("nan"),
         "ok": len(latencies),
         "errors": result.errors,
+        "warmup_errors": warmed.errors,
         "loadgen_cpu_s": time.process_time() - own_cpu_before,
+        "system_cpu_s": system_cpu_seconds() - system_before,
     }
     for name, pid in (cpu_of or {}).items():
         figures[f"{name}_cpu_s"] = cpu_seconds(pid) - cpu_before[name]
     return figures
+
+
+# --- reproducibility ----------------------------------------------------------------------------
+
+
+def describe_run(argv: list[str], packages: tuple[str, ...]) -> dict[str, Any]:
+    """Date, interpreter, machine, package versions and command line: what a reader needs to rerun it.
+
+    The 1-minute load average says whether something else was competing for the cores.
+    """
+
+    def version(name: str) -> str:
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+
+    return {
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cores": os.cpu_count(),
+        "versions": {name: version(name) for name in packages},
+        "load_average_at_start": os.getloadavg()[0],
+        "command": "python " + shlex.join(argv),
+    }
+
+
+if __name__ == "__main__":  # start_upstream runs this file as the upstream process
+    parser = argparse.ArgumentParser(description="the loopback upstream of the serving benchmarks")
+    parser.add_argument("--serve-upstream", required=True, metavar="JSON", help="latencies, s, as a list")
+    serve_upstream([float(latency) for latency in json.loads(parser.parse_args().serve_upstream)])

@@ -23,13 +23,8 @@ only sleeps for the latency, i.e. what uvicorn + FastAPI cost before any client 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import math
 import os
-import platform
-import select
-import shlex
 import shutil
 import signal
 import subprocess
@@ -38,13 +33,20 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from _loadgen import ServerDidNotStart, drive, peak_rss_mb, serve, stop
+from _loadgen import (
+    ServerDidNotStart,
+    describe_run,
+    drive,
+    floor_rps,
+    peak_rss_mb,
+    serve,
+    start_upstream,
+    stop,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CHART = ROOT / "docs" / "bench" / "http_targets.png"
@@ -52,7 +54,6 @@ LATENCIES = (0.05, 0.1, 0.5)
 CONCURRENCIES = (50, 200)
 TARGETS = ("httpx", "httpx2", "aiohttp")
 UVICORN_ARGS = ("--loop", "asyncio", "--http", "h11", "--timeout-graceful-shutdown", "5")
-ITEM = json.dumps({"id": 1, "name": "widget", "price_cents": 1250}).encode()
 
 SYNC_SOURCE = """\
 import os
@@ -278,96 +279,7 @@ def migrate(target: str | None, work: Path) -> App:
     return App(name, family_of(source), source, written=source)
 
 
-# --- the upstream -------------------------------------------------------------------------------
-
-
-class _UpstreamProtocol(asyncio.Protocol):
-    """Answers every complete request with ITEM after ``latency``, keeping the connection open.
-
-    A raw protocol on one event loop in its own process: no thread per connection and some tens
-    of microseconds of CPU per request, so that hundreds of concurrent connections cost little.
-    """
-
-    def __init__(self, latency: float) -> None:
-        self.latency = latency
-        self.buffer = b""
-        self.transport: asyncio.Transport | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
-
-    def data_received(self, data: bytes) -> None:
-        self.buffer += data
-        while (end := self.buffer.find(b"\r\n\r\n")) >= 0:
-            head = self.buffer[:end].lower()
-            length = 0
-            for line in head.split(b"\r\n")[1:]:
-                if line.startswith(b"content-length:"):
-                    length = int(line.split(b":")[1])
-            if len(self.buffer) < end + 4 + length:
-                return
-            self.buffer = self.buffer[end + 4 + length :]
-            found = head.startswith((b"get /item ", b"get /item?"))
-            close = b"\r\nconnection: close" in head
-            asyncio.get_running_loop().call_later(self.latency, self.respond, found, close)
-
-    def respond(self, found: bool, close: bool) -> None:
-        if self.transport is None or self.transport.is_closing():
-            return
-        status, body = (b"200 OK", ITEM) if found else (b"404 Not Found", b"{}")
-        self.transport.write(
-            b"HTTP/1.1 " + status + b"\r\nContent-Type: application/json\r\n"
-            b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
-        )
-        if close:
-            self.transport.close()
-
-
-def serve_upstream(latencies: list[float]) -> None:
-    """The upstream process: one listener per latency; prints their ports; ends when stdin closes."""
-
-    async def main() -> None:
-        loop = asyncio.get_running_loop()
-        ports = []
-        for latency in latencies:
-            server = await loop.create_server(
-                lambda latency=latency: _UpstreamProtocol(latency), "127.0.0.1", 0, backlog=4096
-            )
-            ports.append([latency, server.sockets[0].getsockname()[1]])
-        print(json.dumps(ports), flush=True)
-        closed = loop.create_future()
-
-        def on_stdin() -> None:
-            if not os.read(sys.stdin.fileno(), 1024) and not closed.done():
-                closed.set_result(None)
-
-        loop.add_reader(sys.stdin.fileno(), on_stdin)
-        await closed
-
-    asyncio.run(main())
-
-
-def start_upstream(latencies: list[float]) -> tuple[subprocess.Popen[bytes], dict[float, str]]:
-    """The upstream in its own process, so that it does not share a GIL with the load generator."""
-    command = [sys.executable, __file__, "--serve-upstream", ",".join(map(str, latencies))]
-    upstream = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-    assert upstream.stdout is not None
-    ready, _, _ = select.select([upstream.stdout], [], [], 10)
-    line = upstream.stdout.readline() if ready else b""
-    if not line:
-        stop(upstream, timeout=0)
-        raise SystemExit("the upstream did not start")
-    urls = {latency: f"http://127.0.0.1:{port}/item" for latency, port in json.loads(line)}
-    return upstream, urls
-
-
 # --- measuring ----------------------------------------------------------------------------------
-
-
-def floor_rps(total: int, concurrency: int, latency: float) -> float:
-    """The best a perfect server can do: ceil(N / C) rounds of one latency each."""
-    return total / (math.ceil(total / concurrency) * latency)
 
 
 def _tail(path: Path, lines: int = 6) -> str:
@@ -458,13 +370,6 @@ def measure(
 
 def header(argv: list[str]) -> dict[str, Any]:
     """What a reader needs to reproduce the figures."""
-
-    def version(name: str) -> str:
-        try:
-            return metadata.version(name)
-        except metadata.PackageNotFoundError:
-            return "not installed"
-
     packages = (
         "fastapi",
         "starlette",
@@ -478,16 +383,10 @@ def header(argv: list[str]) -> dict[str, Any]:
         "requests",
     )
     return {
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "cores": os.cpu_count(),
-        "versions": {name: version(name) for name in packages},
+        **describe_run(argv, packages),
         "uvicorn_args": " ".join(UVICORN_ARGS),
         # httpx and requests read their CA bundle from these: they set what building an SSL context costs
         "ssl_env": {name: os.environ.get(name, "unset") for name in ("SSL_CERT_FILE", "SSL_CERT_DIR")},
-        "load_average_at_start": os.getloadavg()[0],
-        "command": "python " + shlex.join(argv),
     }
 
 
@@ -710,7 +609,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("-v", "--verbose", action="store_true", help="print the migrated sources")
     parser.add_argument("--request-timeout", type=float, default=30, help="per request, s [30]")
     parser.add_argument("--startup-timeout", type=float, default=30, help="per server start, s [30]")
-    parser.add_argument("--serve-upstream", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
@@ -784,7 +682,8 @@ def run(args: argparse.Namespace, meta: dict[str, Any]) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="am-http-targets-"))
     upstream: subprocess.Popen[bytes] | None = None
     try:
-        upstream, urls = start_upstream(args.latency)
+        upstream, ports = start_upstream(args.latency)
+        urls = {latency: f"http://127.0.0.1:{port}/item" for latency, port in ports.items()}
         apps = {"floor-asyncio-sleep": App("floor-asyncio-sleep", "reference", FLOOR_SOURCE)}
         apps["sync-requests"] = App("sync-requests", "sync", SYNC_SOURCE)
         for target in (None, *TARGETS):
@@ -813,17 +712,12 @@ def run(args: argparse.Namespace, meta: dict[str, Any]) -> dict[str, Any]:
         return {"meta": meta, "rows": rows, "sources": sources}
     finally:
         if upstream is not None:
-            if upstream.stdin is not None:
-                upstream.stdin.close()
-            stop(upstream)
+            stop(upstream)  # closes its stdin first
         shutil.rmtree(work, ignore_errors=True)
 
 
 def main(argv: list[str]) -> None:
     args = parse_args(argv[1:])
-    if args.serve_upstream:
-        serve_upstream(_floats(args.serve_upstream))
-        return
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the clean-up of `finally` blocks
     if args.replot:
         results = json.loads(args.replot.read_text())
