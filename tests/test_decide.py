@@ -15,7 +15,12 @@ HEADER = "from fastapi import Depends, FastAPI\napp = FastAPI()\n"
 
 
 def plan_for(
-    tmp_path: Path, files: dict[str, str], *, reverse: bool = False, frozen: tuple[str, ...] = ()
+    tmp_path: Path,
+    files: dict[str, str],
+    *,
+    reverse: bool = False,
+    frozen: tuple[str, ...] = (),
+    convert_threadpool_only: bool = False,
 ) -> Plan:
     paths = []
     for name, code in files.items():
@@ -25,7 +30,12 @@ def plan_for(
         paths.append(path)
     sources = [read_source(path) for path in (reversed(paths) if reverse else paths)]
     catalog = Catalog()
-    return decide(build_index(sources, catalog), catalog, frozenset(tmp_path / name for name in frozen))
+    return decide(
+        build_index(sources, catalog),
+        catalog,
+        frozenset(tmp_path / name for name in frozen),
+        convert_threadpool_only=convert_threadpool_only,
+    )
 
 
 def verdicts(plan: Plan) -> dict[str, Verdict]:
@@ -64,7 +74,7 @@ def test_a_helper_with_a_sync_caller_is_wrapped_not_converted(tmp_path: Path) ->
         + "from .helpers import names\n@app.get('/')\ndef root():\n    return names('.')\n",
         "pkg/job.py": "from pkg.helpers import names\ndef main():\n    print(names('/'))\n",
     }
-    plan = plan_for(tmp_path, files)
+    plan = plan_for(tmp_path, files, convert_threadpool_only=True)
     assert verdicts(plan) == {"root": Verdict.CONVERTED, "names": Verdict.KEPT_SYNC}
     assert rules_of(plan, "names") == {Rule.SYNC_CALLER, Rule.NO_GAIN}
     edits = plan.edits[tmp_path / "pkg/api.py"]
@@ -169,7 +179,7 @@ def test_a_helper_with_a_sync_caller_stays_sync_and_is_wrapped_by_async_callers(
         "@app.get('/')\ndef root():\n    slow()\n"
         "def job():\n    slow()\n"
     )
-    plan = plan_for(tmp_path, {"app.py": code})
+    plan = plan_for(tmp_path, {"app.py": code}, convert_threadpool_only=True)
     assert verdicts(plan) == {"slow": Verdict.KEPT_SYNC, "root": Verdict.CONVERTED}
     assert rules_of(plan, "slow") == {Rule.SYNC_CALLER}
     assert [type(e) for e in plan.edits[tmp_path / "app.py"]] == [MakeAsync, WrapCall]
@@ -274,3 +284,20 @@ def test_an_except_clause_in_a_file_not_rewritten_keeps_the_call_on_requests(tmp
     plan = plan_for(tmp_path, files, frozen=("app.py",))
     assert verdicts(plan)["fetch"] is Verdict.FIXED
     assert "in a file not being rewritten" in _http_rules(plan, "fetch")[Rule.HTTP_THREADPOOL]
+
+
+def test_an_endpoint_whose_every_blocking_call_needs_the_threadpool_stays_def(tmp_path: Path) -> None:
+    code = (
+        HEADER + "import os\n@app.get('/')\ndef root(d: str):\n    return os.path.exists(d), os.listdir(d)\n"
+    )
+    plan = plan_for(tmp_path, {"app.py": code})
+    assert verdicts(plan) == {"root": Verdict.KEPT_SYNC}
+    assert rules_of(plan, "root") == {Rule.NO_GAIN}
+    assert plan.edits == {}
+    converted = plan_for(tmp_path, {"app.py": code}, convert_threadpool_only=True)
+    assert [type(e) for e in converted.edits[tmp_path / "app.py"]] == [MakeAsync, WrapCall, WrapCall]
+
+
+def test_an_endpoint_without_blocking_calls_still_converts(tmp_path: Path) -> None:
+    plan = plan_for(tmp_path, {"app.py": HEADER + "@app.get('/')\ndef root():\n    return {'ok': True}\n"})
+    assert verdicts(plan) == {"root": Verdict.CONVERTED}

@@ -45,6 +45,15 @@ def _run(files: dict[str, str], workdir: Path) -> tuple[dict[str, str], list[str
     return output, [str(error) for error in result.errors]
 
 
+def _inputs(case: Path) -> dict[str, str]:
+    """The case's input files; a single-file case may carry its settings beside it."""
+    source, _ = _input_and_expected(case)
+    inputs = _tree(source)
+    if source.is_file() and (case / "pyproject.toml").is_file():
+        inputs["pyproject.toml"] = (case / "pyproject.toml").read_text(encoding="utf-8")
+    return inputs
+
+
 def _input_and_expected(case: Path) -> tuple[Path, Path]:
     if (case / "input").is_dir():
         return case / "input", case / "expected"
@@ -66,7 +75,7 @@ def _show(expected: dict[str, str], actual: dict[str, str]) -> str:
 @pytest.mark.parametrize("case", CASES)
 def test_fixture(case: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     source, expected_path = _input_and_expected(FIXTURES / case)
-    inputs = _tree(source)
+    inputs = _inputs(FIXTURES / case)
     actual, errors = _run(inputs, tmp_path / "first")
     assert errors == []
     if request.config.getoption("--update-fixtures"):
@@ -100,9 +109,8 @@ def test_every_rule_is_exercised_by_a_fixture(tmp_path: Path) -> None:
     """Each rewrite and each keep-sync reason shows up in the decisions of at least one case."""
     seen: set[Rule] = set()
     for case in CASES:
-        source, _ = _input_and_expected(FIXTURES / case)
         workdir = tmp_path / case
-        _run(_tree(source), workdir)
+        _run(_inputs(FIXTURES / case), workdir)
         for decision in migrate([workdir], load_settings(find_config(workdir))).plan.decisions:
             seen.update(finding.rule for finding in decision.findings)
             if decision.verdict is Verdict.CONVERTED:

@@ -111,7 +111,8 @@ def versions(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     project = tmp_path_factory.mktemp(f"http-{target}")
     (project / "pyproject.toml").write_text(f'[project]\nname = "svc"\ndependencies = ["{target}"]\n')
     shutil.copy(HERE / "client_app.py", project / "client_app.py")
-    result = migrate([project], Settings(http_client=target))
+    # the calls kept on requests run in the threadpool of an async def, to check that too
+    result = migrate([project], Settings(http_client=target, convert_threadpool_only=True))
     assert not result.errors
     (change,) = result.changes
     migrated_path = project / "migrated_app.py"

@@ -40,6 +40,8 @@ def sarif_schema(tmp_path_factory: pytest.TempPathFactory) -> dict:
 @pytest.fixture
 def service(tmp_path: Path) -> Path:
     shutil.copy(SERVICE, tmp_path / "service.py")
+    # every kind of rewrite shows up in the reports, the threadpool ones included
+    (tmp_path / "pyproject.toml").write_text("[tool.async-migrate]\nconvert-threadpool-only = true\n")
     return tmp_path / "service.py"
 
 

@@ -113,6 +113,13 @@ def run(
         bool | None,
         typer.Option("--respect-gitignore/--no-respect-gitignore", help="Skip .gitignored files."),
     ] = None,
+    convert_threadpool_only: Annotated[
+        bool | None,
+        typer.Option(
+            "--convert-threadpool-only/--no-convert-threadpool-only",
+            help="Also convert endpoints whose every blocking call needs the threadpool (default: keep def).",
+        ),
+    ] = None,
     http_client: Annotated[
         HttpClient | None,
         typer.Option(
@@ -143,6 +150,7 @@ def run(
             keep_sync=tuple(keep_sync) if keep_sync else None,
             respect_gitignore=respect_gitignore,
             http_client=http_client.value if http_client else None,
+            convert_threadpool_only=convert_threadpool_only,
         )
         with _progress(enabled=sys.stderr.isatty() and not quiet) as tick:
             result = migrate(targets, settings, jobs=jobs, on_file=tick)

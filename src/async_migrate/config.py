@@ -39,6 +39,9 @@ class Settings:
     their calls to the threadpool; ``name=twin`` awaits the exact async twin instead."""
     keep_sync: tuple[str, ...] = ()
     """Project functions to leave exactly as they are (qualified names; ``*`` globs allowed)."""
+    convert_threadpool_only: bool = False
+    """Also convert endpoints and dependencies whose every blocking call needs the threadpool
+    (by default they stay ``def``: FastAPI runs them in the threadpool in one hop; AM210)."""
     http_client: str = "httpx"
     """The async client blocking HTTP calls are translated to (``httpx``, ``httpx2``), or
     ``threadpool`` to keep them as they are, in the threadpool."""
@@ -89,7 +92,7 @@ def load_settings(path: Path | None) -> Settings:
             known = ", ".join(sorted(_KEYS))
             raise ConfigError(f"{path}: unknown key {key!r} in [tool.async-migrate] (known: {known})")
         name = _KEYS[key]
-        if name == "respect_gitignore":
+        if name in {"respect_gitignore", "convert_threadpool_only"}:
             if not isinstance(value, bool):
                 raise ConfigError(f"{path}: [tool.async-migrate] {key} must be true or false")
             values[name] = value

@@ -80,6 +80,7 @@ def migrate(
             frozen=frozenset(frozen),
             keep_sync=settings.keep_sync,
             http_client=None if settings.http_client == "threadpool" else settings.http_client,
+            convert_threadpool_only=settings.convert_threadpool_only,
         )
         changes, failures = _rewrite(plan, by_path, jobs, on_file)
         if not failures:
