@@ -74,6 +74,9 @@ class HttpCallAnalysis:
         self.json_sites: list[Span] = []
 
     def analyse(self, call: ast.Call, library: str, verb: str, on_session: bool) -> HttpFact:
+        self.uses.clear()
+        self.raise_sites.clear()
+        self.json_sites.clear()
         statement = self._statement(call)
         obstacle = self._statement_obstacle(call, statement)
         session: ast.With | None = None
@@ -101,10 +104,13 @@ class HttpCallAnalysis:
             ascii_headers=self._ascii_headers(call),
             named_headers=self._named_headers(call),
             session=self.span_of(session) if session is not None else None,
-            session_binding=self.binding_of(session.items[0].context_expr.func)  # type: ignore[attr-defined]
-            if session is not None
-            else None,
+            session_binding=self._opener_binding(session),
         )
+
+    def _opener_binding(self, session: ast.With | None) -> ImportBinding | None:
+        """How ``requests.Session`` (or ``httpx.Client``) was imported, to drop it once unused."""
+        opened = session.items[0].context_expr if session is not None else None
+        return self.binding_of(opened.func) if isinstance(opened, ast.Call) else None
 
     # -- a session's with block -----------------------------------------------------------
 

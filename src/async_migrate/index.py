@@ -983,9 +983,6 @@ class _CallCollector:
                 lambda node: self.scope.project.binding(node, self.module),
             )
         library, verb = source
-        self._http.raise_sites.clear()
-        self._http.json_sites.clear()
-        self._http.uses.clear()
         fact = self._http.analyse(node, library, verb, callee.qualname in httpmap.SESSION_METHODS)
         self._http_sites[self.columns.span(node)] = (
             tuple(self._http.raise_sites),
