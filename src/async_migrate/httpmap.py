@@ -31,6 +31,12 @@ SESSION_METHODS = {
 }
 """Their request methods: qualname -> (library, verb)."""
 
+
+def source(qualname: str) -> tuple[str, str] | None:
+    """(library, verb) of a blocking HTTP function or session method, else ``None``."""
+    return SOURCES.get(qualname) or SESSION_METHODS.get(qualname)
+
+
 SESSION_ONLY_PER_CLIENT = frozenset({"verify", "cookies"})
 """requests arguments an httpx client takes only when it is built, not per request."""
 

@@ -964,7 +964,7 @@ class _CallCollector:
     def _http_fact(self, node: ast.Call, callee: Callee) -> HttpFact | None:
         if not isinstance(callee, ExternalCallee):
             return None
-        source = httpmap.SOURCES.get(callee.qualname) or httpmap.SESSION_METHODS.get(callee.qualname)
+        source = httpmap.source(callee.qualname)
         if source is None:
             return None
         function = self.scope.function
@@ -992,9 +992,7 @@ class _CallCollector:
 
     def _is_http_call(self, node: ast.Call) -> bool:
         callee = self.scope.callee(node)
-        return isinstance(callee, ExternalCallee) and (
-            callee.qualname in httpmap.SOURCES or callee.qualname in httpmap.SESSION_METHODS
-        )
+        return isinstance(callee, ExternalCallee) and httpmap.source(callee.qualname) is not None
 
     def _session_library(self, node: ast.Call) -> str | None:
         return httpmap.SESSIONS.get(self.scope.project.qualname(node.func, self.module) or "")
