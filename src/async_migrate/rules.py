@@ -125,8 +125,10 @@ class Rule(enum.Enum):
     NO_GAIN = (
         "AM210",
         "no-gain",
-        "A helper whose every blocking call would need the threadpool anyway stays `def`: its async "
-        "callers run it in the threadpool as a whole, one hop instead of many.",
+        "A function whose every blocking call would need the threadpool anyway stays `def`: FastAPI "
+        "(for an endpoint or dependency) or its async callers (for a helper) run it in the threadpool "
+        "as a whole, one hop instead of one per call. `--convert-threadpool-only` converts such "
+        "endpoints anyway.",
     )
     OVERRIDDEN = (
         "AM211",
