@@ -24,6 +24,8 @@ import statistics
 import subprocess
 import sys
 import time
+from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
@@ -436,6 +438,100 @@ def drive(
     return figures
 
 
+def drive_warm(
+    port: int,
+    method: str,
+    path: str,
+    body: bytes | None,
+    total: int,
+    concurrency: int,
+    *,
+    cpu_of: dict[str, int],
+    request_timeout: float | None,
+) -> dict[str, Any]:
+    """``drive`` as the benchmarks use it: a warm-up of one round of C, failures counted, not raised."""
+    return drive(
+        port,
+        method,
+        path,
+        body,
+        total,
+        concurrency,
+        warmup=(min(total, concurrency), concurrency),
+        cpu_of=cpu_of,
+        strict=False,
+        request_timeout=request_timeout,
+        connect_first=True,
+    )
+
+
+def harness_cores(figures: dict[str, Any]) -> float:
+    """Cores the upstream and the load generator used during the timed run of ``drive``."""
+    return (figures["upstream_cpu_s"] + figures["loadgen_cpu_s"]) / figures["elapsed_s"]
+
+
+def row_figures(figures: dict[str, Any], total: int, *, detailed: bool = False) -> dict[str, Any]:
+    """The figures of one result row, from those of ``drive`` with a server and an upstream in ``cpu_of``.
+
+    ``detailed`` adds the successful count, the warm-up's failures and ``other_cores``: what the rest
+    of the machine took meanwhile, i.e. other processes competing for the cores.
+    """
+    elapsed = figures["elapsed_s"]
+    errors: list[str] = figures["errors"]
+    row: dict[str, Any] = {
+        "rps": figures["rps"],
+        "elapsed_s": elapsed,
+        "p50_ms": figures["p50"] * 1000,
+        "p99_ms": figures["p99"] * 1000,
+    }
+    if detailed:
+        row["ok"] = figures["ok"]
+    row.update(errors=len(errors), error_samples=Counter(errors).most_common(3))
+    if detailed:
+        warmup_errors: list[str] = figures["warmup_errors"]
+        row.update(
+            warmup_errors=len(warmup_errors), warmup_error_samples=Counter(warmup_errors).most_common(3)
+        )
+    row.update(
+        server_cpu_s=figures["server_cpu_s"],
+        cpu_ms_per_request=figures["server_cpu_s"] * 1000 / total,
+        server_cores=figures["server_cpu_s"] / elapsed,
+        upstream_cpu_s=figures["upstream_cpu_s"],
+        loadgen_cpu_s=figures["loadgen_cpu_s"],
+        harness_cores=harness_cores(figures),
+    )
+    if detailed:
+        measured = figures["server_cpu_s"] + figures["upstream_cpu_s"] + figures["loadgen_cpu_s"]
+        row["other_cores"] = max(0.0, figures["system_cpu_s"] - measured) / elapsed
+    return row
+
+
+def tail(path: Path, lines: int = 6) -> str:
+    """The last ``lines`` lines of a server's log."""
+    return "\n".join(path.read_text(errors="replace").strip().splitlines()[-lines:])
+
+
+@contextlib.contextmanager
+def served(
+    root: Path,
+    app: str,
+    env: dict[str, str],
+    log: Path,
+    *,
+    extra_args: tuple[str, ...],
+    startup_timeout: float,
+) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    """``serve`` with its stderr in ``log``, stopped on leaving; raises ServerDidNotStart."""
+    with log.open("wb") as stderr:
+        server, port = serve(
+            root, app, env, extra_args=extra_args, startup_timeout=startup_timeout, stderr=stderr
+        )
+        try:
+            yield server, port
+        finally:
+            stop(server)
+
+
 # --- reproducibility ----------------------------------------------------------------------------
 
 
@@ -460,6 +556,102 @@ def describe_run(argv: list[str], packages: tuple[str, ...]) -> dict[str, Any]:
         "load_average_at_start": os.getloadavg()[0],
         "command": "python " + shlex.join(argv),
     }
+
+
+def print_run_header(meta: dict[str, Any], title: str, workers: str, load_prefix: str = "") -> None:
+    """The reproducibility header of ``describe_run``'s ``meta``; ``workers`` ends the uvicorn line."""
+    print(f"# {title}; {meta['date']}; Python {meta['python']}; {meta['platform']}; {meta['cores']} cores")
+    print("# " + ", ".join(f"{name} {version}" for name, version in meta["versions"].items()))
+    print(f"# one uvicorn worker per {workers}")
+    print(
+        f"# {load_prefix}1-min load average at start {meta['load_average_at_start']:.2f}"
+        + (f", at end {meta['load_average_at_end']:.2f}" if "load_average_at_end" in meta else "")
+    )
+    print(f"# command: {meta['command']}")
+
+
+# --- main ---------------------------------------------------------------------------------------
+
+
+def bench_parser(doc: str) -> argparse.ArgumentParser:
+    """The command line of a serving benchmark, described by the first paragraph of ``doc``, with -n."""
+    parser = argparse.ArgumentParser(
+        description=doc.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("-n", "--requests", type=int, default=400, help="timed requests per row [400]")
+    return parser
+
+
+def add_output_args(parser: argparse.ArgumentParser, default_chart: Path) -> None:
+    """--chart, --json and --replot, as ``bench_main`` reads them."""
+    parser.add_argument(
+        "--chart", type=Path, nargs="?", const=default_chart, help=f"write a PNG [{default_chart}]"
+    )
+    parser.add_argument("--json", type=Path, help="write the raw results here")
+    parser.add_argument(
+        "--replot", type=Path, metavar="JSON", help="print the table (and chart) of a saved run"
+    )
+
+
+def add_run_args(parser: argparse.ArgumentParser, verbose_help: str) -> None:
+    """-v and the timeouts of a request and of a server's start."""
+    parser.add_argument("-v", "--verbose", action="store_true", help=verbose_help)
+    parser.add_argument("--request-timeout", type=float, default=30, help="per request, s [30]")
+    parser.add_argument("--startup-timeout", type=float, default=30, help="per server start, s [30]")
+
+
+def bench_main(
+    args: argparse.Namespace,
+    *,
+    header: Callable[[], dict[str, Any]],
+    print_header: Callable[[dict[str, Any]], None],
+    run: Callable[[dict[str, Any]], dict[str, Any]],
+    print_table: Callable[[dict[str, Any]], None],
+    draw_chart: Callable[[dict[str, Any], Path], None],
+    print_saved_header: Callable[[dict[str, Any]], None] | None = None,
+    load_average_in_footer: bool = False,
+) -> None:
+    """What a serving benchmark does with its ``--replot``, ``--json`` and ``--chart``.
+
+    Either reads a saved run (``--replot``: its header is printed by ``print_saved_header``, by
+    default ``print_header``) or prints the header of ``header()`` and measures with ``run(meta)``;
+    then prints the table, the time the measuring took, writes the raw results and the chart.
+    """
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the clean-up of `finally` blocks
+    if args.replot:
+        results = json.loads(args.replot.read_text())
+        (print_saved_header or print_header)(results["meta"])
+    else:
+        meta = header()
+        print_header(meta)
+        results = run(meta)
+        meta["load_average_at_end"] = os.getloadavg()[0]
+    print_table(results)
+    meta = results["meta"]
+    if "wall_s" in meta:
+        print(
+            f"# the measuring took {meta['wall_s']:.0f} s"
+            + (
+                f"; 1-min load average at end {meta.get('load_average_at_end', float('nan')):.2f}"
+                if load_average_in_footer
+                else ""
+            )
+        )
+    if args.json and not args.replot:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(results, indent=1) + "\n")
+        print(f"# raw results written to {args.json}")
+    if args.chart:
+        draw_chart(results, args.chart)
+
+
+def run_interruptible(main: Callable[[list[str]], None], argv: list[str]) -> None:
+    """``main(argv)``; Ctrl-C ends it with status 130 (the ``finally`` blocks have stopped every server)."""
+    try:
+        main(argv)
+    except KeyboardInterrupt:
+        print("interrupted; every server was stopped", file=sys.stderr)
+        sys.exit(130)
 
 
 if __name__ == "__main__":  # start_upstream runs this file as the upstream process

@@ -23,29 +23,36 @@ only sleeps for the latency, i.e. what uvicorn + FastAPI cost before any client 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from _charts import label_bar, pyplot, save, style_panel
 from _loadgen import (
     ServerDidNotStart,
+    add_output_args,
+    add_run_args,
+    bench_main,
+    bench_parser,
     describe_run,
-    drive,
+    drive_warm,
     floor_rps,
+    harness_cores,
     peak_rss_mb,
-    serve,
+    print_run_header,
+    row_figures,
+    run_interruptible,
+    served,
     start_upstream,
     stop,
+    tail,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -282,10 +289,6 @@ def migrate(target: str | None, work: Path) -> App:
 # --- measuring ----------------------------------------------------------------------------------
 
 
-def _tail(path: Path, lines: int = 6) -> str:
-    return "\n".join(path.read_text(errors="replace").strip().splitlines()[-lines:])
-
-
 def measure(
     app: App,
     latency: float,
@@ -315,53 +318,26 @@ def measure(
     (folder / "app.py").write_text(app.source)
     log = work / f"{app.name}-{latency}-{concurrency}.log"
     env = {"UPSTREAM_URL": upstream_url, "LATENCY": str(latency), "CONCURRENCY": str(concurrency)}
-    with log.open("wb") as stderr:
-        try:
-            server, port = serve(
-                folder,
-                "app:app",
-                env,
-                extra_args=UVICORN_ARGS,
-                startup_timeout=args.startup_timeout,
-                stderr=stderr,
-            )
-        except ServerDidNotStart as error:
-            return {**row, "status": "did not start", "note": f"{error}: {_tail(log, 1)}"}
-        try:
-            figures = drive(
+    try:
+        with served(
+            folder, "app:app", env, log, extra_args=UVICORN_ARGS, startup_timeout=args.startup_timeout
+        ) as (server, port):
+            figures = drive_warm(
                 port,
                 "GET",
                 "/proxy",
                 None,
                 args.requests,
                 concurrency,
-                warmup=(min(args.requests, concurrency), concurrency),
                 cpu_of={"server": server.pid, "upstream": upstream.pid},
-                strict=False,
                 request_timeout=args.request_timeout,
-                connect_first=True,
             )
             row["rss_mb"] = peak_rss_mb(server.pid)
-        finally:
-            stop(server)
-    elapsed = figures["elapsed_s"]
-    errors: list[str] = figures["errors"]
-    row.update(
-        rps=figures["rps"],
-        elapsed_s=elapsed,
-        p50_ms=figures["p50"] * 1000,
-        p99_ms=figures["p99"] * 1000,
-        errors=len(errors),
-        error_samples=Counter(errors).most_common(3),
-        server_cpu_s=figures["server_cpu_s"],
-        cpu_ms_per_request=figures["server_cpu_s"] * 1000 / args.requests,
-        server_cores=figures["server_cpu_s"] / elapsed,
-        upstream_cpu_s=figures["upstream_cpu_s"],
-        loadgen_cpu_s=figures["loadgen_cpu_s"],
-        harness_cores=(figures["upstream_cpu_s"] + figures["loadgen_cpu_s"]) / elapsed,
-    )
-    if errors:
-        row["server_log_tail"] = _tail(log)
+    except ServerDidNotStart as error:
+        return {**row, "status": "did not start", "note": f"{error}: {tail(log, 1)}"}
+    row.update(row_figures(figures, args.requests))
+    if row["errors"]:
+        row["server_log_tail"] = tail(log)
     return row
 
 
@@ -391,18 +367,8 @@ def header(argv: list[str]) -> dict[str, Any]:
 
 
 def print_header(meta: dict[str, Any]) -> None:
-    print(
-        f"# http targets; {meta['date']}; Python {meta['python']}; {meta['platform']}; {meta['cores']} cores"
-    )
-    print("# " + ", ".join(f"{name} {version}" for name, version in meta["versions"].items()))
-    print(f"# one uvicorn worker per app: {meta['uvicorn_args']}")
-    print(
-        "# "
-        + ", ".join(f"{name}={value}" for name, value in meta["ssl_env"].items())
-        + f"; 1-min load average at start {meta['load_average_at_start']:.2f}"
-        + (f", at end {meta['load_average_at_end']:.2f}" if "load_average_at_end" in meta else "")
-    )
-    print(f"# command: {meta['command']}")
+    ssl_env = ", ".join(f"{name}={value}" for name, value in meta["ssl_env"].items())
+    print_run_header(meta, "http targets", f"app: {meta['uvicorn_args']}", load_prefix=f"{ssl_env}; ")
 
 
 def _cells(rows: list[dict[str, Any]]) -> list[tuple[float, int]]:
@@ -483,11 +449,7 @@ def _ratio(ratio: float) -> str:
 
 def draw_chart(rows: list[dict[str, Any]], meta: dict[str, Any], sources: dict[str, str], path: Path) -> None:
     """Horizontal bars of req/s per app, one panel per (latency, C); the dashed line is the floor."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     cells = _cells(rows)
     latencies = sorted({latency for latency, _ in cells})
     concurrencies = sorted({concurrency for _, concurrency in cells})
@@ -535,35 +497,23 @@ def draw_chart(rows: list[dict[str, Any]], meta: dict[str, Any], sources: dict[s
                 text = f"{row['rps']:.0f}" + (f"  {_ratio(row['rps'] / sync)}" if sync else "")
                 if row.get("errors"):
                     text += f"  {row['errors']} errors"
-            axis.text(
-                values[index] + limit * 0.01,
-                index,
-                text,
-                va="center",
-                fontsize=7,
-                bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5, "alpha": 0.8},
-            )
+            label_bar(axis, values[index], limit, index, text, fontsize=7)
         axis.set_title(
             f"upstream {latency * 1000:.0f} ms, C={concurrency} (floor {floor:.0f} req/s)", fontsize=9
         )
-        axis.tick_params(axis="x", labelsize=7)
-        axis.grid(axis="x", alpha=0.3)
+        style_panel(axis)
     axes[0][0].set_yticks(range(len(apps)), apps, fontsize=8)
     axes[0][0].invert_yaxis()  # the y axis is shared: once, or the panels flip back
     for row_axes in axes:
         row_axes[0].tick_params(axis="y", labelsize=8)
-    for axis in axes[-1]:
-        axis.set_xlabel("req/s (label: req/s and ratio to sync-requests)", fontsize=8)
-    figure.suptitle(
+    save(
+        figure,
+        axes,
+        "req/s (label: req/s and ratio to sync-requests)",
         f"GET /proxy through one uvicorn worker, N={rows[0]['requests']}: req/s per app "
         f"(dashed: latency floor)\n{meta['date']}, Python {meta['python']}, {meta['cores']} cores",
-        fontsize=10,
+        path,
     )
-    figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
-    print(f"# chart written to {path}")
 
 
 # --- main ---------------------------------------------------------------------------------------
@@ -586,10 +536,7 @@ def _names(text: str) -> list[str]:
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("-n", "--requests", type=int, default=400, help="timed requests per row [400]")
+    parser = bench_parser(__doc__)
     parser.add_argument(
         "--latency", type=_floats, default=list(LATENCIES), help="upstream latencies, s [0.05,0.1,0.5]"
     )
@@ -599,16 +546,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--apps", type=_names, default=APP_NAMES, help=f"comma-separated subset of: {', '.join(APP_NAMES)}"
     )
-    parser.add_argument(
-        "--chart", type=Path, nargs="?", const=DEFAULT_CHART, help=f"write a PNG [{DEFAULT_CHART}]"
-    )
-    parser.add_argument("--json", type=Path, help="write the raw results here")
-    parser.add_argument(
-        "--replot", type=Path, metavar="JSON", help="print the table (and chart) of a saved run"
-    )
-    parser.add_argument("-v", "--verbose", action="store_true", help="print the migrated sources")
-    parser.add_argument("--request-timeout", type=float, default=30, help="per request, s [30]")
-    parser.add_argument("--startup-timeout", type=float, default=30, help="per server start, s [30]")
+    add_output_args(parser, DEFAULT_CHART)
+    add_run_args(parser, verbose_help="print the migrated sources")
     return parser.parse_args(argv)
 
 
@@ -644,18 +583,15 @@ def check_harness(
         for concurrency in args.concurrency:
             port = urlsplit(urls[latency]).port
             assert port is not None
-            figures = drive(
+            figures = drive_warm(
                 port,
                 "GET",
                 "/item",
                 None,
                 args.requests,
                 concurrency,
-                warmup=(min(args.requests, concurrency), concurrency),
                 cpu_of={"upstream": upstream.pid},
-                strict=False,
                 request_timeout=args.request_timeout,
-                connect_first=True,
             )
             floor = floor_rps(args.requests, concurrency, latency)
             check = {
@@ -664,8 +600,7 @@ def check_harness(
                 "rps": figures["rps"],
                 "floor_rps": floor,
                 "errors": len(figures["errors"]),
-                "harness_cores": (figures["upstream_cpu_s"] + figures["loadgen_cpu_s"])
-                / figures["elapsed_s"],
+                "harness_cores": harness_cores(figures),
             }
             checks.append(check)
             print(
@@ -706,8 +641,7 @@ def run(args: argparse.Namespace, meta: dict[str, Any]) -> dict[str, Any]:
                 for app in selected:
                     rows.append(measure(app, latency, concurrency, args, upstream, urls[latency], work))
                     progress(rows[-1], time.monotonic() - started)
-        meta["wall_s"] = time.monotonic() - started
-        meta["load_average_at_end"] = os.getloadavg()[0]
+        meta["wall_s"] = time.monotonic() - started  # bench_main adds the load average at the end
         sources = {app.name: app.written or app.source for app in selected if app.written or app.source}
         return {"meta": meta, "rows": rows, "sources": sources}
     finally:
@@ -718,28 +652,17 @@ def run(args: argparse.Namespace, meta: dict[str, Any]) -> dict[str, Any]:
 
 def main(argv: list[str]) -> None:
     args = parse_args(argv[1:])
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the clean-up of `finally` blocks
-    if args.replot:
-        results = json.loads(args.replot.read_text())
-        print_header(results["meta"])
-    else:
-        meta = header(argv)
-        print_header(meta)
-        results = run(args, meta)
-    print_table(results["rows"])
-    if "wall_s" in results["meta"]:
-        print(f"# the measuring took {results['meta']['wall_s']:.0f} s")
-    if args.json and not args.replot:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(results, indent=1) + "\n")
-        print(f"# raw results written to {args.json}")
-    if args.chart:
-        draw_chart(results["rows"], results["meta"], results.get("sources", {}), args.chart)
+    bench_main(
+        args,
+        header=lambda: header(argv),
+        print_header=print_header,
+        run=lambda meta: run(args, meta),
+        print_table=lambda results: print_table(results["rows"]),
+        draw_chart=lambda results, path: draw_chart(
+            results["rows"], results["meta"], results.get("sources", {}), path
+        ),
+    )
 
 
 if __name__ == "__main__":
-    try:
-        main(sys.argv)
-    except KeyboardInterrupt:  # the `finally` blocks have stopped every server by now
-        print("interrupted; every server was stopped", file=sys.stderr)
-        sys.exit(130)
+    run_interruptible(main, sys.argv)

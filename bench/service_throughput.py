@@ -26,27 +26,34 @@ import difflib
 import http.client
 import json
 import math
-import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from _charts import label_bar, pyplot, save, style_panel
 from _loadgen import (
     ServerDidNotStart,
+    add_output_args,
+    add_run_args,
+    bench_main,
+    bench_parser,
     describe_run,
-    drive,
+    drive_warm,
     floor_rps,
+    harness_cores,
     peak_rss_mb,
-    serve,
+    print_run_header,
+    row_figures,
+    run_interruptible,
+    served,
     start_upstream,
     stop,
+    tail,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -215,10 +222,6 @@ def migrate(before: Path, after: Path, timeout: float) -> dict[str, Any]:
 # --- measuring ----------------------------------------------------------------------------------
 
 
-def _tail(path: Path, lines: int = 6) -> str:
-    return "\n".join(path.read_text(errors="replace").strip().splitlines()[-lines:])
-
-
 def fetch(port: int, endpoint: Endpoint, timeout: float) -> dict[str, Any]:
     """One request on its own, for its status and body: the versions must answer alike."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
@@ -246,91 +249,53 @@ def measure(
     """One row: serve ``app`` afresh, ask once for the body, warm up with one round of C, time N."""
     row: dict[str, Any] = {"version": version, "status": "ok"}
     log = work / f"{version}-{endpoint.path.strip('/').replace('/', '_').replace('?', '_')}.log"
-    with log.open("wb") as stderr:
-        try:
-            server, port = serve(
-                root, app, env, extra_args=UVICORN_ARGS, startup_timeout=args.startup_timeout, stderr=stderr
-            )
-        except ServerDidNotStart as error:
-            return {**row, "status": "did not start", "note": f"{error}: {_tail(log, 1)}"}
-        try:
-            row["sample"] = fetch(port, endpoint, args.request_timeout)
-            figures = drive(
-                port,
-                endpoint.method,
-                endpoint.path,
-                endpoint.body,
-                args.requests,
-                args.concurrency,
-                warmup=(min(args.requests, args.concurrency), args.concurrency),
-                cpu_of={"server": server.pid, "upstream": upstream.pid},
-                strict=False,
-                request_timeout=args.request_timeout,
-                connect_first=True,
-            )
-            row["rss_mb"] = peak_rss_mb(server.pid)
-        except (OSError, TimeoutError) as error:  # e.g. the C connections could not all be opened
-            row.update(status="failed", note=f"{type(error).__name__}: {error}")
-        finally:
-            stop(server)
+    serving = served(root, app, env, log, extra_args=UVICORN_ARGS, startup_timeout=args.startup_timeout)
+    try:
+        with serving as (server, port):
+            try:
+                row["sample"] = fetch(port, endpoint, args.request_timeout)
+                figures = drive_warm(
+                    port,
+                    endpoint.method,
+                    endpoint.path,
+                    endpoint.body,
+                    args.requests,
+                    args.concurrency,
+                    cpu_of={"server": server.pid, "upstream": upstream.pid},
+                    request_timeout=args.request_timeout,
+                )
+                row["rss_mb"] = peak_rss_mb(server.pid)
+            except (OSError, TimeoutError) as error:  # e.g. the C connections could not all be opened
+                row.update(status="failed", note=f"{type(error).__name__}: {error}")
+    except ServerDidNotStart as error:
+        return {**row, "status": "did not start", "note": f"{error}: {tail(log, 1)}"}
     if row["status"] != "ok":
-        row["server_log_tail"] = _tail(log)
+        row["server_log_tail"] = tail(log)
         return row
-    elapsed = figures["elapsed_s"]
-    errors: list[str] = figures["errors"]
-    warmup_errors: list[str] = figures["warmup_errors"]
-    row.update(
-        rps=figures["rps"],
-        elapsed_s=elapsed,
-        p50_ms=figures["p50"] * 1000,
-        p99_ms=figures["p99"] * 1000,
-        ok=figures["ok"],
-        errors=len(errors),
-        error_samples=Counter(errors).most_common(3),
-        warmup_errors=len(warmup_errors),
-        warmup_error_samples=Counter(warmup_errors).most_common(3),
-        server_cpu_s=figures["server_cpu_s"],
-        cpu_ms_per_request=figures["server_cpu_s"] * 1000 / args.requests,
-        server_cores=figures["server_cpu_s"] / elapsed,
-        upstream_cpu_s=figures["upstream_cpu_s"],
-        loadgen_cpu_s=figures["loadgen_cpu_s"],
-        harness_cores=(figures["upstream_cpu_s"] + figures["loadgen_cpu_s"]) / elapsed,
-        # what the rest of the machine took meanwhile: other processes competing for the 2 cores
-        other_cores=max(
-            0.0,
-            figures["system_cpu_s"]
-            - figures["server_cpu_s"]
-            - figures["upstream_cpu_s"]
-            - figures["loadgen_cpu_s"],
-        )
-        / elapsed,
-    )
-    if errors or warmup_errors or row["sample"]["status"] != 200:
-        row["server_log_tail"] = _tail(log)
+    row.update(row_figures(figures, args.requests, detailed=True))
+    if row["errors"] or row["warmup_errors"] or row["sample"]["status"] != 200:
+        row["server_log_tail"] = tail(log)
     return row
 
 
 def check_harness(args: argparse.Namespace, upstream: subprocess.Popen[bytes], port: int) -> dict[str, Any]:
     """The load generator straight at the upstream: what the harness alone reaches at this N and C."""
-    figures = drive(
+    figures = drive_warm(
         port,
         "GET",
         "/items/1",
         None,
         args.requests,
         args.concurrency,
-        warmup=(min(args.requests, args.concurrency), args.concurrency),
         cpu_of={"upstream": upstream.pid},
-        strict=False,
         request_timeout=args.request_timeout,
-        connect_first=True,
     )
     floor = floor_rps(args.requests, args.concurrency, args.upstream_latency)
     check = {
         "rps": figures["rps"],
         "floor_rps": floor,
         "errors": len(figures["errors"]) + len(figures["warmup_errors"]),
-        "harness_cores": (figures["upstream_cpu_s"] + figures["loadgen_cpu_s"]) / figures["elapsed_s"],
+        "harness_cores": harness_cores(figures),
     }
     print(f"harness check: {check['rps']:.0f} req/s, {check['errors']} errors", file=sys.stderr)
     return check
@@ -421,20 +386,12 @@ def header(argv: list[str], args: argparse.Namespace) -> dict[str, Any]:
 
 
 def print_header(meta: dict[str, Any]) -> None:
-    print(
-        f"# service throughput; {meta['date']}; Python {meta['python']}; {meta['platform']}; "
-        f"{meta['cores']} cores"
+    print_run_header(
+        meta,
+        "service throughput",
+        f"row: {meta['uvicorn_args']}; N={meta['requests']}, C={meta['concurrency']}, "
+        f"upstream latency {meta['upstream_latency'] * 1000:.0f} ms",
     )
-    print("# " + ", ".join(f"{name} {version}" for name, version in meta["versions"].items()))
-    print(
-        f"# one uvicorn worker per row: {meta['uvicorn_args']}; N={meta['requests']}, "
-        f"C={meta['concurrency']}, upstream latency {meta['upstream_latency'] * 1000:.0f} ms"
-    )
-    print(
-        f"# 1-min load average at start {meta['load_average_at_start']:.2f}"
-        + (f", at end {meta['load_average_at_end']:.2f}" if "load_average_at_end" in meta else "")
-    )
-    print(f"# command: {meta['command']}")
 
 
 def print_migration(tool: dict[str, Any], verbose: bool) -> None:
@@ -620,11 +577,7 @@ def draw_chart(results: dict[str, Any], path: Path) -> None:
     /hash and /health): bars before, after and hand-written async, the after bar labelled with its
     ratios, the dashed line the latency floor, the title green when the goal is met and red if not.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     meta, entries = results["meta"], results["endpoints"]
     columns = 2
     rows = math.ceil(len(entries) / columns)
@@ -652,14 +605,14 @@ def draw_chart(results: dict[str, Any], path: Path) -> None:
                 failures = row["errors"] + row["warmup_errors"]
                 if failures:
                     text += f"  {failures} errors"
-            axis.text(
-                values[index] + limit * 0.01,
+            label_bar(
+                axis,
+                values[index],
+                limit,
                 index,
                 text,
-                va="center",
                 fontsize=8,
                 fontweight="bold" if version == "after" else "normal",
-                bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5, "alpha": 0.8},
             )
         axis.set_yticks(range(len(versions)), [VERSION_LABELS[version] for version in versions], fontsize=8)
         axis.set_ylim(len(VERSIONS) - 0.5, -0.6)  # same bar height in every panel, first version on top
@@ -671,25 +624,20 @@ def draw_chart(results: dict[str, Any], path: Path) -> None:
             fontsize=9,
             color="#2ca02c" if met else "#d62728",
         )
-        axis.tick_params(axis="x", labelsize=7)
-        axis.grid(axis="x", alpha=0.3)
+        style_panel(axis)
     for axis in axes.flat[len(entries) :]:
         axis.set_visible(False)
-    for axis in axes[-1]:
-        axis.set_xlabel("req/s (each panel on its own scale)", fontsize=8)
-    figure.suptitle(
+    save(
+        figure,
+        axes,
+        "req/s (each panel on its own scale)",
         f"examples/legacy_service before and after async-migrate: req/s per endpoint, one uvicorn worker, "
         f"N={meta['requests']}, C={meta['concurrency']}, upstream {meta['upstream_latency'] * 1000:.0f} ms "
         f"(dashed: latency floor)\n{meta['date']}, Python {meta['python']}, {meta['cores']} cores, "
         f"async-migrate {meta['tool']['commit']}"
         + (" + uncommitted src/ changes" if meta["tool"]["src_modified"] else ""),
-        fontsize=10,
+        path,
     )
-    figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
-    print(f"# chart written to {path}")
 
 
 # --- main ---------------------------------------------------------------------------------------
@@ -700,58 +648,37 @@ def _paths(text: str) -> list[str]:
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("-n", "--requests", type=int, default=400, help="timed requests per row [400]")
+    parser = bench_parser(__doc__)
     parser.add_argument("-c", "--concurrency", type=int, default=200, help="requests in flight [200]")
     parser.add_argument("--upstream-latency", type=float, default=0.1, help="of the upstream, s [0.1]")
-    parser.add_argument(
-        "--chart", type=Path, nargs="?", const=DEFAULT_CHART, help=f"write a PNG [{DEFAULT_CHART}]"
-    )
-    parser.add_argument("--json", type=Path, help="write the raw results here")
-    parser.add_argument(
-        "--replot", type=Path, metavar="JSON", help="print the table (and chart) of a saved run"
-    )
+    add_output_args(parser, DEFAULT_CHART)
     parser.add_argument(
         "--only", type=_paths, help="comma-separated parts of the paths to drive, e.g. quotes,hash [all]"
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="print what the tool changed")
-    parser.add_argument("--request-timeout", type=float, default=30, help="per request, s [30]")
-    parser.add_argument("--startup-timeout", type=float, default=30, help="per server start, s [30]")
+    add_run_args(parser, verbose_help="print what the tool changed")
     parser.add_argument("--migrate-timeout", type=float, default=120, help="for async-migrate, s [120]")
     return parser.parse_args(argv)
 
 
+def print_saved_header(meta: dict[str, Any], verbose: bool) -> None:
+    """The header of a saved run, and what the tool changed in it (printed by ``run`` when measuring)."""
+    print_header(meta)
+    print_migration(meta["tool"], verbose=verbose)
+
+
 def main(argv: list[str]) -> None:
     args = parse_args(argv[1:])
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the clean-up of `finally` blocks
-    if args.replot:
-        results = json.loads(args.replot.read_text())
-        print_header(results["meta"])
-        print_migration(results["meta"]["tool"], verbose=args.verbose)
-    else:
-        meta = header(argv, args)
-        print_header(meta)
-        results = run(args, meta)
-        meta["load_average_at_end"] = os.getloadavg()[0]
-    print_table(results)
-    if "wall_s" in results["meta"]:
-        print(
-            f"# the measuring took {results['meta']['wall_s']:.0f} s; 1-min load average at end "
-            f"{results['meta'].get('load_average_at_end', float('nan')):.2f}"
-        )
-    if args.json and not args.replot:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(results, indent=1) + "\n")
-        print(f"# raw results written to {args.json}")
-    if args.chart:
-        draw_chart(results, args.chart)
+    bench_main(
+        args,
+        header=lambda: header(argv, args),
+        print_header=print_header,
+        run=lambda meta: run(args, meta),
+        print_table=print_table,
+        draw_chart=draw_chart,
+        print_saved_header=lambda meta: print_saved_header(meta, args.verbose),
+        load_average_in_footer=True,
+    )
 
 
 if __name__ == "__main__":
-    try:
-        main(sys.argv)
-    except KeyboardInterrupt:  # the `finally` blocks have stopped every server by now
-        print("interrupted; every server was stopped", file=sys.stderr)
-        sys.exit(130)
+    run_interruptible(main, sys.argv)
