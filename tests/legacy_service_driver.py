@@ -16,12 +16,12 @@ import contextlib
 import json
 import os
 import shutil
-import socket
 import sys
 import tempfile
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+
+from helpers import closed_port, loopback_server, send_json
 
 ITEMS = {
     "1": {"id": 1, "name": "widget", "price_cents": 1250},
@@ -99,35 +99,14 @@ class CatalogueHandler(BaseHTTPRequestHandler):
             status, body = 200, ITEMS[key]
         else:
             status, body = 404, {"detail": "no such item"}
-        payload = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+        send_json(self, status, body)
 
     def log_message(self, format, *args):
         pass
 
 
-@contextlib.contextmanager
-def loopback_upstream():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), CatalogueHandler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
 def unused_loopback_url() -> str:
-    with socket.socket() as sock:  # bind a free port, then close it so nothing listens there
-        sock.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+    return f"http://127.0.0.1:{closed_port()}"
 
 
 def record(client, name, method, url, kwargs, expected) -> dict:
@@ -170,7 +149,7 @@ def main() -> None:
         from blockbuster_plugin import active_blockbuster
 
         guard = active_blockbuster()
-    with loopback_upstream() as upstream:
+    with loopback_server(CatalogueHandler) as upstream:
         os.environ["UPSTREAM_URL"] = upstream
         os.environ["DATA_DIR"] = str(root / "data")
         get_settings.cache_clear()

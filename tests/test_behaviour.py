@@ -5,11 +5,9 @@ the event loop fails the test while calls moved to the threadpool pass."""
 from __future__ import annotations
 
 import importlib.util
-import json
 import shutil
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -17,6 +15,7 @@ from typing import Any
 import pytest
 from blockbuster import blockbuster_ctx
 from fastapi.testclient import TestClient
+from helpers import loopback_server, send_json
 
 from async_migrate.config import Settings
 from async_migrate.runner import migrate
@@ -50,12 +49,7 @@ class _Upstream(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         item = self.path.rsplit("/", 1)[-1]
         status, body = (200, {"id": int(item), "name": f"item {item}"}) if item != "404" else (404, {})
-        payload = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+        send_json(self, status, body)
 
     def log_message(self, *args: Any) -> None:
         pass
@@ -63,12 +57,8 @@ class _Upstream(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def upstream() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Upstream)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    thread.join(timeout=5)
+    with loopback_server(_Upstream) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ import asyncio
 import importlib.util
 import inspect
 import shutil
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -19,6 +18,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 from blockbuster import blockbuster_ctx
+from helpers import closed_port, loopback_server
 
 from async_migrate.config import Settings
 from async_migrate.rules import Rule
@@ -81,21 +81,15 @@ def _load(path: Path, name: str) -> ModuleType:
     return module
 
 
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def upstream(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     import sys
 
     sys.path.insert(0, str(HERE))
     try:
-        from upstream import serving
+        from upstream import Handler
 
-        with pytest.MonkeyPatch.context() as environment, serving() as url:
+        with pytest.MonkeyPatch.context() as environment, loopback_server(Handler) as url:
             # requests (and aiohttp) read ~/.netrc, httpx doesn't (a documented difference):
             # the comparison runs with no netrc, whatever the machine has
             environment.setenv("NETRC", str(tmp_path_factory.mktemp("home") / "no-netrc"))
@@ -139,7 +133,7 @@ def versions(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
 def test_migrated_call_behaves_like_requests(versions, name: str, arguments: dict[str, Any]) -> None:
     target, original, migrated = versions
     if name == "refused":
-        arguments = {"port": _closed_port()}
+        arguments = {"port": closed_port()}
     sync_function = getattr(original, name)
     async_function = getattr(migrated, name)
     assert not inspect.iscoroutinefunction(sync_function)
