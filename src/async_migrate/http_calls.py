@@ -69,9 +69,19 @@ class HttpCallAnalysis:
         self.session_library = session_library
         self.binding_of = binding_of
         self._sessions: dict[str, tuple[ast.With | None, str | None]] = {}
+        self._names_read: dict[str, list[ast.Name]] | None = None
         self.uses: list[ResponseUse] = []
         self.raise_sites: list[Span] = []
         self.json_sites: list[Span] = []
+
+    def _reads(self, name: str) -> list[ast.Name]:
+        """Every place the function reads ``name`` (one walk of the function, then looked up)."""
+        if self._names_read is None:
+            self._names_read = {}
+            for node in ast.walk(self.function):
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                    self._names_read.setdefault(node.id, []).append(node)
+        return self._names_read.get(name, [])
 
     def analyse(self, call: ast.Call, library: str, verb: str, on_session: bool) -> HttpFact:
         self.uses.clear()
@@ -157,9 +167,7 @@ class HttpCallAnalysis:
         if sync_only:
             return None, f"the client's {sync_only[0]}= is sync; the async client needs an async one"
         inside = {id(node) for statement in block.body for node in ast.walk(statement)}
-        for node in ast.walk(self.function):
-            if not (isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load)):
-                continue
+        for node in self._reads(name):
             method = self.parents.get(id(node))
             request = self.parents.get(id(method))
             is_request = (
@@ -335,16 +343,13 @@ class HttpCallAnalysis:
         values = self.bindings.get(name.id, [])
         if len(values) != 1 or not isinstance(values[0], ast.Dict):
             return None
-        for node in ast.walk(self.function):
-            if isinstance(node, ast.Name) and node.id == name.id and isinstance(node.ctx, ast.Load):
-                keyword = self.parents.get(id(node))
-                call = self.parents.get(id(keyword))
-                if not (
-                    isinstance(keyword, ast.keyword)
-                    and isinstance(call, ast.Call)
-                    and self.is_http_call(call)
-                ):
-                    return None
+        for node in self._reads(name.id):
+            keyword = self.parents.get(id(node))
+            call = self.parents.get(id(keyword))
+            if not (
+                isinstance(keyword, ast.keyword) and isinstance(call, ast.Call) and self.is_http_call(call)
+            ):
+                return None
         return values[0]
 
     def _params(self, value: ast.expr, url: ast.expr) -> str | None:
@@ -403,12 +408,7 @@ class HttpCallAnalysis:
             name = parent.targets[0].id
             if len(self.bindings.get(name, [])) != 1:
                 return f"{name!r} is bound more than once in the function"
-            uses = [
-                node
-                for node in ast.walk(self.function)
-                if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load)
-            ]
-            for use in uses:
+            for use in self._reads(name):
                 problem = self._response_use(use, name)
                 if problem:
                     return problem
