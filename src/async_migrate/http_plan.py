@@ -374,7 +374,7 @@ def _may_decode_json(call: CallFact, index: ProjectIndex, depth: int = 0) -> boo
 
 
 def _free_name(index: ProjectIndex, path: Path, wanted: str) -> str:
-    module = next((m for m in index.modules.values() if m.path == path), None)
+    module = index.module_at(path)
     taken = module.identifiers if module is not None else frozenset()
     name, n = wanted, 1
     while name in taken:

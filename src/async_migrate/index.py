@@ -202,10 +202,19 @@ class ProjectIndex:
     exception each handles (``None`` when it can't be named), and where."""
     _name_uses: dict[Path, Counter[str]] = field(default_factory=dict)
 
+    @functools.cached_property
+    def _by_path(self) -> dict[Path, ModuleTable]:
+        return {module.path: module for module in self.modules.values()}
+
+    def module_at(self, path: Path) -> ModuleTable | None:
+        return self._by_path.get(path)
+
     def name_uses(self, path: Path) -> Counter[str]:
         """How often each name occurs in a module (``__all__`` entries included), counted once."""
         if path not in self._name_uses:
-            tree = next(module.tree for module in self.modules.values() if module.path == path)
+            module = self.module_at(path)
+            assert module is not None, path
+            tree = module.tree
             counts = Counter(node.id for node in ast.walk(tree) if isinstance(node, ast.Name))
             exported = tree.body and [
                 node.value
