@@ -65,7 +65,8 @@ def project_root(paths: list[Path]) -> Path | None:
     start = first if first.is_dir() else first.parent
     for folder in [start, *start.parents]:
         if any((folder / marker).exists() for marker in PROJECT_MARKERS):
-            ignores = [(f, spec) for f in [folder, *_between(folder, first)] if (spec := _gitignore(f))]
+            folders = [folder, *_between(folder, first)]
+            ignores = [(os.path.join(f, ""), spec) for f in folders if (spec := _gitignore(f))]
             return None if _ignored(ignores, first, is_dir=first.is_dir()) else folder
     return None
 
@@ -80,17 +81,22 @@ def discover(paths: list[Path], settings: Settings) -> Discovery:
         if not path.exists():
             raise UsageError(f"{path}: no such file or directory")
     found = _python_files(paths, settings)
-    # a symlink is rewritten through only when its target is inside the given paths
+    # a walk never follows symlinks; a file named on the command line may be one, and it is
+    # rewritten through only when its target is inside the given paths
     targets = [Path(os.path.realpath(path) if path.is_dir() else os.path.abspath(path)) for path in paths]
     refused = [
         (path, "a symlink to a file outside the given paths; left unchanged")
-        for path in found
-        if path.is_symlink() and not any(Path(os.path.realpath(path)).is_relative_to(t) for t in targets)
+        for path in paths
+        if path.is_symlink()
+        and path.is_file()
+        and not any(Path(os.path.realpath(path)).is_relative_to(t) for t in targets)
     ]
-    rewritable = [path for path in found if path not in {refused_path for refused_path, _ in refused}]
+    refused_paths = {path for path, _ in refused}
+    rewritable = [path for path in found if path not in refused_paths]
     root = project_root(paths)
     given = {os.path.abspath(path) for path in rewritable}
-    around = _python_files([_near(root)], settings) if root else []
+    covered = root is not None and any(os.path.samefile(path, root) for path in paths if path.is_dir())
+    around = _python_files([_near(root)], settings) if root and not covered else []
     context = [path for path in around if os.path.abspath(path) not in given]
     return Discovery(rewritable, context, refused)
 
@@ -104,80 +110,92 @@ def _near(folder: Path) -> Path:
 
 
 def _python_files(paths: list[Path], settings: Settings) -> list[Path]:
-    """Python files under ``paths`` (files given by name are always included), sorted."""
+    """Python files under ``paths`` (files given by name are always included), sorted.
+
+    Walked as strings with ``os.scandir``: pathlib objects for every file cost more than the
+    walk itself on a big project."""
     excluded = pathspec.GitIgnoreSpec.from_lines(settings.exclude)
     included = pathspec.GitIgnoreSpec.from_lines(settings.include or ["*.py"])
-    base = settings.root or Path.cwd()
+    base = os.path.abspath(settings.root or Path.cwd()) + os.sep
     found: set[Path] = set()
     for path in paths:
         if path.is_file():
             found.add(path)
             continue
-        for candidate in _walk(path, settings.respect_gitignore):
-            if _matches(included, candidate, base) and not _matches(excluded, candidate, base):
-                found.add(candidate)
-    return sorted(found)
+        for candidate in _walk(str(path), settings.respect_gitignore):
+            relative = _relative(os.path.abspath(candidate), base) or candidate
+            if included.match_file(relative) and not excluded.match_file(relative):
+                found.add(Path(candidate))
+    return sorted(found, key=lambda path: path.parts)
 
 
-def _matches(spec: pathspec.PathSpec, path: Path, base: Path) -> bool:
-    try:
-        relative = Path(os.path.abspath(path)).relative_to(os.path.abspath(base))
-    except ValueError:
-        relative = path
-    return spec.match_file(relative.as_posix())
+def _relative(absolute: str, folder: str) -> str | None:
+    """``absolute`` relative to ``folder`` (which ends with a separator), or None if outside."""
+    return absolute[len(folder) :].replace(os.sep, "/") if absolute.startswith(folder) else None
 
 
-def _walk(top: Path, respect_gitignore: bool) -> Iterator[Path]:
-    ignores: list[tuple[Path, pathspec.PathSpec]] = []
+def _walk(top: str, respect_gitignore: bool) -> Iterator[str]:
+    """Files under ``top``, in order, skipping symlinks, tool folders and ignored paths."""
+    ignores: list[tuple[str, pathspec.PathSpec]] = []
     if respect_gitignore:
         ignores = [(folder, spec) for folder in _git_ancestors(top) if (spec := _gitignore(folder))]
-    for folder, subfolders, files in os.walk(top):
-        here = Path(folder)
-        if respect_gitignore and (spec := _gitignore(here)) and here not in (f for f, _ in ignores):
-            ignores.append((here, spec))
-        subfolders[:] = sorted(
-            name
-            for name in subfolders
-            if name not in SKIPPED_FOLDERS
-            and not name.endswith(".egg-info")
-            and not (here / name).is_symlink()
-            and not _ignored(ignores, here / name, is_dir=True)
-        )
-        for name in sorted(files):
-            candidate = here / name
-            if not candidate.is_symlink() and not _ignored(ignores, candidate):
-                yield candidate
+    yield from _walk_folder(top, ignores, respect_gitignore)
 
 
-def _git_ancestors(top: Path) -> list[Path]:
-    """Folders from the enclosing git work tree's root down to ``top``'s parent."""
+def _walk_folder(
+    folder: str, ignores: list[tuple[str, pathspec.PathSpec]], respect_gitignore: bool
+) -> Iterator[str]:
+    if respect_gitignore and (spec := _gitignore(folder)):
+        ignores = [*ignores, (os.path.abspath(folder) + os.sep, spec)]
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError:
+        return
+    subfolders = []
+    for entry in entries:
+        if entry.is_symlink():
+            continue
+        if entry.is_dir():
+            if _wanted_folder(entry.name) and not _ignored(ignores, entry.path, is_dir=True):
+                subfolders.append(entry.path)
+        elif not _ignored(ignores, entry.path):
+            yield entry.path
+    for subfolder in subfolders:
+        yield from _walk_folder(subfolder, ignores, respect_gitignore)
+
+
+def _wanted_folder(name: str) -> bool:
+    return name not in SKIPPED_FOLDERS and not name.endswith(".egg-info")
+
+
+def _git_ancestors(top: str) -> list[str]:
+    """Folders (with a trailing separator) from the enclosing git work tree's root down to
+    ``top``'s parent."""
     absolute = Path(os.path.abspath(top))
     chain = [absolute, *absolute.parents]
     for position, folder in enumerate(chain):
         if (folder / ".git").exists():
-            return list(reversed(chain[1 : position + 1]))
+            return [os.path.join(str(f), "") for f in reversed(chain[1 : position + 1])]
     return []
 
 
-def _gitignore(folder: Path) -> pathspec.PathSpec | None:
-    path = folder / ".gitignore"
-    if not path.is_file():
+def _gitignore(folder: str | Path) -> pathspec.PathSpec | None:
+    path = os.path.join(folder, ".gitignore")
+    if not os.path.isfile(path):
         return None
     try:
-        return pathspec.GitIgnoreSpec.from_lines(
-            path.read_text(encoding="utf-8", errors="replace").splitlines()
-        )
+        with open(path, encoding="utf-8", errors="replace") as file:
+            return pathspec.GitIgnoreSpec.from_lines(file.read().splitlines())
     except (OSError, ValueError):
         return None
 
 
-def _ignored(ignores: list[tuple[Path, pathspec.PathSpec]], path: Path, is_dir: bool = False) -> bool:
-    absolute = Path(os.path.abspath(path))
+def _ignored(ignores: list[tuple[str, pathspec.PathSpec]], path: str | Path, is_dir: bool = False) -> bool:
+    if not ignores:
+        return False
+    absolute = os.path.abspath(path)
     for folder, spec in ignores:
-        try:
-            relative = absolute.relative_to(os.path.abspath(folder)).as_posix()
-        except ValueError:
-            continue
-        if spec.match_file(relative + "/" if is_dir else relative):
+        relative = _relative(absolute, folder)
+        if relative is not None and spec.match_file(relative + "/" if is_dir else relative):
             return True
     return False
