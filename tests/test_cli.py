@@ -87,20 +87,32 @@ def test_bad_option_is_a_one_line_usage_error(tmp_path: Path) -> None:
 
 
 def test_syntax_error_is_reported_and_other_files_still_processed(project: Path) -> None:
-    broken = "def broken(:\n    pass\n"
+    broken = "from fastapi import APIRouter\ndef broken(:\n    pass\n"
     (project / "broken.py").write_text(broken)
     result = run_tool(".", cwd=project)
     assert result.returncode == 123
-    assert "error: broken.py:1: cannot parse" in result.stderr
+    assert "error: broken.py:2: cannot parse" in result.stderr
     assert (project / "broken.py").read_text() == broken
     assert ASYNC_DONE in (project / "app.py").read_text()
 
 
 def test_undecodable_file_is_reported_with_its_line(project: Path) -> None:
-    (project / "bad.py").write_bytes(b"x = 1\ny = '\xff\xfe'\n")
+    (project / "bad.py").write_bytes(b"import app\ny = '\xff\xfe'\n")
     result = run_tool("--check", ".", cwd=project)
     assert result.returncode == 123
     assert "bad.py:2: cannot decode as utf-8" in result.stderr
+
+
+def test_a_broken_file_fastapi_code_cannot_reach_is_not_read(project: Path) -> None:
+    """It imports nothing of the app and the app imports nothing of it: it can't matter."""
+    broken = "import json\ndef broken(:\n    pass\n"
+    (project / "script.py").write_text(broken)
+    (project / "bad.py").write_bytes(b"y = '\xff\xfe'\n")
+    result = run_tool(".", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert "script.py" not in result.stderr and "bad.py" not in result.stderr
+    assert (project / "script.py").read_text() == broken
+    assert ASYNC_DONE in (project / "app.py").read_text()
 
 
 def test_latin1_file_with_coding_cookie_round_trips(tmp_path: Path) -> None:

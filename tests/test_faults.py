@@ -120,7 +120,7 @@ def test_odd_files_get_a_clear_message_and_stay_as_they_are(
     tmp_path: Path, content: bytes, message: str | None
 ) -> None:
     (tmp_path / "odd.py").write_bytes(content)
-    (tmp_path / "app.py").write_text(ROUTE.format(n=3))
+    (tmp_path / "app.py").write_text("import odd  # noqa: F401\n" + ROUTE.format(n=3))
     result = run_tool(".", cwd=tmp_path)
     assert "Traceback" not in result.stderr
     assert (tmp_path / "odd.py").read_bytes() == content

@@ -20,7 +20,8 @@ from .decide import decide
 from .discovery import discover, project_root
 from .index import build_index
 from .plan import Edit, Plan
-from .source import SourceError, SourceFile, read_source
+from .relevance import relevant_files
+from .source import SourceError, SourceFile, decode_source, read_source
 
 
 @dataclass(frozen=True)
@@ -54,16 +55,27 @@ def migrate(
     """
     found = discover(paths, settings)
     errors: list[SourceError] = [SourceError(path, reason) for path, reason in found.refused]
-    if not any(map(_mentions_fastapi, [*found.rewritable, *found.context])):
+    files = [*found.rewritable, *found.context]
+    contents = [_read_bytes(path) for path in files]
+    # a file that can't be read counts as one that matters, so that reading it again says why
+    texts = ["fastapi" if raw is None else raw.decode("utf-8", "surrogateescape") for raw in contents]
+    if not any("fastapi" in text for text in texts):
         # no entry point can exist, so no file can change: don't even parse
         return RunResult(Plan([], {}), [], errors, len(found.rewritable), without_fastapi=True)
+    needed = relevant_files(files, texts)  # the others can't reach or be reached from FastAPI
     rewritable: list[SourceFile] = []
-    for path in found.rewritable:
+    context: list[SourceFile] = []
+    for position, (path, raw) in enumerate(zip(files, contents, strict=True)):
+        if not needed[position]:
+            continue
+        is_target = position < len(found.rewritable)
         try:
-            rewritable.append(read_source(path))
+            source = read_source(path) if raw is None else decode_source(path, raw)
         except SourceError as error:
-            errors.append(error.detached())
-    context = [source for source in map(_readable, found.context) if source is not None]
+            if is_target:  # a file outside the given paths can't fail the run
+                errors.append(error.detached())
+            continue
+        (rewritable if is_target else context).append(source)
     catalog = settings.catalog()
     index = build_index([*rewritable, *context], catalog)
     targets = {source.path for source in rewritable}
@@ -112,19 +124,10 @@ def _undeclared(root: Path | None, required: frozenset[str]) -> tuple[str, ...]:
     )
 
 
-def _mentions_fastapi(path: Path) -> bool:
-    """The cheap pre-filter: FastAPI code names its package (``from fastapi import ...``), in
-    this file or in the module it gets its router or ``Depends`` from."""
+def _read_bytes(path: Path) -> bytes | None:
     try:
-        return b"fastapi" in path.read_bytes()
+        return path.read_bytes()
     except OSError:
-        return True  # let the real read report it
-
-
-def _readable(path: Path) -> SourceFile | None:
-    try:
-        return read_source(path)
-    except SourceError:
         return None
 
 

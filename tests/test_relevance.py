@@ -1,0 +1,104 @@
+"""The relevance filter: files FastAPI code can't reach, and that can't reach it, are not read,
+and leaving them out changes nothing but the time a run takes."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import async_migrate.runner
+from async_migrate.config import find_config, load_settings
+from async_migrate.plan import Verdict
+from async_migrate.relevance import relevant_files
+from async_migrate.runner import RunResult, migrate
+
+FIXTURES = Path(__file__).parent / "fixtures"
+EXAMPLE = Path(__file__).parent.parent / "examples" / "legacy_service"
+
+PROJECT = {
+    "app/__init__.py": "",
+    "app/core.py": "from fastapi import APIRouter\n\nrouter = APIRouter()\n",
+    # no mention of fastapi: an entry point only through the router it imports
+    "app/routes.py": (
+        "from .core import router\n"
+        "from app import (\n"
+        "    services,\n"
+        ")\n"
+        "from app import \\\n"
+        "    tools\n"
+        "\n\n"
+        "@router.get('/')\n"
+        "def index():\n"
+        "    from app import audit\n"
+        "    audit.log(); x = 1; import app.stamps\n"
+        "    return services.load() + tools.clock()\n"
+    ),
+    "app/services/__init__.py": "from .impl import load\n",
+    "app/services/impl.py": "import time\n\n\ndef load():\n    time.sleep(0.1)\n    return 1\n",
+    "app/tools.py": "def clock():\n    return 0\n",
+    "app/audit.py": "def log():\n    pass\n",
+    "app/stamps.py": "STAMP = 1\n",
+    # a sync caller of the helper, reached only because it imports what matters
+    "scripts/report.py": "from app.services import load\n\n\ndef main():\n    return load()\n",
+    "lib/__init__.py": "",
+    "lib/plain.py": "import json\n\n\ndef dump(x):\n    return json.dumps(x)\n",
+    "lib/broken.py": "def broken(:\n",
+}
+EXPECTED = {name for name in PROJECT if not name.startswith("lib/")}
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    shutil.rmtree(root, ignore_errors=True)
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+
+
+def test_every_import_shape_is_followed_both_ways(tmp_path: Path) -> None:
+    _write(tmp_path, PROJECT)
+    paths = [tmp_path / name for name in PROJECT]
+    flags = relevant_files(paths, [path.read_text() for path in paths])
+    relevant = {name for name, flag in zip(PROJECT, flags, strict=True) if flag}
+    assert relevant == EXPECTED
+
+
+def test_a_caller_found_through_its_imports_keeps_the_helper_sync(tmp_path: Path) -> None:
+    _write(tmp_path, {**PROJECT, "pyproject.toml": "[project]\nname = 'x'\n"})
+    result = migrate([tmp_path / "app"], load_settings(find_config(tmp_path)))
+    (load,) = [d for d in result.plan.decisions if d.qualname == "app.services.impl.load"]
+    assert load.verdict is Verdict.KEPT_SYNC
+    assert any("report.py" in str(finding) for finding in load.findings), load.findings
+
+
+def _summary(result: RunResult, root: Path) -> tuple[object, ...]:
+    return (
+        sorted((str(change.path.relative_to(root)), change.new_text) for change in result.changes),
+        sorted(repr(decision) for decision in result.plan.decisions),
+        sorted(str(error) for error in result.errors),
+    )
+
+
+CASES = [
+    *(case / "input" for case in sorted(FIXTURES.iterdir()) if (case / "input").is_dir()),
+    EXAMPLE,
+]
+
+
+def _case_name(path: Path) -> str:
+    return path.parent.name if path.name == "input" else path.name
+
+
+@pytest.mark.parametrize("source", CASES, ids=_case_name)
+def test_leaving_files_out_changes_nothing(
+    source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "project"
+    shutil.copytree(source, root, ignore=shutil.ignore_patterns("__pycache__", ".venv"))
+    if not (root / "pyproject.toml").exists():
+        (root / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    settings = load_settings(find_config(root))
+    filtered = _summary(migrate([root], settings), root)
+    monkeypatch.setattr(async_migrate.runner, "relevant_files", lambda paths, texts: [True] * len(paths))
+    assert _summary(migrate([root], settings), root) == filtered
