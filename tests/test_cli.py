@@ -86,6 +86,22 @@ def test_bad_option_is_a_one_line_usage_error(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_a_text_check_stops_at_the_plan_and_never_loads_libcst(project: Path) -> None:
+    """Which files change is known from the plan; libcst is most of a run's time."""
+    probe = (
+        "import sys\n"
+        "from async_migrate.cli import main\n"
+        "sys.argv = ['async-migrate', '--check', 'app.py']\n"
+        "try:\n    main()\nexcept SystemExit as exit_:\n    print(exit_.code, 'libcst' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=project, capture_output=True, text=True, timeout=120
+    )
+    assert result.stdout.split() == ["1", "False"], result.stderr
+    assert "1 file would be rewritten" in result.stderr
+    assert (project / "app.py").read_text() == SLEEPY
+
+
 def test_syntax_error_is_reported_and_other_files_still_processed(project: Path) -> None:
     broken = "from fastapi import APIRouter\ndef broken(:\n    pass\n"
     (project / "broken.py").write_text(broken)

@@ -1,5 +1,6 @@
-"""The relevance filter: files FastAPI code can't reach, and that can't reach it, are not read,
-and leaving them out changes nothing but the time a run takes."""
+"""Shortcuts that must change nothing but the time a run takes: the relevance filter (files
+FastAPI code can't reach, and that can't reach it, are not read) and a check that stops at the
+plan (the files it names are exactly the ones a full run rewrites)."""
 
 from __future__ import annotations
 
@@ -80,25 +81,41 @@ def _summary(result: RunResult, root: Path) -> tuple[object, ...]:
     )
 
 
-CASES = [
-    *(case / "input" for case in sorted(FIXTURES.iterdir()) if (case / "input").is_dir()),
-    EXAMPLE,
-]
+MULTI_FILE = [case for case in sorted(FIXTURES.iterdir()) if (case / "input").is_dir()] + [EXAMPLE]
+EVERY_CASE = [case for case in sorted(FIXTURES.iterdir()) if case.is_dir()] + [EXAMPLE]
+_IGNORED = shutil.ignore_patterns("__pycache__", ".venv")
 
 
-def _case_name(path: Path) -> str:
-    return path.parent.name if path.name == "input" else path.name
-
-
-@pytest.mark.parametrize("source", CASES, ids=_case_name)
-def test_leaving_files_out_changes_nothing(
-    source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    root = tmp_path / "project"
-    shutil.copytree(source, root, ignore=shutil.ignore_patterns("__pycache__", ".venv"))
+def _copy(case: Path, root: Path) -> Path:
+    """The case's input as a project of its own (single-file cases keep their settings)."""
+    if case == EXAMPLE or (case / "input").is_dir():
+        shutil.copytree(case if case == EXAMPLE else case / "input", root, ignore=_IGNORED)
+    else:
+        root.mkdir()
+        shutil.copy(case / "input.py", root / "app.py")
+        if (case / "pyproject.toml").is_file():
+            shutil.copy(case / "pyproject.toml", root)
     if not (root / "pyproject.toml").exists():
         (root / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    return root
+
+
+@pytest.mark.parametrize("case", MULTI_FILE, ids=lambda case: case.name)
+def test_leaving_files_out_changes_nothing(
+    case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _copy(case, tmp_path / "project")
     settings = load_settings(find_config(root))
     filtered = _summary(migrate([root], settings), root)
     monkeypatch.setattr(async_migrate.runner, "relevant_files", lambda paths, texts: [True] * len(paths))
     assert _summary(migrate([root], settings), root) == filtered
+
+
+@pytest.mark.parametrize("case", EVERY_CASE, ids=lambda case: case.name)
+def test_a_check_that_stops_at_the_plan_names_the_files_a_run_rewrites(case: Path, tmp_path: Path) -> None:
+    root = _copy(case, tmp_path / "project")
+    settings = load_settings(find_config(root))
+    full = migrate([root], settings)
+    planned = migrate([root], settings, rewrite=False)
+    assert planned.changed_paths == full.changed_paths
+    assert [repr(d) for d in planned.plan.decisions] == [repr(d) for d in full.plan.decisions]

@@ -153,7 +153,9 @@ def run(
             convert_threadpool_only=convert_threadpool_only,
         )
         with _progress(enabled=sys.stderr.isatty() and not quiet) as tick:
-            result = migrate(targets, settings, jobs=jobs, on_file=tick)
+            # a check reported as text needs no new text, only the plan
+            rewrite = diff or not check or output_format is not OutputFormat.text
+            result = migrate(targets, settings, jobs=jobs, on_file=tick, rewrite=rewrite)
     except (ConfigError, UsageError) as error:
         _fail(str(error))
     write = not (diff or check)
@@ -167,7 +169,7 @@ def run(
         raise typer.Exit(EXIT_INTERRUPTED)
     if result.errors:
         raise typer.Exit(EXIT_FAILED)
-    if check and result.changes:
+    if check and result.changed_paths:
         raise typer.Exit(EXIT_CHANGES)
 
 

@@ -86,7 +86,7 @@ def summary(result: RunResult, *, verb: str) -> str:
         if decision.verdict is Verdict.KEPT_SYNC
         for finding in _unique(decision.findings)
     )
-    changed = len(result.changes)
+    changed = len(result.changed_paths)
     parts = [
         f"{changed} file{'s' * (changed != 1)} {verb}, {result.files_checked - changed} unchanged",
         f"{verdicts[Verdict.CONVERTED]} converted to async",
@@ -111,7 +111,7 @@ def json_report(result: RunResult) -> str:
         "version": 1,
         "summary": {
             "files_checked": result.files_checked,
-            "files_changed": [display_path(change.path) for change in result.changes],
+            "files_changed": [display_path(path) for path in result.changed_paths],
             "errors": len(result.errors),
             "undeclared_dependencies": list(result.undeclared),
         },

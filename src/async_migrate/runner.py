@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .config import Settings
 from .decide import decide
-from .discovery import discover, project_root
+from .discovery import Discovery, discover, project_root
 from .index import build_index
 from .plan import Edit, Plan
 from .relevance import relevant_files
@@ -44,14 +44,28 @@ class RunResult:
     """Distributions the rewritten code imports that the project's dependency files don't name."""
     without_fastapi: bool = False
     """No file of the project mentions FastAPI: nothing was parsed, there is nothing to do."""
+    planned: list[Path] | None = None
+    """The files the plan rewrites, when the run stopped at the plan (no new text computed)."""
+
+    @property
+    def changed_paths(self) -> list[Path]:
+        """The files rewritten, or that the plan would rewrite when the run stopped at it."""
+        return self.planned if self.planned is not None else [change.path for change in self.changes]
 
 
 def migrate(
-    paths: list[Path], settings: Settings, *, jobs: int = 1, on_file: Callable[[], None] = lambda: None
+    paths: list[Path],
+    settings: Settings,
+    *,
+    jobs: int = 1,
+    on_file: Callable[[], None] = lambda: None,
+    rewrite: bool = True,
 ) -> RunResult:
     """Everything the tool would do to ``paths``, computed without touching the disk.
 
     ``jobs``: worker processes for the rewrites; ``on_file`` is called as each file is done.
+    ``rewrite=False`` stops at the plan, for answers that need no new text (``--check``): the
+    plan alone says which files change, and libcst, most of a run's time, is never loaded.
     """
     found = discover(paths, settings)
     errors: list[SourceError] = [SourceError(path, reason) for path, reason in found.refused]
@@ -94,16 +108,31 @@ def migrate(
             http_client=None if settings.http_client == "threadpool" else settings.http_client,
             convert_threadpool_only=settings.convert_threadpool_only,
         )
+        if not rewrite:
+            planned = sorted(path for path, edits in plan.edits.items() if edits)
+            return _result(plan, [], errors, targets, found, paths, planned)
         changes, failures = _rewrite(plan, by_path, jobs, on_file)
         if not failures:
             break
         for path, error in failures.items():
             frozen.add(path)
             errors.append(SourceError(path, str(error)))
+    return _result(plan, changes, errors, targets, found, paths)
+
+
+def _result(
+    plan: Plan,
+    changes: list[FileChange],
+    errors: list[SourceError],
+    targets: set[Path],
+    found: Discovery,
+    paths: list[Path],
+    planned: list[Path] | None = None,
+) -> RunResult:
     plan.decisions = [decision for decision in plan.decisions if decision.location.path in targets]
     errors.sort(key=lambda error: (str(error.path), error.line or 0))
-    undeclared = _undeclared(project_root(paths), plan.requires) if changes else ()
-    return RunResult(plan, changes, errors, len(found.rewritable), undeclared)
+    undeclared = _undeclared(project_root(paths), plan.requires) if changes or planned else ()
+    return RunResult(plan, changes, errors, len(found.rewritable), undeclared, planned=planned)
 
 
 DEPENDENCY_FILES = ("pyproject.toml", "setup.cfg", "setup.py", "requirements*.txt", "requirements/*.txt")
