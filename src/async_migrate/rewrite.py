@@ -1,18 +1,20 @@
 """Applies a file's share of the plan to its source with libcst, and only that share.
 
-One pass over the tree: each node the plan names (by its position in the original source)
-goes to the codemod for its kind of edit; then the imports the rewrites need are added and the
-ones they left unused dropped. The result is checked before anyone sees it: every edit found
-its node, and the new code parses.
+Only the top-level statements that hold an edit are visited, and node positions are computed
+for those alone (positions cost libcst a second printing of the code: most of a rewrite's time
+in a big module where one function changes). In them each node the plan names (by its position
+in the original source) goes to the codemod for its kind of edit; then the imports the rewrites
+need are added and the ones they left unused dropped. The result is checked before anyone sees
+it: every edit found its node, and the new code parses.
 """
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from .codemods import aiohttp_client
 from .codemods.async_sleep import async_sleep
@@ -46,6 +48,7 @@ from .plan import (
     WrapBlock,
     WrapCall,
 )
+from .source import split_lines
 
 
 class RewriteError(Exception):
@@ -53,12 +56,13 @@ class RewriteError(Exception):
 
 
 class _PlanApplier(cst.CSTTransformer):
-    METADATA_DEPENDENCIES = (PositionProvider,)
-
     def __init__(self, edits: Sequence[Edit], imports: ImportChanges, module: cst.Module) -> None:
         super().__init__()
         self.imports = imports
         self.module = module
+        self.positions: Mapping[cst.CSTNode, CodeRange] = {}
+        self.first_line = 1
+        """Where the statement being visited starts in the file (its positions start at 1)."""
         self.calls: dict[Span, list[Edit]] = {}
         self.statements: dict[tuple[int, int], Edit] = {}
         self.expressions: dict[Span, Edit] = {}
@@ -76,9 +80,23 @@ class _PlanApplier(cst.CSTTransformer):
                 self.calls.setdefault(edit.span, []).append(edit)
         self.pending = set(edits)
 
+    def visit_statement(self, statement: cst.BaseStatement, first_line: int) -> _Visited:
+        """``statement``, which starts on ``first_line`` of the file, with its edits applied."""
+        lone = cst.Module(
+            body=[statement],
+            default_indent=self.module.default_indent,
+            default_newline=self.module.default_newline,
+        )
+        self.positions = MetadataWrapper(lone, unsafe_skip_copy=True).resolve(PositionProvider)
+        self.first_line = first_line
+        return statement.visit(self)
+
     def _span(self, node: cst.CSTNode) -> Span:
-        position = self.get_metadata(PositionProvider, node)
-        return Span(position.start.line, position.start.column, position.end.line, position.end.column)
+        position = self.positions[node]
+        shift = self.first_line - 1
+        return Span(
+            position.start.line + shift, position.start.column, position.end.line + shift, position.end.column
+        )
 
     def _statement_edit(self, node: cst.CSTNode) -> Edit | None:
         span = self._span(node)
@@ -198,6 +216,21 @@ class _PlanApplier(cst.CSTTransformer):
         return updated_node.with_changes(value=_parenthesized(updated_node.value))
 
 
+_Visited = cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement] | cst.RemovalSentinel
+
+
+def _lines_of(edit: Edit) -> range:
+    first, last = edit.span.line, max(edit.span.line, edit.span.end_line)
+    if isinstance(edit, HttpRequest):  # its client opens around the statement holding the call
+        first, last = min(first, edit.statement.line), max(last, edit.statement.end_line)
+    return range(first, last + 1)
+
+
+def _line_count(code: str) -> int:
+    """Lines ``code`` spans, as Python counts them (``\\r\\n``, ``\\r`` or ``\\n`` ends one)."""
+    return len(split_lines(code))
+
+
 def _call_edit_order(edit: Edit) -> int:
     return 1 if isinstance(edit, AwaitCall) else 0
 
@@ -218,10 +251,24 @@ def apply_edits(code: str, edits: Sequence[Edit], first_party: frozenset[str] = 
         raise RewriteError(f"libcst cannot parse this file: {exc.message} (line {exc.raw_line})") from exc
     imports = ImportChanges(first_party)
     applier = _PlanApplier(edits, imports, module)
+    edited = {line for edit in edits for line in _lines_of(edit)}
+    body: list[cst.BaseStatement] = []
+    line = 1 + len(module.header)  # the file's first lines: each an EmptyLine (blank or comment)
     try:
-        rewritten = MetadataWrapper(module, unsafe_skip_copy=True).visit(applier)
+        for statement in module.body:
+            lines = _line_count(module.code_for_node(statement))
+            if edited.isdisjoint(range(line, line + lines)):
+                body.append(statement)
+            else:
+                visited = applier.visit_statement(statement, line)
+                if isinstance(visited, cst.FlattenSentinel):
+                    body.extend(visited)
+                elif isinstance(visited, cst.BaseStatement):
+                    body.append(visited)
+            line += lines
     except RecursionError as exc:
         raise RewriteError("too deeply nested for libcst to rewrite; file left unchanged") from exc
+    rewritten = module.with_changes(body=body)
     if applier.pending:
         missed = sorted(f"{type(edit).__name__} at line {edit.span.line}" for edit in applier.pending)
         raise RewriteError(f"could not locate {', '.join(missed)}; file left unchanged")
