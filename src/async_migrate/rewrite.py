@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Mapping, Sequence
+from typing import TypeVar
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
@@ -209,11 +210,10 @@ class _PlanApplier(cst.CSTTransformer):
     def leave_Attribute(
         self, original_node: cst.Attribute, updated_node: cst.Attribute
     ) -> cst.BaseExpression:
-        updated_node = updated_node.with_changes(value=_parenthesized(updated_node.value))
-        return self._expression_edit(original_node, updated_node)
+        return self._expression_edit(original_node, _value_parenthesized(updated_node))
 
     def leave_Subscript(self, original_node: cst.Subscript, updated_node: cst.Subscript) -> cst.Subscript:
-        return updated_node.with_changes(value=_parenthesized(updated_node.value))
+        return _value_parenthesized(updated_node)
 
 
 _Visited = cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement] | cst.RemovalSentinel
@@ -243,10 +243,15 @@ def _call_edit_order(edit: Edit) -> int:
     return 1 if isinstance(edit, AwaitCall) else 0
 
 
-def _parenthesized(node: cst.BaseExpression) -> cst.BaseExpression:
-    if isinstance(node, cst.Await) and not node.lpar:
-        return node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+def _value_parenthesized(node: _WithValue) -> _WithValue:
+    """``(await f()).x`` rather than ``await f().x``, which would await the attribute."""
+    value = node.value
+    if isinstance(value, cst.Await) and not value.lpar:
+        return node.with_changes(value=value.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()]))
     return node
+
+
+_WithValue = TypeVar("_WithValue", cst.Attribute, cst.Subscript)
 
 
 def apply_edits(code: str, edits: Sequence[Edit], first_party: frozenset[str] = frozenset()) -> str:
