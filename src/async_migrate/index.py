@@ -325,6 +325,7 @@ class Project:
             str, tuple[ModuleTable, ast.FunctionDef | ast.AsyncFunctionDef, str | None]
         ] = {}
         self._var_types: dict[str, str | None] = {}
+        self._qualnames: dict[tuple[ast.expr, str], str | None] = {}
         for module in modules.values():
             for name, node in module.defs.items():
                 qualname = f"{module.name}.{name}"
@@ -385,13 +386,23 @@ class Project:
                 self.function_nodes[f"{qualname}.{statement.name}"] = (module, statement, qualname)
             elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
                 fields[statement.target.id] = statement.annotation
-        bases = [self.qualname(base, module) for base in node.bases]
+        # not remembered: the project's classes and functions are still being collected
+        bases = [self._qualname(base, module) for base in node.bases]
         self.classes[qualname] = ClassInfo(qualname, module, bases, methods, fields, node.lineno)
 
     # -- names --------------------------------------------------------------------------
 
     def qualname(self, node: ast.expr, module: ModuleTable) -> str | None:
-        """The canonical dotted name of a global expression (``np.array``), else ``None``."""
+        """The canonical dotted name of a global expression (``np.array``), else ``None``.
+
+        Asked several times of each call's callee; remembered by node (the key holds the node,
+        so its id can't be reused by another)."""
+        key = (node, module.name)
+        if key not in self._qualnames:
+            self._qualnames[key] = self._qualname(node, module)
+        return self._qualnames[key]
+
+    def _qualname(self, node: ast.expr, module: ModuleTable) -> str | None:
         parts = _dotted(node)
         if parts is None:
             return None
