@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Mapping, Sequence
-from typing import TypeVar
+from typing import TypeGuard, TypeVar
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
@@ -227,11 +227,21 @@ def node_positions(module: cst.Module) -> Mapping[cst.CSTNode, CodeRange]:
     return generate(wrapper) if generate is not None else wrapper.resolve(PositionProvider)
 
 
-def _lines_of(edit: Edit) -> range:
-    first, last = edit.span.line, max(edit.span.line, edit.span.end_line)
+def _only_made_async(statement: cst.BaseStatement, edits: list[Edit]) -> TypeGuard[cst.FunctionDef]:
+    """A top-level function whose one edit is its own conversion (a route with no blocking call)."""
+    (edit, *others) = edits
+    return (
+        not others
+        and isinstance(edit, MakeAsync)
+        and edit.span.column == 0
+        and isinstance(statement, cst.FunctionDef)
+    )
+
+
+def _first_line(edit: Edit) -> int:
     if isinstance(edit, HttpRequest):  # its client opens around the statement holding the call
-        first, last = min(first, edit.statement.line), max(last, edit.statement.end_line)
-    return range(first, last + 1)
+        return min(edit.span.line, edit.statement.line)
+    return edit.span.line
 
 
 def _line_count(code: str) -> int:
@@ -264,21 +274,25 @@ def apply_edits(code: str, edits: Sequence[Edit], first_party: frozenset[str] = 
         raise RewriteError(f"libcst cannot parse this file: {exc.message} (line {exc.raw_line})") from exc
     imports = ImportChanges(first_party)
     applier = _PlanApplier(edits, imports, module)
-    edited = {line for edit in edits for line in _lines_of(edit)}
     body: list[cst.BaseStatement] = []
     line = 1 + len(module.header)  # the file's first lines: each an EmptyLine (blank or comment)
     try:
         for statement in module.body:
-            lines = _line_count(module.code_for_node(statement))
-            if edited.isdisjoint(range(line, line + lines)):
+            lines = range(line, line + _line_count(module.code_for_node(statement)))
+            inside = [edit for edit in edits if _first_line(edit) in lines]
+            if not inside:
                 body.append(statement)
+            elif _only_made_async(statement, inside):
+                # nothing in it moves: no positions needed (the only def at column 0 is its own)
+                applier.pending.discard(inside[0])
+                body.append(make_async(statement, inside[0], imports))
             else:
-                visited = applier.visit_statement(statement, line)
+                visited = applier.visit_statement(statement, lines.start)
                 if isinstance(visited, cst.FlattenSentinel):
                     body.extend(visited)
                 elif isinstance(visited, cst.BaseStatement):
                     body.append(visited)
-            line += lines
+            line = lines.stop
     except RecursionError as exc:
         raise RewriteError("too deeply nested for libcst to rewrite; file left unchanged") from exc
     rewritten = module.with_changes(body=body)
