@@ -141,6 +141,8 @@ class ModuleTable:
     imports: dict[str, tuple[str, ImportBinding]] = field(default_factory=dict)
     defs: dict[str, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] = field(default_factory=dict)
     variables: dict[str, ast.expr] = field(default_factory=dict)
+    star_imports: list[str] = field(default_factory=list)
+    """Modules imported with ``from m import *``, whose names ``_expand_star_imports`` binds."""
 
     @property
     def path(self) -> Path:
@@ -282,6 +284,7 @@ def _collect_module_table(module: ModuleTable) -> None:
                 base = f"{prefix}.{base}" if base and prefix else (base or prefix)
             for alias in statement.names:
                 if alias.name == "*":
+                    module.star_imports.append(base)
                     continue
                 local = alias.asname or alias.name
                 module.imports[local] = (
@@ -1535,6 +1538,40 @@ def _add_module(modules: dict[str, ModuleTable], source: SourceFile, errors: lis
     modules[name] = table
 
 
+def _expand_star_imports(modules: dict[str, ModuleTable]) -> None:
+    """``from m import *`` of a project module binds m's public names (its ``__all__``, if it
+    lists them), so that calls through them are seen: a sync caller reached that way must keep
+    the function it calls sync. Names the module binds itself win; chains are followed."""
+    done: set[str] = set()
+
+    def expand(module: ModuleTable, seen: frozenset[str]) -> None:
+        if module.name in done or module.name in seen:
+            return
+        for name in module.star_imports:
+            source = modules.get(name)
+            if source is None:
+                continue
+            expand(source, seen | {module.name})
+            for exported in _public_names(source):
+                if all(exported not in bound for bound in (module.imports, module.defs, module.variables)):
+                    binding = ImportBinding(source.name, exported)
+                    module.imports[exported] = (f"{source.name}.{exported}", binding)
+        done.add(module.name)
+
+    for module in modules.values():
+        expand(module, frozenset())
+
+
+def _public_names(module: ModuleTable) -> list[str]:
+    listed = module.variables.get("__all__")
+    if isinstance(listed, ast.List | ast.Tuple) and all(
+        isinstance(item, ast.Constant) and isinstance(item.value, str) for item in listed.elts
+    ):
+        return [item.value for item in listed.elts]  # type: ignore[attr-defined]
+    names = [*module.defs, *module.imports, *module.variables]
+    return [name for name in names if not name.startswith("_")]
+
+
 def build_index(sources: Iterable[SourceFile], catalog: Catalog) -> ProjectIndex:
     """Index the project as far as its FastAPI entry points reach (see ``_build_index``)."""
     with _no_cyclic_gc(), warnings.catch_warnings():
@@ -1554,6 +1591,7 @@ def _build_index(sources: Iterable[SourceFile], catalog: Catalog) -> ProjectInde
     modules: dict[str, ModuleTable] = {}
     for source in sources:
         _add_module(modules, source, errors)
+    _expand_star_imports(modules)
     project = Project(modules, catalog)
     entry_points: dict[str, list[EntryPoint]] = {}
     registered: dict[Path, set[tuple[str, int]]] = {}

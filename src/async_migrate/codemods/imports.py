@@ -75,7 +75,7 @@ def _add_constants(module: cst.Module, constants: dict[str, str]) -> cst.Module:
     ]
     if position < len(body):
         following = body[position]
-        if not any(line.comment is None for line in following.leading_lines[:1]):
+        if not _starts_with_blank(following):
             body[position] = following.with_changes(leading_lines=[cst.EmptyLine(), *following.leading_lines])
     return module.with_changes(body=[*body[:position], *new, *body[position:]])
 
@@ -122,6 +122,11 @@ def _insert(module: cst.Module, missing: list[tuple[str, str | None]], changes: 
             if placement == "new group before":
                 lines.insert(0, cst.EmptyLine())
             body[position] = following.with_changes(leading_lines=lines)
+        elif placement == "top" and body and not _starts_with_blank(body[0]):
+            # the file had no imports (or lost its only one): the code moves below the new line,
+            # separated as PEP 8 has it (two blank lines before a top-level def or class)
+            blanks = [cst.EmptyLine()] * (2 if isinstance(body[0], cst.FunctionDef | cst.ClassDef) else 1)
+            body[0] = body[0].with_changes(leading_lines=[*blanks, *body[0].leading_lines])
         body.insert(position, new)
         module = module.with_changes(body=body)
     return module
@@ -180,6 +185,10 @@ def _import_groups(body: list[cst.BaseStatement]) -> list[list[int]]:
             groups.append([])
         groups[-1].append(position)
     return groups
+
+
+def _starts_with_blank(statement: cst.BaseStatement) -> bool:
+    return any(line.comment is None for line in statement.leading_lines[:1])
 
 
 def _is_import(statement: cst.BaseStatement) -> bool:
