@@ -253,15 +253,15 @@ def _call_edit_order(edit: Edit) -> int:
     return 1 if isinstance(edit, AwaitCall) else 0
 
 
+_WithValue = TypeVar("_WithValue", cst.Attribute, cst.Subscript)
+
+
 def _value_parenthesized(node: _WithValue) -> _WithValue:
     """``(await f()).x`` rather than ``await f().x``, which would await the attribute."""
     value = node.value
     if isinstance(value, cst.Await) and not value.lpar:
         return node.with_changes(value=value.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()]))
     return node
-
-
-_WithValue = TypeVar("_WithValue", cst.Attribute, cst.Subscript)
 
 
 def apply_edits(code: str, edits: Sequence[Edit], first_party: frozenset[str] = frozenset()) -> str:

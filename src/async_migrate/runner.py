@@ -69,27 +69,10 @@ def migrate(
     """
     found = discover(paths, settings)
     errors: list[SourceError] = [SourceError(path, reason) for path, reason in found.refused]
-    files = [*found.rewritable, *found.context]
-    contents = [_read_bytes(path) for path in files]
-    # a file that can't be read counts as one that matters, so that reading it again says why
-    texts = ["fastapi" if raw is None else raw.decode("utf-8", "surrogateescape") for raw in contents]
-    if not any("fastapi" in text for text in texts):
-        # no entry point can exist, so no file can change: don't even parse
+    sources = _read_relevant(found, errors)
+    if sources is None:
         return RunResult(Plan([], {}), [], errors, len(found.rewritable), without_fastapi=True)
-    needed = relevant_files(files, texts)  # the others can't reach or be reached from FastAPI
-    rewritable: list[SourceFile] = []
-    context: list[SourceFile] = []
-    for position, (path, raw) in enumerate(zip(files, contents, strict=True)):
-        if not needed[position]:
-            continue
-        is_target = position < len(found.rewritable)
-        try:
-            source = read_source(path) if raw is None else decode_source(path, raw)
-        except SourceError as error:
-            if is_target:  # a file outside the given paths can't fail the run
-                errors.append(error.detached())
-            continue
-        (rewritable if is_target else context).append(source)
+    rewritable, context = sources
     catalog = settings.catalog()
     index = build_index([*rewritable, *context], catalog)
     targets = {source.path for source in rewritable}
@@ -151,6 +134,37 @@ def _undeclared(root: Path | None, required: frozenset[str]) -> tuple[str, ...]:
     return tuple(
         name for name in sorted(required) if not re.search(rf"(?<![\w.-]){re.escape(name)}(?![\w.-])", text)
     )
+
+
+def _read_relevant(
+    found: Discovery, errors: list[SourceError]
+) -> tuple[list[SourceFile], list[SourceFile]] | None:
+    """The files that matter, decoded: those given (to rewrite) and those around them (context).
+
+    ``None`` when no file mentions FastAPI: no entry point can exist, nothing can change, and
+    nothing needs parsing. The bytes of the others are read once, for the relevance filter.
+    """
+    files = [*found.rewritable, *found.context]
+    contents = [_read_bytes(path) for path in files]
+    # a file that can't be read counts as one that matters, so that reading it again says why
+    texts = ["fastapi" if raw is None else raw.decode("utf-8", "surrogateescape") for raw in contents]
+    if not any("fastapi" in text for text in texts):
+        return None
+    needed = relevant_files(files, texts)  # the others can't reach or be reached from FastAPI
+    rewritable: list[SourceFile] = []
+    context: list[SourceFile] = []
+    for position, (path, raw) in enumerate(zip(files, contents, strict=True)):
+        if not needed[position]:
+            continue
+        is_target = position < len(found.rewritable)
+        try:
+            source = read_source(path) if raw is None else decode_source(path, raw)
+        except SourceError as error:
+            if is_target:  # a file outside the given paths can't fail the run
+                errors.append(error.detached())
+            continue
+        (rewritable if is_target else context).append(source)
+    return rewritable, context
 
 
 def _read_bytes(path: Path) -> bytes | None:
