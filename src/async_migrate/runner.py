@@ -20,8 +20,8 @@ from .decide import decide
 from .discovery import Discovery, discover, project_root
 from .index import build_index
 from .plan import Edit, Plan
-from .relevance import relevant_files
-from .source import SourceError, SourceFile, decode_source, read_source
+from .relevance import imported_words, relevant_files
+from .source import SourceError, SourceFile, read_source
 
 
 @dataclass(frozen=True)
@@ -142,23 +142,27 @@ def _read_relevant(
     """The files that matter, decoded: those given (to rewrite) and those around them (context).
 
     ``None`` when no file mentions FastAPI: no entry point can exist, nothing can change, and
-    nothing needs parsing. The bytes of the others are read once, for the relevance filter.
+    nothing needs parsing. Of the other files only the words of their imports are kept, so that
+    memory doesn't grow with the files the run leaves alone.
     """
     files = [*found.rewritable, *found.context]
-    contents = [_read_bytes(path) for path in files]
-    # a file that can't be read counts as one that matters, so that reading it again says why
-    texts = ["fastapi" if raw is None else raw.decode("utf-8", "surrogateescape") for raw in contents]
-    if not any("fastapi" in text for text in texts):
+    seeds, imported = [], []
+    for path in files:
+        text = _peek(path)
+        # a file that can't be read counts as one that matters, so that reading it again says why
+        seeds.append(text is None or "fastapi" in text)
+        imported.append(frozenset() if text is None else imported_words(text))
+    if not any(seeds):
         return None
-    needed = relevant_files(files, texts)  # the others can't reach or be reached from FastAPI
+    needed = relevant_files(files, seeds, imported)  # the others can't reach or be reached from FastAPI
     rewritable: list[SourceFile] = []
     context: list[SourceFile] = []
-    for position, (path, raw) in enumerate(zip(files, contents, strict=True)):
+    for position, path in enumerate(files):
         if not needed[position]:
             continue
         is_target = position < len(found.rewritable)
         try:
-            source = read_source(path) if raw is None else decode_source(path, raw)
+            source = read_source(path)
         except SourceError as error:
             if is_target:  # a file outside the given paths can't fail the run
                 errors.append(error.detached())
@@ -167,9 +171,10 @@ def _read_relevant(
     return rewritable, context
 
 
-def _read_bytes(path: Path) -> bytes | None:
+def _peek(path: Path) -> str | None:
+    """The text of a file for the relevance filter (the encoding doesn't matter for its words)."""
     try:
-        return path.read_bytes()
+        return path.read_bytes().decode("utf-8", "surrogateescape")
     except OSError:
         return None
 

@@ -62,11 +62,6 @@ def read_source(path: Path) -> SourceFile:
         raw = path.read_bytes()
     except OSError as exc:
         raise SourceError(path, f"cannot read: {exc.strerror or exc}") from exc
-    return decode_source(path, raw)
-
-
-def decode_source(path: Path, raw: bytes) -> SourceFile:
-    """``raw``, read from ``path``, decoded as Python would decode it."""
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
     except SyntaxError as exc:
