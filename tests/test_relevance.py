@@ -66,6 +66,15 @@ def test_every_import_shape_is_followed_both_ways(tmp_path: Path) -> None:
     assert relevant == EXPECTED
 
 
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "cr"])
+def test_import_words_whatever_the_line_endings(newline: str) -> None:
+    text = newline.join(
+        ["import a", "x = 1; import b", "if y: from c import (d,", "  e)", "from f import \\", "  g", ""]
+    )
+    assert {"a", "b", "c", "d", "e", "f", "g"} <= imported_words(text)
+    assert "import_module" not in imported_words("importlib.import_module('h')\n")
+
+
 def test_a_caller_found_through_its_imports_keeps_the_helper_sync(tmp_path: Path) -> None:
     _write(tmp_path, {**PROJECT, "pyproject.toml": "[project]\nname = 'x'\n"})
     result = migrate([tmp_path / "app"], load_settings(find_config(tmp_path)))

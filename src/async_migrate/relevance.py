@@ -19,7 +19,7 @@ from pathlib import Path
 
 _BEFORE_IMPORT = re.compile(r"(?:.*[;:])?[ \t]*(?:from[ \t]+[.\w]+[ \t]+)?")
 """What may precede ``import`` on its line: indentation, ``from pkg``, or another statement."""
-_REST_OF_STATEMENT = re.compile(r"(?:\([^)]*\)|\\\r?\n|[^\n;])*")
+_REST_OF_STATEMENT = re.compile(r"(?:\([^)]*\)|\\(?:\r\n?|\n)|[^\r\n;])*")
 """To the end of the statement, through what parentheses and backslashes carry over."""
 _WORD = re.compile(r"\w+")
 
@@ -60,7 +60,7 @@ def imported_words(text: str) -> frozenset[str]:
     words: set[str] = set()
     position = text.find("import")
     while position != -1:
-        start = text.rfind("\n", 0, position) + 1
+        start = max(text.rfind("\n", 0, position), text.rfind("\r", 0, position)) + 1
         after = position + len("import")
         if _BEFORE_IMPORT.fullmatch(text, start, position) and not _is_word_character(text, after):
             end = _REST_OF_STATEMENT.match(text, after).end()  # type: ignore[union-attr]
