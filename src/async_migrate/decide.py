@@ -257,6 +257,8 @@ def _keep_used_imports(index: ProjectIndex, path: Path, edits: list[Edit]) -> li
     dropping = Counter(
         edit.unused_import for edit in edits if isinstance(edit, _DROPS_IMPORTS) and edit.unused_import
     )
+    if not dropping:
+        return edits
     uses = index.name_uses(path)
     still_used = {binding for binding, rewritten in dropping.items() if uses[binding.local_name] > rewritten}
     return [

@@ -217,7 +217,7 @@ class ProjectIndex:
             module = self.module_at(path)
             assert module is not None, path
             tree = module.tree
-            counts = Counter(node.id for node in ast.walk(tree) if isinstance(node, ast.Name))
+            counts = Counter(node.id for node in _walk(tree) if isinstance(node, ast.Name))
             exported = tree.body and [
                 node.value
                 for statement in tree.body
