@@ -1541,13 +1541,14 @@ def _add_module(modules: dict[str, ModuleTable], source: SourceFile, errors: lis
 def _expand_star_imports(modules: dict[str, ModuleTable]) -> None:
     """``from m import *`` of a project module binds m's public names (its ``__all__``, if it
     lists them), so that calls through them are seen: a sync caller reached that way must keep
-    the function it calls sync. Names the module binds itself win; chains are followed."""
+    the function it calls sync. Names the module binds itself win, then the last star import's,
+    as in Python; chains are followed."""
     done: set[str] = set()
 
     def expand(module: ModuleTable, seen: frozenset[str]) -> None:
         if module.name in done or module.name in seen:
             return
-        for name in module.star_imports:
+        for name in reversed(module.star_imports):
             source = modules.get(name)
             if source is None:
                 continue
