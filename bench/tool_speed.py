@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
@@ -136,7 +137,8 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="generate here and keep it (default: a temp dir)")
     args = parser.parse_args()
     versions = f"Python {platform.python_version()}, libcst {metadata.version('libcst')}"
-    print(f"# async-migrate tool speed; {versions}, {os.cpu_count()} cores, {platform.platform()}")
+    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    print(f"# async-migrate tool speed; {when}; {versions}, {os.cpu_count()} cores, {platform.platform()}")
     print(f"# command: python {' '.join(sys.argv)}")
     cores = os.cpu_count() or 1
     startup, _, _ = timed_tool(["--version"], Path.cwd())
