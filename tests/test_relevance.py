@@ -41,6 +41,9 @@ PROJECT = {
     "app/tools.py": "def clock():\n    return 0\n",
     "app/audit.py": "def log():\n    pass\n",
     "app/stamps.py": "STAMP = 1\n",
+    # reached by a relative import only: its package's __init__ is kept for the package's sake
+    "app/sub/__init__.py": "",
+    "app/sub/views.py": "from ..core import router\n\n\n@router.get('/sub')\ndef sub():\n    return 1\n",
     # a sync caller of the helper, reached only because it imports what matters
     "scripts/report.py": "from app.services import load\n\n\ndef main():\n    return load()\n",
     "lib/__init__.py": "",

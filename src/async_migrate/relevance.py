@@ -13,6 +13,7 @@ package on the way to it, and packages on the way are kept too.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -81,12 +82,17 @@ def _stem(path: Path) -> str:
 
 
 def _packages(paths: Sequence[Path]) -> dict[int, list[int]]:
-    """For each file, the ``__init__.py`` files of the folders above it (importing a module runs
-    them, and name resolution goes through them)."""
-    inits = {path.parent: position for position, path in enumerate(paths) if path.name == "__init__.py"}
+    """For each file, the ``__init__.py`` files of the packages it is in (importing a module runs
+    them, and name resolution goes through them). Compared as absolute paths: the given files and
+    the project around them may be named from different places."""
+    folders = [os.path.dirname(os.path.abspath(path)) for path in paths]
+    inits = {folders[position]: position for position, path in enumerate(paths) if path.name == "__init__.py"}
     packages: dict[int, list[int]] = {}
-    for position, path in enumerate(paths):
-        above = [inits[folder] for folder in path.parents if folder in inits]
+    for position, folder in enumerate(folders):
+        above: list[int] = []
+        while folder in inits and inits[folder] not in above:  # a root folder is its own parent
+            above.append(inits[folder])
+            folder = os.path.dirname(folder)
         if above:
             packages[position] = above
     return packages
