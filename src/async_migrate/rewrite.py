@@ -274,12 +274,15 @@ def apply_edits(code: str, edits: Sequence[Edit], first_party: frozenset[str] = 
         raise RewriteError(f"libcst cannot parse this file: {exc.message} (line {exc.raw_line})") from exc
     imports = ImportChanges(first_party)
     applier = _PlanApplier(edits, imports, module)
+    by_line: dict[int, list[Edit]] = {}
+    for edit in edits:
+        by_line.setdefault(_first_line(edit), []).append(edit)
     body: list[cst.BaseStatement] = []
     line = 1 + len(module.header)  # the file's first lines: each an EmptyLine (blank or comment)
     try:
         for statement in module.body:
             lines = range(line, line + _line_count(module.code_for_node(statement)))
-            inside = [edit for edit in edits if _first_line(edit) in lines]
+            inside = [edit for number in lines for edit in by_line.get(number, ())]
             if not inside:
                 body.append(statement)
             elif _only_made_async(statement, inside):
