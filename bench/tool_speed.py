@@ -7,6 +7,7 @@ code-generation round trip of every file. Prints one table row per size.
 
     python bench/tool_speed.py                  # 100, 1000 and 5000 modules
     python bench/tool_speed.py --sizes 200 --keep /tmp/gen
+    python bench/tool_speed.py --sizes 5000 --connected   # every file reachable: nothing skipped
 """
 
 from __future__ import annotations
@@ -90,17 +91,23 @@ def compute_{n}(values: list[float]) -> float:
 '''
 
 
-def generate(root: Path, modules: int) -> None:
-    """``modules`` files: 10 % routers, 10 % services, the rest plain code."""
+def generate(root: Path, modules: int, connected: bool = False) -> None:
+    """``modules`` files: 10 % routers, 10 % services, the rest plain code.
+
+    ``connected``: each service imports its share of the plain modules, so that every file can
+    reach or be reached from FastAPI code and none can be left unread (the worst case)."""
     package = root / "gen"
     for folder in (package, package / "routers", package / "services", package / "lib"):
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "__init__.py").write_text("")
     routers = max(1, modules // 10)
+    plain = max(0, modules - 2 * routers)
     for n in range(routers):
         (package / "routers" / f"r_{n}.py").write_text(ROUTER.format(n=n))
-        (package / "services" / f"svc_{n}.py").write_text(SERVICE.format(n=n))
-    for n in range(max(0, modules - 2 * routers)):
+        share = range(n, plain, routers) if connected else range(0)
+        imports = "".join(f"from gen.lib import m_{m}  # noqa: F401\n" for m in share)
+        (package / "services" / f"svc_{n}.py").write_text(imports + SERVICE.format(n=n))
+    for n in range(plain):
         (package / "lib" / f"m_{n}.py").write_text(PLAIN.format(n=n))
     (root / "pyproject.toml").write_text("[project]\nname = 'gen'\n")
 
@@ -135,6 +142,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 5000])
     parser.add_argument("--keep", type=Path, help="generate here and keep it (default: a temp dir)")
+    parser.add_argument(
+        "--connected",
+        action="store_true",
+        help="services import the plain modules: no file can be left unread (the worst case)",
+    )
     args = parser.parse_args()
     versions = f"Python {platform.python_version()}, libcst {metadata.version('libcst')}"
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -152,7 +164,7 @@ def main() -> None:
         base = args.keep or Path(tempfile.mkdtemp(prefix="am-bench-"))
         root = base / f"project_{size}"
         shutil.rmtree(root, ignore_errors=True)
-        generate(root, size)
+        generate(root, size, args.connected)
         files = sorted(root.rglob("*.py"))
         texts = [path.read_text() for path in files]
         parse_all = timed_each(ast.parse, texts)
@@ -162,7 +174,7 @@ def main() -> None:
         diff, _, _ = timed_tool(["--diff", "-q", "."], root)
         write_one, write_rss, _ = timed_tool(["-q", "-j", "1", "."], root)
         shutil.rmtree(root)
-        generate(root, size)
+        generate(root, size, args.connected)
         write_all, _, _ = timed_tool(["-q", "."], root)
         print(
             f"| {len(files)} | {parse_all:.2f} s | {roundtrip:.2f} s | {check_one:.2f} s | {check_all:.2f} s "
