@@ -5,9 +5,15 @@ modules that must stay untouched), then times ``--check``, ``--diff`` and a writ
 two yardsticks measured in the same run: ``ast.parse`` of every file, and a libcst parse +
 code-generation round trip of every file. Prints one table row per size.
 
+``ast.parse`` is measured twice: in this process on texts already read (the parse alone), and as
+a script in its own process that finds, reads and parses every file (what a user would time next
+to the tool, which is timed the same way, start-up included). Each figure is the median of
+``--repeat`` runs: a shared machine's noise moves single runs by a third.
+
     python bench/tool_speed.py                  # 100, 1000 and 5000 modules
     python bench/tool_speed.py --sizes 200 --keep /tmp/gen
     python bench/tool_speed.py --sizes 5000 --connected   # every file reachable: nothing skipped
+    python bench/tool_speed.py --repeat 1                  # one run of each, faster and noisier
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import ast
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -120,22 +127,83 @@ def timed_each(work: Callable[[str], object], texts: list[str]) -> float:
     return time.perf_counter() - start
 
 
-def timed_tool(args: list[str], cwd: Path) -> tuple[float, float, int]:
-    """Wall seconds, peak RSS in MB and exit code of one async-migrate run in a child process.
+PARSE_SCRIPT = """\
+import ast, os, sys
+for folder, _, names in os.walk(sys.argv[1]):
+    for name in names:
+        if name.endswith(".py"):
+            with open(os.path.join(folder, name), "rb") as handle:
+                ast.parse(handle.read())
+"""
+"""The ``ast.parse`` pass as its own program: find, read and parse every file."""
+
+
+def timed_process(command: list[str], cwd: Path) -> tuple[float, float, int]:
+    """Wall seconds, peak RSS in MB and exit code of one child process.
 
     The RSS is that process's own (``wait4``), not its worker processes'."""
     with tempfile.TemporaryFile() as stderr:
         start = time.perf_counter()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "async_migrate", *args], cwd=cwd, stdout=subprocess.DEVNULL, stderr=stderr
-        )
+        proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=stderr)
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
         proc.returncode = code = os.waitstatus_to_exitcode(status)
         if code not in (0, 1):
             stderr.seek(0)
-            sys.exit(f"async-migrate {' '.join(args)} failed ({code}):\n{stderr.read()[-2000:].decode()}")
+            sys.exit(f"{' '.join(command)} failed ({code}):\n{stderr.read()[-2000:].decode()}")
     return seconds, usage.ru_maxrss / 1024, code
+
+
+def timed_tool(args: list[str], cwd: Path) -> tuple[float, float, int]:
+    """``timed_process`` of one async-migrate run."""
+    return timed_process([sys.executable, "-m", "async_migrate", *args], cwd)
+
+
+def median_of(repeat: int, measure: Callable[[], tuple[float, ...] | float]) -> tuple[float, ...]:
+    """Each figure of ``measure``'s result, as the median over ``repeat`` runs."""
+    runs = [measure() for _ in range(repeat)]
+    rows = [run if isinstance(run, tuple) else (run,) for run in runs]
+    return tuple(statistics.median(column) for column in zip(*rows, strict=True))
+
+
+def measure(root: Path, size: int, connected: bool, repeat: int) -> str:
+    """One table row: every figure for a generated project of ``size`` modules at ``root``."""
+
+    def fresh() -> None:
+        shutil.rmtree(root, ignore_errors=True)
+        generate(root, size, connected)
+
+    def tool(*args: str) -> tuple[float, float]:
+        return timed_tool([*args, "."], root)[:2]
+
+    def write_run(*jobs: str) -> tuple[float, float]:
+        fresh()  # a write changes the project: each run starts from the generated one
+        return tool("-q", *jobs)
+
+    def roundtrip(text: str) -> str:
+        return libcst.parse_module(text).code
+
+    fresh()
+    texts = [path.read_text() for path in sorted(root.rglob("*.py"))]
+    parse_all = median_of(repeat, lambda: timed_each(ast.parse, texts))[0]
+    parse_own = median_of(repeat, lambda: timed_process([sys.executable, "-c", PARSE_SCRIPT, "."], root)[0])[
+        0
+    ]
+    libcst_all = median_of(repeat, lambda: timed_each(roundtrip, texts))[0]
+    check_one, check_rss = median_of(repeat, lambda: tool("--check", "-q", "-j", "1"))
+    check_all = median_of(repeat, lambda: tool("--check", "-q"))[0]
+    diff = median_of(repeat, lambda: tool("--diff", "-q"))[0]
+    write_one, write_rss = median_of(repeat, lambda: write_run("-j", "1"))
+    write_all = median_of(repeat, write_run)[0]
+    figures = [
+        str(len(texts)),
+        *(f"{seconds:.2f} s" for seconds in (parse_all, parse_own, libcst_all, check_one, check_all)),
+        *(f"{seconds:.2f} s" for seconds in (diff, write_one, write_all)),
+        f"{check_rss:.0f} MB",
+        f"{write_rss:.0f} MB",
+        f"{check_one / parse_all:.1f}×, {check_one / parse_own:.1f}×",
+    ]
+    return f"| {' | '.join(figures)} |"
 
 
 def main() -> None:
@@ -147,40 +215,29 @@ def main() -> None:
         action="store_true",
         help="services import the plain modules: no file can be left unread (the worst case)",
     )
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each figure; the median is printed")
     args = parser.parse_args()
     versions = f"Python {platform.python_version()}, libcst {metadata.version('libcst')}"
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     print(f"# async-migrate tool speed; {when}; {versions}, {os.cpu_count()} cores, {platform.platform()}")
     print(f"# command: python {' '.join(sys.argv)}")
-    cores = os.cpu_count() or 1
-    startup, _, _ = timed_tool(["--version"], Path.cwd())
-    print(f"# start-up alone (async-migrate --version, imports included): {startup:.2f} s")
+    print(f"# each figure: the median of {args.repeat} runs")
+    here = Path.cwd()
+    startup = median_of(args.repeat, lambda: timed_tool(["--version"], here)[0])[0]
+    bare = median_of(args.repeat, lambda: timed_process([sys.executable, "-c", "pass"], here)[0])[0]
     print(
-        f"| modules | ast.parse all | libcst round trip all | --check -j1 | --check -j{cores} "
-        f"| --diff -j{cores} | write -j1 | write -j{cores} | peak RSS (check -j1) | peak RSS (write -j1) |"
+        f"# start-up alone: async-migrate --version {startup:.2f} s (imports included), python {bare:.2f} s"
     )
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    cores = os.cpu_count() or 1
+    print(
+        f"| modules | ast.parse all (in-process) | ast.parse all (own process) | libcst round trip all "
+        f"| --check -j1 | --check -j{cores} | --diff -j{cores} | write -j1 | write -j{cores} "
+        f"| peak RSS (check -j1) | peak RSS (write -j1) | check -j1 / ast.parse in-process, own process |"
+    )
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for size in args.sizes:
         base = args.keep or Path(tempfile.mkdtemp(prefix="am-bench-"))
-        root = base / f"project_{size}"
-        shutil.rmtree(root, ignore_errors=True)
-        generate(root, size, args.connected)
-        files = sorted(root.rglob("*.py"))
-        texts = [path.read_text() for path in files]
-        parse_all = timed_each(ast.parse, texts)
-        roundtrip = timed_each(lambda text: libcst.parse_module(text).code, texts)
-        check_one, rss, _ = timed_tool(["--check", "-q", "-j", "1", "."], root)
-        check_all, _, _ = timed_tool(["--check", "-q", "."], root)
-        diff, _, _ = timed_tool(["--diff", "-q", "."], root)
-        write_one, write_rss, _ = timed_tool(["-q", "-j", "1", "."], root)
-        shutil.rmtree(root)
-        generate(root, size, args.connected)
-        write_all, _, _ = timed_tool(["-q", "."], root)
-        print(
-            f"| {len(files)} | {parse_all:.2f} s | {roundtrip:.2f} s | {check_one:.2f} s | {check_all:.2f} s "
-            f"| {diff:.2f} s | {write_one:.2f} s | {write_all:.2f} s | {rss:.0f} MB | {write_rss:.0f} MB |",
-            flush=True,
-        )
+        print(measure(base / f"project_{size}", size, args.connected, args.repeat), flush=True)
         if not args.keep:
             shutil.rmtree(base, ignore_errors=True)
 
