@@ -259,8 +259,11 @@ def _keep_used_imports(index: ProjectIndex, path: Path, edits: list[Edit]) -> li
     )
     if not dropping:
         return edits
-    uses = index.name_uses(path)
-    still_used = {binding for binding, rewritten in dropping.items() if uses[binding.local_name] > rewritten}
+    still_used = {
+        binding
+        for binding, rewritten in dropping.items()
+        if index.used_beyond(path, binding.local_name, rewritten)
+    }
     return [
         replace(edit, unused_import=None)
         if isinstance(edit, _DROPS_IMPORTS) and edit.unused_import in still_used

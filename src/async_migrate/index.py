@@ -211,11 +211,24 @@ class ProjectIndex:
     def module_at(self, path: Path) -> ModuleTable | None:
         return self._by_path.get(path)
 
-    def name_uses(self, path: Path) -> Counter[str]:
+    def used_beyond(self, path: Path, name: str, rewritten: int) -> bool:
+        """Whether a module uses ``name`` (``__all__`` entries included) more than ``rewritten``
+        times. The text answers first, without walking the tree: each use is a word of it that
+        no import statement holds, so the words outside imports bound the uses."""
+        module = self.module_at(path)
+        assert module is not None, path
+        words = len(re.findall(rf"(?<!\w){re.escape(name)}(?!\w)", module.source.text))
+        in_imports = sum(
+            _import_words(statement).count(name)
+            for statement in _top_level_statements(module.tree.body)
+            if isinstance(statement, ast.Import | ast.ImportFrom)
+        )
+        return words - in_imports > rewritten and self._name_uses_in(module)[name] > rewritten
+
+    def _name_uses_in(self, module: ModuleTable) -> Counter[str]:
         """How often each name occurs in a module (``__all__`` entries included), counted once."""
+        path = module.path
         if path not in self._name_uses:
-            module = self.module_at(path)
-            assert module is not None, path
             tree = module.tree
             counts = Counter(node.id for node in _walk(tree) if isinstance(node, ast.Name))
             exported = tree.body and [
@@ -300,6 +313,14 @@ def _collect_module_table(module: ModuleTable) -> None:
                     module.variables[target.id] = statement.value
         elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
             module.variables[statement.target.id] = statement.value or statement.annotation
+
+
+def _import_words(statement: ast.Import | ast.ImportFrom) -> list[str]:
+    """The names an import statement spells out, each a word of its text."""
+    words = (statement.module or "").split(".") if isinstance(statement, ast.ImportFrom) else []
+    for alias in statement.names:
+        words += [*alias.name.split("."), *([alias.asname] if alias.asname else [])]
+    return words
 
 
 def _top_level_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
@@ -842,6 +863,9 @@ def _walk(node: ast.AST) -> Iterator[ast.AST]:
         stack.extend(_children(node))
 
 
+_NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
 def _own_nodes(body: Iterable[ast.AST]) -> Iterator[ast.AST]:
     """Every node of a function body that belongs to the function's own scope.
 
@@ -852,9 +876,19 @@ def _own_nodes(body: Iterable[ast.AST]) -> Iterator[ast.AST]:
     while stack:
         node = stack.pop()
         yield node
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+        if isinstance(node, _NESTED_SCOPES):
             continue
         stack.extend(reversed(_children(node)))
+
+
+def _with_nested(own: list[ast.AST]) -> Iterator[ast.AST]:
+    """``own`` (from ``_own_nodes``) and every node of the nested scopes it holds: with it, a
+    function's full walk costs only what its nested functions add."""
+    for node in own:
+        yield node
+        if isinstance(node, _NESTED_SCOPES):
+            for child in _children(node):
+                yield from _walk(child)
 
 
 @dataclass(frozen=True)
@@ -896,18 +930,17 @@ class _CallCollector:
         self._http: HttpCallAnalysis | None = None
         self._http_sites: dict[Span, tuple[tuple[Span, ...], tuple[Span, ...]]] = {}
 
-    def collect(self, nodes: Iterable[ast.AST], awaitable: bool) -> None:
-        nodes = list(nodes)
-        self._prepare(nodes)
+    def collect(self, nodes: Iterable[ast.AST], awaitable: bool, reachable: Iterable[ast.AST]) -> None:
+        """Record the calls of ``nodes``; ``reachable``: every node under them that the scope's
+        code runs or defines, in any order (``_with_nested``, ``_module_level_nodes``)."""
+        self._prepare(reachable)
         for node in nodes:
             self._visit(node, None, _Where(awaitable))
 
-    def _prepare(self, nodes: list[ast.AST]) -> None:
+    def _prepare(self, reachable: Iterable[ast.AST]) -> None:
         """Find method calls (for ``open(p).read()``) and what is handed to the threadpool."""
-        for top in nodes:
-            for node in _walk(top) if self.scope.function else _module_level_nodes(top):
-                if not isinstance(node, ast.Call):
-                    continue
+        for node in reachable:
+            if isinstance(node, ast.Call):
                 if isinstance(node.func, ast.Attribute):
                     self._outer_call[id(node.func)] = self.columns.span(node)
                 if node.args and self._is_runner(node):
@@ -990,7 +1023,7 @@ class _CallCollector:
         self.calls.append(
             CallFact(
                 span=self.columns.span(node),
-                text=_short(ast.unparse(node.func)),
+                text=_text(node.func),
                 callee=callee,
                 awaitable=where.awaitable,
                 awaited=isinstance(parent, ast.Await),
@@ -1083,7 +1116,7 @@ class _CallCollector:
         self.calls.append(
             CallFact(
                 span=self.columns.span(argument),
-                text=_short(ast.unparse(argument)),
+                text=_text(argument),
                 callee=ExternalCallee(qualname),
                 awaitable=False,
                 awaited=False,
@@ -1120,9 +1153,9 @@ class _CallCollector:
             self.value_refs.append((qualname, Location(self.module.path, node.lineno)))
 
 
-def _module_level_nodes(top: ast.AST) -> Iterator[ast.AST]:
+def _module_level_nodes(body: list[ast.stmt]) -> Iterator[ast.AST]:
     """The nodes module-level code runs: everything but function bodies."""
-    stack = [top]
+    stack: list[ast.AST] = list(body)
     while stack:
         node = stack.pop()
         yield node
@@ -1165,6 +1198,13 @@ def _handler_fact(project: Project, module: ModuleTable, handler: ast.ExceptHand
         ]
         uses = sorted(set(attributes)) + ([""] if len(names) > len(attributes) else [])
     return HandlerFact(module.columns.span(handler.type), types, tuple(uses))
+
+
+def _text(node: ast.expr) -> str:
+    """The code of an expression, short, for reports; a dotted name without ``ast.unparse``,
+    which costs more than the rest of recording a call."""
+    parts = _dotted(node)
+    return _short(".".join(parts) if parts is not None else ast.unparse(node))
 
 
 def _short(text: str) -> str:
@@ -1384,7 +1424,7 @@ def _scan_function(
             with_spans[id(child)] = span
             withs.append(blocks.analyse(child, span))
     collector = _CallCollector(scope, module, with_spans)
-    collector.collect(node.body, awaitable=True)
+    collector.collect(node.body, awaitable=True, reachable=_with_nested(own))
     is_generator, generator_obstacle = _generator_obstacle(own)
     returned = node.returns.value if isinstance(node.returns, ast.Subscript) else node.returns
     fact = FunctionFact(
@@ -1432,7 +1472,7 @@ def _decorator(project: Project, module: ModuleTable, node: ast.expr) -> Decorat
         kind = "transparent"
     elif qualname and _is_route_method(project, qualname):
         kind = "route"
-    return Decorator(qualname, _short(ast.unparse(node)), kind)
+    return Decorator(qualname, _text(node), kind)
 
 
 def _has_decorator(node: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> bool:
@@ -1640,7 +1680,8 @@ def _build_index(sources: Iterable[SourceFile], catalog: Catalog) -> ProjectInde
             if not wanted.isdisjoint(module.identifiers_in(node)):
                 scan(qualname)
         collector = _CallCollector(_Scope(project, module, None, {}), module, {})
-        collector.collect(module.tree.body, awaitable=False)
+        body = module.tree.body
+        collector.collect(body, awaitable=False, reachable=_module_level_nodes(body))
         note_callers(None, module.path, collector.calls)
         value_refs.extend(collector.value_refs)
     for fact in functions.values():
