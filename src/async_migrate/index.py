@@ -932,7 +932,7 @@ class _CallCollector:
 
     def collect(self, nodes: Iterable[ast.AST], awaitable: bool, reachable: Iterable[ast.AST]) -> None:
         """Record the calls of ``nodes``; ``reachable``: every node under them that the scope's
-        code runs or defines, in any order (``_with_nested``, ``_module_level_nodes``)."""
+        code runs or defines, in any order (``_with_nested``), for the prepass."""
         self._prepare(reachable)
         for node in nodes:
             self._visit(node, None, _Where(awaitable))
@@ -1006,6 +1006,9 @@ class _CallCollector:
             self._visit(child, node, where)
 
     def _record(self, node: ast.Call, parent: ast.AST | None, where: _Where) -> None:
+        callee = self.scope.callee(node)
+        if self.scope.function is None and not isinstance(callee, ProjectCallee):
+            return  # module-level code matters only as a caller of the project's functions
         use, outer = "other", None
         if id(node) in self._streamed_calls:
             use = "streamed"
@@ -1019,7 +1022,6 @@ class _CallCollector:
             value = node.args[0].value
             if isinstance(value, int | float) and not isinstance(value, bool):
                 sole = float(value)
-        callee = self.scope.callee(node)
         self.calls.append(
             CallFact(
                 span=self.columns.span(node),
@@ -1151,18 +1153,6 @@ class _CallCollector:
         qualname = self.scope.project.qualname(node, self.module)
         if qualname in self.scope.project.function_nodes:
             self.value_refs.append((qualname, Location(self.module.path, node.lineno)))
-
-
-def _module_level_nodes(body: list[ast.stmt]) -> Iterator[ast.AST]:
-    """The nodes module-level code runs: everything but function bodies."""
-    stack: list[ast.AST] = list(body)
-    while stack:
-        node = stack.pop()
-        yield node
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            stack.extend([*node.decorator_list, *_defaults(node)])
-        else:
-            stack.extend(_children(node))
 
 
 def _defaults(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> list[ast.expr]:
@@ -1680,8 +1670,9 @@ def _build_index(sources: Iterable[SourceFile], catalog: Catalog) -> ProjectInde
             if not wanted.isdisjoint(module.identifiers_in(node)):
                 scan(qualname)
         collector = _CallCollector(_Scope(project, module, None, {}), module, {})
-        body = module.tree.body
-        collector.collect(body, awaitable=False, reachable=_module_level_nodes(body))
+        # no prepass: what it finds (method calls, offloaded and streamed code) refines the facts
+        # of calls made in functions, and module-level calls count only as callers
+        collector.collect(module.tree.body, awaitable=False, reachable=())
         note_callers(None, module.path, collector.calls)
         value_refs.extend(collector.value_refs)
     for fact in functions.values():
