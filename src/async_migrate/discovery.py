@@ -94,10 +94,12 @@ def discover(paths: list[Path], settings: Settings) -> Discovery:
     refused_paths = {path for path, _ in refused}
     rewritable = [path for path in found if path not in refused_paths]
     root = project_root(paths)
-    given = {os.path.abspath(path) for path in rewritable}
-    covered = root is not None and any(os.path.samefile(path, root) for path in paths if path.is_dir())
-    around = _python_files([_near(root)], settings) if root and not covered else []
-    context = [path for path in around if os.path.abspath(path) not in given]
+    context: list[Path] = []
+    if root is not None and not any(os.path.samefile(path, root) for path in paths if path.is_dir()):
+        given = {os.path.abspath(path) for path in rewritable}
+        context = [
+            path for path in _python_files([_near(root)], settings) if os.path.abspath(path) not in given
+        ]
     return Discovery(rewritable, context, refused)
 
 

@@ -38,7 +38,7 @@ def relevant_files(
     for position, words in enumerate(imported):
         for word in words:
             importers.setdefault(word, []).append(position)
-    packages = _packages(paths)
+    packages = _Packages(paths)
 
     relevant = [False] * len(paths)
     pending = [position for position, seed in enumerate(seeds) if seed]
@@ -50,7 +50,7 @@ def relevant_files(
         pending.extend(importers.get(stems[position], ()))  # who imports it
         for word in imported[position]:  # what it imports
             pending.extend(by_stem.get(word, ()))
-        pending.extend(packages.get(position, ()))
+        pending.extend(packages.above(position))
     return relevant
 
 
@@ -81,18 +81,24 @@ def _stem(path: Path) -> str:
     return path.parent.name if path.name == "__init__.py" else path.stem
 
 
-def _packages(paths: Sequence[Path]) -> dict[int, list[int]]:
-    """For each file, the ``__init__.py`` files of the packages it is in (importing a module runs
-    them, and name resolution goes through them). Compared as absolute paths: the given files and
-    the project around them may be named from different places."""
-    folders = [os.path.dirname(os.path.abspath(path)) for path in paths]
-    inits = {folders[position]: position for position, path in enumerate(paths) if path.name == "__init__.py"}
-    packages: dict[int, list[int]] = {}
-    for position, folder in enumerate(folders):
-        above: list[int] = []
-        while folder in inits and inits[folder] not in above:  # a root folder is its own parent
-            above.append(inits[folder])
+class _Packages:
+    """The ``__init__.py`` files of the packages each file is in (importing a module runs them,
+    and name resolution goes through them). Compared as absolute paths: the given files and the
+    project around them may be named from different places. Worked out only for the files that
+    turn out to matter."""
+
+    def __init__(self, paths: Sequence[Path]) -> None:
+        self._paths = paths
+        self._inits = {
+            os.path.dirname(os.path.abspath(path)): position
+            for position, path in enumerate(paths)
+            if path.name == "__init__.py"
+        }
+
+    def above(self, position: int) -> list[int]:
+        folder = os.path.dirname(os.path.abspath(self._paths[position]))
+        found: list[int] = []
+        while folder in self._inits and self._inits[folder] not in found:  # a root is its own parent
+            found.append(self._inits[folder])
             folder = os.path.dirname(folder)
-        if above:
-            packages[position] = above
-    return packages
+        return found

@@ -7,11 +7,9 @@ print a diff, exit 1 for --check) and the reporters render it.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import re
 import sys
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -191,6 +189,9 @@ def _rewrite(
     paths = sorted(plan.edits)
     work = [(sources[path].text, plan.edits[path], plan.first_party) for path in paths]
     if jobs > 1 and len(work) >= PARALLEL_FROM:
+        import multiprocessing  # here: most runs start no workers, and the import costs 25 ms
+        from concurrent.futures import ProcessPoolExecutor
+
         context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
         with ProcessPoolExecutor(max_workers=min(jobs, len(work)), mp_context=context) as pool:
             outcomes = []
