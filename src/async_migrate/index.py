@@ -168,6 +168,11 @@ class ModuleTable:
         return frozenset(lines)
 
     @functools.cached_property
+    def global_names(self) -> frozenset[str]:
+        """Every name bound at module level (asked once the star imports are expanded)."""
+        return frozenset(self.defs).union(self.imports, self.variables)
+
+    @functools.cached_property
     def _lines(self) -> list[str]:
         return split_lines(self.source.text)
 
@@ -967,6 +972,8 @@ class _CallCollector:
         return self.scope.project.qualname(call.func, self.module) in THREADPOOL_RUNNERS
 
     def _visit(self, node: ast.AST, parent: ast.AST | None, where: _Where) -> None:
+        if isinstance(node, ast.Constant):
+            return  # the commonest leaf: nothing to record, nothing under it
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             # decorators, bases and defaults run here; a function body runs later, elsewhere
             for child in [*node.decorator_list, *_defaults(node)]:
@@ -1435,10 +1442,7 @@ def _scan_function(
         withs=withs,
         thread_locals=tuple(sorted(collector.thread_locals)),
         skip=node.lineno in module.skip_lines,
-        names=frozenset(bindings)
-        | frozenset(module.defs)
-        | frozenset(module.imports)
-        | frozenset(module.variables),
+        names=module.global_names.union(bindings),
     )
     return fact, collector.value_refs
 
