@@ -289,7 +289,7 @@ def _findings_for(edits: list[Edit], fact: FunctionFact) -> list[Finding]:
     return [
         _finding_for(edit, fact)
         for edit in edits
-        if not isinstance(edit, ResponseRead | CatchAlso | OpenSession | Latin1Headers)
+        if not isinstance(edit, (ResponseRead, CatchAlso, OpenSession, Latin1Headers))
     ]
 
 

@@ -207,7 +207,7 @@ class HttpCallAnalysis:
             return "none"
         if isinstance(value, ast.Tuple) and len(value.elts) == 2:
             return "pair"
-        number = isinstance(value, ast.Constant) and isinstance(value.value, int | float)
+        number = isinstance(value, ast.Constant) and isinstance(value.value, (int, float))
         return "number" if number or self.type_of(value) in {"builtins.int", "builtins.float"} else "unknown"
 
     def _use(self, kind: str, node: ast.AST, bare: bool = False) -> None:
@@ -228,7 +228,7 @@ class HttpCallAnalysis:
     def _statement(self, node: ast.AST) -> ast.stmt | None:
         while not isinstance(node, ast.stmt):
             parent = self.parents.get(id(node))
-            if parent is None or isinstance(parent, ast.Lambda | ast.comprehension):
+            if parent is None or isinstance(parent, (ast.Lambda, ast.comprehension)):
                 return None
             node = parent
         return node
@@ -317,8 +317,8 @@ class HttpCallAnalysis:
         """A value both libraries encode alike: never None or a bool (requests drops None and
         writes ``True``; httpx writes ``key=`` and ``true``)."""
         if isinstance(value, ast.Constant):
-            return isinstance(value.value, str | int | float) and not isinstance(value.value, bool)
-        if isinstance(value, ast.List | ast.Tuple):
+            return isinstance(value.value, (str, int, float)) and not isinstance(value.value, bool)
+        if isinstance(value, (ast.List, ast.Tuple)):
             return all(self._plain(item) for item in value.elts)
         return self.type_of(value) in _PLAIN_TYPES
 
@@ -370,7 +370,7 @@ class HttpCallAnalysis:
     def _data(self, value: ast.expr) -> str | None:
         if isinstance(value, ast.Dict) or (isinstance(value, ast.Name) and self._named_literal(value)):
             return self._mapping(value, "data=")[1]
-        if isinstance(value, ast.Constant) and isinstance(value.value, str | bytes):
+        if isinstance(value, ast.Constant) and isinstance(value.value, (str, bytes)):
             return None
         if isinstance(value, ast.JoinedStr) or self.type_of(value) in _BYTES_OR_STR:
             return None

@@ -71,11 +71,11 @@ class _PlanApplier(cst.CSTTransformer):
         self.clients: dict[tuple[int, int], ClientRequest | aiohttp_client.SessionRequest] = {}
         """The HTTP requests made, by the statement their client is opened around."""
         for edit in edits:
-            if isinstance(edit, MakeAsync | WrapBlock | OpenSession) or (
+            if isinstance(edit, (MakeAsync, WrapBlock, OpenSession)) or (
                 isinstance(edit, ResponseRead) and edit.kind == "raise_for_status"
             ):
                 self.statements[(edit.span.line, edit.span.column)] = edit
-            elif isinstance(edit, CatchAlso | ResponseRead | Latin1Headers):
+            elif isinstance(edit, (CatchAlso, ResponseRead, Latin1Headers)):
                 self.expressions[edit.span] = edit
             else:
                 self.calls.setdefault(edit.span, []).append(edit)
