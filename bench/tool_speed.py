@@ -8,7 +8,7 @@ code-generation round trip of every file. Prints one table row per size.
 ``ast.parse`` is measured twice: in this process on texts already read (the parse alone), and as
 a script in its own process that finds, reads and parses every file (what a user would time next
 to the tool, which is timed the same way, start-up included). Each figure is the median of
-``--repeat`` runs: a shared machine's noise moves single runs by a third.
+``--repeat`` interleaved rounds: a shared machine's speed drifts by a third within minutes.
 
     python bench/tool_speed.py                  # 100, 1000 and 5000 modules
     python bench/tool_speed.py --sizes 200 --keep /tmp/gen
@@ -159,15 +159,12 @@ def timed_tool(args: list[str], cwd: Path) -> tuple[float, float, int]:
     return timed_process([sys.executable, "-m", "async_migrate", *args], cwd)
 
 
-def median_of(repeat: int, measure: Callable[[], tuple[float, ...] | float]) -> tuple[float, ...]:
-    """Each figure of ``measure``'s result, as the median over ``repeat`` runs."""
-    runs = [measure() for _ in range(repeat)]
-    rows = [run if isinstance(run, tuple) else (run,) for run in runs]
-    return tuple(statistics.median(column) for column in zip(*rows, strict=True))
-
-
 def measure(root: Path, size: int, connected: bool, repeat: int) -> str:
-    """One table row: every figure for a generated project of ``size`` modules at ``root``."""
+    """One table row: every figure for a generated project of ``size`` modules at ``root``.
+
+    The runs are interleaved (each round measures everything once) and each figure is the median
+    over the rounds; a ratio is the median of the rounds' ratios, so that a tool run is compared
+    with yardsticks taken moments apart, not minutes apart on a machine whose speed drifts."""
 
     def fresh() -> None:
         shutil.rmtree(root, ignore_errors=True)
@@ -185,25 +182,40 @@ def measure(root: Path, size: int, connected: bool, repeat: int) -> str:
 
     fresh()
     texts = [path.read_text() for path in sorted(root.rglob("*.py"))]
-    parse_all = median_of(repeat, lambda: timed_each(ast.parse, texts))[0]
-    parse_own = median_of(repeat, lambda: timed_process([sys.executable, "-c", PARSE_SCRIPT, "."], root)[0])[
-        0
-    ]
-    libcst_all = median_of(repeat, lambda: timed_each(roundtrip, texts))[0]
-    check_one, check_rss = median_of(repeat, lambda: tool("--check", "-q", "-j", "1"))
-    check_all = median_of(repeat, lambda: tool("--check", "-q"))[0]
-    diff = median_of(repeat, lambda: tool("--diff", "-q"))[0]
-    write_one, write_rss = median_of(repeat, lambda: write_run("-j", "1"))
-    write_all = median_of(repeat, write_run)[0]
-    figures = [
+    rounds: list[dict[str, float]] = []
+    for _ in range(repeat):
+        figures: dict[str, float] = {}
+        figures["parse_all"] = timed_each(ast.parse, texts)
+        figures["parse_own"] = timed_process([sys.executable, "-c", PARSE_SCRIPT, "."], root)[0]
+        figures["check_one"], figures["check_rss"] = tool("--check", "-q", "-j", "1")
+        figures["libcst_all"] = timed_each(roundtrip, texts)
+        figures["check_all"] = tool("--check", "-q")[0]
+        figures["diff"] = tool("--diff", "-q")[0]
+        figures["write_one"], figures["write_rss"] = write_run("-j", "1")
+        figures["write_all"] = write_run()[0]
+        fresh()
+        figures["to_parse_all"] = figures["check_one"] / figures["parse_all"]
+        figures["to_parse_own"] = figures["check_one"] / figures["parse_own"]
+        rounds.append(figures)
+    median = {key: statistics.median(figures[key] for figures in rounds) for key in rounds[0]}
+    seconds = (
+        "parse_all",
+        "parse_own",
+        "libcst_all",
+        "check_one",
+        "check_all",
+        "diff",
+        "write_one",
+        "write_all",
+    )
+    cells = [
         str(len(texts)),
-        *(f"{seconds:.2f} s" for seconds in (parse_all, parse_own, libcst_all, check_one, check_all)),
-        *(f"{seconds:.2f} s" for seconds in (diff, write_one, write_all)),
-        f"{check_rss:.0f} MB",
-        f"{write_rss:.0f} MB",
-        f"{check_one / parse_all:.1f}×, {check_one / parse_own:.1f}×",
+        *(f"{median[key]:.2f} s" for key in seconds),
+        f"{median['check_rss']:.0f} MB",
+        f"{median['write_rss']:.0f} MB",
+        f"{median['to_parse_all']:.1f}×, {median['to_parse_own']:.1f}×",
     ]
-    return f"| {' | '.join(figures)} |"
+    return f"| {' | '.join(cells)} |"
 
 
 def main() -> None:
@@ -223,8 +235,10 @@ def main() -> None:
     print(f"# command: python {' '.join(sys.argv)}")
     print(f"# each figure: the median of {args.repeat} runs")
     here = Path.cwd()
-    startup = median_of(args.repeat, lambda: timed_tool(["--version"], here)[0])[0]
-    bare = median_of(args.repeat, lambda: timed_process([sys.executable, "-c", "pass"], here)[0])[0]
+    startup = statistics.median(timed_tool(["--version"], here)[0] for _ in range(args.repeat))
+    bare = statistics.median(
+        timed_process([sys.executable, "-c", "pass"], here)[0] for _ in range(args.repeat)
+    )
     print(
         f"# start-up alone: async-migrate --version {startup:.2f} s (imports included), python {bare:.2f} s"
     )
