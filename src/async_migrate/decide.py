@@ -112,11 +112,12 @@ def decide(
         if index.functions[q].is_async
         and (q in skipped or _plan_body(index.functions[q], index, catalog, helpers, set(), http).blockers)
     )
+    outcomes: dict[str, _Outcome] = {}  # the last round's: it ran with the final ``converting``
     while True:
         dropped = False
         for qualname in sorted(converting):
             fact = index.functions[qualname]
-            outcome = _plan_body(fact, index, catalog, helpers, converting, http)
+            outcome = outcomes[qualname] = _plan_body(fact, index, catalog, helpers, converting, http)
             if qualname not in entries and not outcome.edits and not outcome.blockers:
                 converting.discard(qualname)  # a pure helper: called directly, as it is
                 dropped = True
@@ -144,7 +145,7 @@ def decide(
             qualname, name, fact.location, role, Verdict.UNCHANGED, end_line=fact.end_line
         )
         if qualname in converting:
-            outcome = _plan_body(fact, index, catalog, helpers, converting, http)
+            outcome = outcomes[qualname]
             decision.verdict = Verdict.CONVERTED
             _add(edits, [_make_async(fact), *outcome.edits])
             decision.findings = _findings_for(outcome.edits, fact)

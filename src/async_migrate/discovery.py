@@ -124,8 +124,15 @@ def _python_files(paths: list[Path], settings: Settings) -> list[Path]:
         if path.is_file():
             found.add(path)
             continue
-        for candidate in _walk(str(path), settings.respect_gitignore):
-            relative = _relative(os.path.abspath(candidate), base) or candidate
+        top = str(path)
+        # every file found is ``top`` + a rest: when ``top`` is inside the root, made absolute
+        # once (the root may also be inside ``top``: then each file is placed on its own)
+        prefix = _relative(os.path.join(os.path.abspath(top), ""), base)
+        for candidate in _walk(top, settings.respect_gitignore):
+            if prefix is not None:
+                relative = prefix + candidate[len(top) :].lstrip(os.sep).replace(os.sep, "/")
+            else:
+                relative = _relative(os.path.abspath(candidate), base) or candidate
             if included.match_file(relative) and not excluded.match_file(relative):
                 found.add(Path(candidate))
     return sorted(found, key=lambda path: path.parts)
