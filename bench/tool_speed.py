@@ -22,6 +22,7 @@ import argparse
 import ast
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -129,13 +130,16 @@ def timed_each(work: Callable[[str], object], texts: list[str]) -> float:
 
 PARSE_SCRIPT = """\
 import ast, os, sys
+parse = sys.argv[2] == "parse"
 for folder, _, names in os.walk(sys.argv[1]):
     for name in names:
         if name.endswith(".py"):
             with open(os.path.join(folder, name), "rb") as handle:
-                ast.parse(handle.read())
+                text = handle.read()
+            if parse:
+                ast.parse(text)
 """
-"""The ``ast.parse`` pass as its own program: find, read and parse every file."""
+"""The ``ast.parse`` pass as its own program: find, read and parse (or only read) every file."""
 
 
 def timed_process(command: list[str], cwd: Path) -> tuple[float, float, int]:
@@ -186,7 +190,7 @@ def measure(root: Path, size: int, connected: bool, repeat: int) -> str:
     for _ in range(repeat):
         figures: dict[str, float] = {}
         figures["parse_all"] = timed_each(ast.parse, texts)
-        figures["parse_own"] = timed_process([sys.executable, "-c", PARSE_SCRIPT, "."], root)[0]
+        figures["parse_own"] = timed_process([sys.executable, "-c", PARSE_SCRIPT, ".", "parse"], root)[0]
         figures["check_one"], figures["check_rss"] = tool("--check", "-q", "-j", "1")
         figures["libcst_all"] = timed_each(roundtrip, texts)
         figures["check_all"] = tool("--check", "-q")[0]
@@ -218,6 +222,39 @@ def measure(root: Path, size: int, connected: bool, repeat: int) -> str:
     return f"| {' | '.join(cells)} |"
 
 
+def instructions(command: list[str], cwd: Path) -> int:
+    """Instructions one run of ``command`` executes, counted by valgrind's callgrind: a figure
+    that, unlike time, a busy or throttled machine doesn't move."""
+    run = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *command],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    found = re.search(r"Collected : (\d+)", run.stderr)
+    if run.returncode not in (0, 1) or found is None:
+        sys.exit(f"{' '.join(command)} under callgrind failed ({run.returncode}):\n{run.stderr[-2000:]}")
+    return int(found.group(1))
+
+
+def count(root: Path, size: int, connected: bool) -> str:
+    """One row of the ``--instructions`` table for a generated project of ``size`` modules."""
+    shutil.rmtree(root, ignore_errors=True)
+    generate(root, size, connected)
+    files = sum(1 for _ in root.rglob("*.py"))
+    parse_own = instructions([sys.executable, "-c", PARSE_SCRIPT, ".", "parse"], root)
+    read_own = instructions([sys.executable, "-c", PARSE_SCRIPT, ".", "read"], root)
+    check = instructions([sys.executable, "-m", "async_migrate", "--check", "-q", "-j", "1", "."], root)
+    parse_alone = parse_own - read_own
+    cells = [
+        str(files),
+        *(f"{figure / 1e9:.2f} G" for figure in (parse_alone, parse_own, check)),
+        f"{check / parse_alone:.1f}×, {check / parse_own:.1f}×",
+    ]
+    return f"| {' | '.join(cells)} |"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 5000])
@@ -228,30 +265,49 @@ def main() -> None:
         help="services import the plain modules: no file can be left unread (the worst case)",
     )
     parser.add_argument("--repeat", type=int, default=3, help="runs of each figure; the median is printed")
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="count the instructions of --check -j1 and of the ast.parse pass (valgrind) instead of timing",
+    )
     args = parser.parse_args()
+    if args.instructions and shutil.which("valgrind") is None:
+        sys.exit("--instructions needs valgrind (apt install valgrind)")
     versions = f"Python {platform.python_version()}, libcst {metadata.version('libcst')}"
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     print(f"# async-migrate tool speed; {when}; {versions}, {os.cpu_count()} cores, {platform.platform()}")
     print(f"# command: python {' '.join(sys.argv)}")
-    print(f"# each figure: the median of {args.repeat} runs")
-    here = Path.cwd()
-    startup = statistics.median(timed_tool(["--version"], here)[0] for _ in range(args.repeat))
-    bare = statistics.median(
-        timed_process([sys.executable, "-c", "pass"], here)[0] for _ in range(args.repeat)
-    )
-    print(
-        f"# start-up alone: async-migrate --version {startup:.2f} s (imports included), python {bare:.2f} s"
-    )
-    cores = os.cpu_count() or 1
-    print(
-        f"| modules | ast.parse all (in-process) | ast.parse all (own process) | libcst round trip all "
-        f"| --check -j1 | --check -j{cores} | --diff -j{cores} | write -j1 | write -j{cores} "
-        f"| peak RSS (check -j1) | peak RSS (write -j1) | check -j1 / ast.parse in-process, own process |"
-    )
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    if args.instructions:
+        print("# instructions executed (valgrind --tool=callgrind), one run of each")
+        columns = ["ast.parse all (parse alone)", "ast.parse all (own process)", "--check -j1"]
+        columns.append("check / parse alone, own process")
+    else:
+        print(f"# each figure: the median of {args.repeat} runs")
+        here = Path.cwd()
+        startup = statistics.median(timed_tool(["--version"], here)[0] for _ in range(args.repeat))
+        bare = statistics.median(
+            timed_process([sys.executable, "-c", "pass"], here)[0] for _ in range(args.repeat)
+        )
+        print(
+            f"# start-up alone: async-migrate --version {startup:.2f} s with its imports; python {bare:.2f} s"
+        )
+        cores = os.cpu_count() or 1
+        columns = ["ast.parse all (in-process)", "ast.parse all (own process)", "libcst round trip all"]
+        columns += ["--check -j1", f"--check -j{cores}", f"--diff -j{cores}", "write -j1", f"write -j{cores}"]
+        columns += [
+            "peak RSS (check -j1)",
+            "peak RSS (write -j1)",
+            "check -j1 / ast.parse in-process, own process",
+        ]
+    print(f"| modules | {' | '.join(columns)} |")
+    print(f"| ---: |{' ---: |' * len(columns)}")
     for size in args.sizes:
         base = args.keep or Path(tempfile.mkdtemp(prefix="am-bench-"))
-        print(measure(base / f"project_{size}", size, args.connected, args.repeat), flush=True)
+        root = base / f"project_{size}"
+        if args.instructions:
+            print(count(root, size, args.connected), flush=True)
+        else:
+            print(measure(root, size, args.connected, args.repeat), flush=True)
         if not args.keep:
             shutil.rmtree(base, ignore_errors=True)
 
