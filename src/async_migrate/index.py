@@ -804,8 +804,6 @@ def _function_bindings(
                 bindings.setdefault(local, []).append(None)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             bindings.setdefault(node.name, []).append(None)
-        elif isinstance(node, (ast.Lambda, ast.GeneratorExp, ast.ListComp, ast.SetComp, ast.DictComp)):
-            pass
     for name in declared_global | declared_nonlocal:
         bindings.pop(name, None)
     return bindings, declared_global, declared_nonlocal
@@ -1115,8 +1113,8 @@ class _CallCollector:
 
     def _maybe_reference(self, argument: ast.expr, where: _Where) -> None:
         """A blocking function passed as a callable (``map(os.path.exists, ...)``) will be called."""
-        if not isinstance(argument, (ast.Name, ast.Attribute)):
-            return
+        if self.scope.function is None or not isinstance(argument, (ast.Name, ast.Attribute)):
+            return  # (module-level code matters only as a caller of the project's functions)
         if isinstance(argument, ast.Name) and argument.id in self.scope.bindings:
             return
         qualname = self.scope.project.qualname(argument, self.module)
