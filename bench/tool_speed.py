@@ -14,6 +14,11 @@ to the tool, which is timed the same way, start-up included). Each figure is the
     python bench/tool_speed.py --sizes 200 --keep /tmp/gen
     python bench/tool_speed.py --sizes 5000 --connected   # every file reachable: nothing skipped
     python bench/tool_speed.py --repeat 1                  # one run of each, faster and noisier
+    python bench/tool_speed.py --instructions              # counted by valgrind: noise-free
+
+``--instructions`` counts what ``--check -j1`` and the two ``ast.parse`` yardsticks execute
+instead of timing them (the parse alone is the parse script's count minus that of the same script
+reading without parsing).
 """
 
 from __future__ import annotations
@@ -197,7 +202,7 @@ def measure(root: Path, size: int, connected: bool, repeat: int) -> str:
         figures["diff"] = tool("--diff", "-q")[0]
         figures["write_one"], figures["write_rss"] = write_run("-j", "1")
         figures["write_all"] = write_run()[0]
-        fresh()
+        fresh()  # the next round's checks need the project as generated
         figures["to_parse_all"] = figures["check_one"] / figures["parse_all"]
         figures["to_parse_own"] = figures["check_one"] / figures["parse_own"]
         rounds.append(figures)
