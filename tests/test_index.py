@@ -52,3 +52,73 @@ def test_used_beyond_agrees_with_the_walk_on_tricky_imports(code: str, tmp_path:
     path = tmp_path / "module.py"
     path.write_text(code, encoding="utf-8")
     _assert_used_beyond_is_the_walk(_index_of(path), path)
+
+
+DEPS = """\
+from fastapi import Depends as Need
+
+
+def get_settings():
+    return {}
+"""
+
+MAIN = """\
+import time
+
+from fastapi import APIRouter, Depends, FastAPI
+
+from app import deps
+from app.deps import Need as Wanted
+
+app = FastAPI()
+router = APIRouter()
+
+
+def dep_a():
+    time.sleep(1)
+
+
+def dep_b():
+    time.sleep(1)
+
+
+def dep_c():
+    time.sleep(1)
+
+
+def endpoint_d():
+    time.sleep(1)
+
+
+@router.get(
+    "/x",
+    dependencies=[deps.Need(dep_a)],
+)
+def route_x(b=Wanted(dep_b)):
+    return b
+
+
+def make(register=app.add_api_route):
+    register("/d", endpoint_d)
+    app.add_api_route("/d", endpoint_d)
+
+
+app.dependency_overrides[dep_c] = dep_b
+"""
+
+
+def test_registrations_are_found_through_aliases_and_re_exports(tmp_path: Path) -> None:
+    """The index looks for registrations only in statements that name ``Depends`` & co. or a name
+    an import binds to one of them: these are the spellings that test that filter."""
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "deps.py").write_text(DEPS)
+    (tmp_path / "app" / "main.py").write_text(MAIN)
+    sources = [read_source(tmp_path / "app" / name) for name in ("__init__.py", "deps.py", "main.py")]
+    index = build_index(sources, Catalog())
+    kinds = {qualname: {entry.kind for entry in entries} for qualname, entries in index.entry_points.items()}
+    assert kinds["app.main.dep_a"] == {"dependency"}  # deps.Need: an alias re-exported by a module
+    assert kinds["app.main.dep_b"] == {"dependency"}  # Wanted: an alias of that alias
+    assert kinds["app.main.endpoint_d"] == {"route"}
+    assert kinds["app.main.route_x"] == {"route"}
+    assert "app.main.dep_c" not in index.value_uses  # an override key is no use as a value

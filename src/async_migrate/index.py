@@ -181,8 +181,11 @@ class ModuleTable:
 
     def identifiers_in(self, node: ast.stmt) -> frozenset[str]:
         """The identifier-like words of the lines a statement spans."""
-        text = "".join(self._lines[node.lineno - 1 : node.end_lineno or node.lineno])
-        return frozenset(_IDENTIFIER.findall(text))
+        return frozenset(_IDENTIFIER.findall(self.lines(node.lineno, node.end_lineno or node.lineno)))
+
+    def lines(self, first: int, last: int) -> str:
+        """The text of lines ``first`` to ``last``, both included."""
+        return "".join(self._lines[first - 1 : last])
 
 
 @dataclass
@@ -383,6 +386,18 @@ class Project:
             for name, value in module.variables.items()
             if isinstance(value, ast.Call) and self._is_thread_local_type(self.qualname(value.func, module))
         }
+
+    @functools.cached_property
+    def registration_aliases(self) -> frozenset[str]:
+        """Names the project's imports bind to ``Depends``, ``Security`` or a route registration,
+        under a name of their own (``from fastapi import Depends as Need``)."""
+        aliases = set()
+        for module in self.modules.values():
+            for local, (target, _) in module.imports.items():
+                resolved = self.canonical(target)
+                if resolved in DEPENDENCY_MARKERS or resolved.rpartition(".")[2] in ROUTE_REGISTRATIONS:
+                    aliases.add(local)
+        return frozenset(aliases)
 
     def _is_thread_local_type(self, qualname: str | None, depth: int = 0) -> bool:
         """``threading.local`` or a project class derived from it."""
@@ -1497,7 +1512,7 @@ def _fastapi_references(
                 entries.append((qualname, EntryPoint("route", Location(module.path, node.lineno))))
     if not any(word in module.source.text for word in _REGISTRATION_WORDS):
         return entries, registered
-    for node in _walk(module.tree):
+    for node in _registration_candidates(project, module):
         if isinstance(node, ast.Subscript):
             if isinstance(node.value, ast.Attribute) and node.value.attr == "dependency_overrides":
                 key = project.qualname(node.slice, module)
@@ -1523,6 +1538,20 @@ def _fastapi_references(
         ):
             entries.append((function, EntryPoint(kind, Location(module.path, node.lineno))))
     return entries, registered
+
+
+def _registration_candidates(project: Project, module: ModuleTable) -> Iterator[ast.AST]:
+    """The nodes of the top-level statements that can hold a registration, in the order of a walk
+    of the whole module. A registration names ``Depends``, ``Security``, ``add_api_...`` or
+    ``dependency_overrides``, or an import binds the name it uses to one of them (resolution
+    follows imports only), so a statement whose text holds none of those words holds none."""
+    words = (*_REGISTRATION_WORDS, *project.registration_aliases)
+    for statement in reversed(module.tree.body):
+        decorators = getattr(statement, "decorator_list", [])
+        first = min([statement.lineno, *(decorator.lineno for decorator in decorators)])
+        text = module.lines(first, statement.end_lineno or statement.lineno)
+        if any(word in text for word in words):
+            yield from _walk(statement)
 
 
 def _keyword(call: ast.Call, name: str) -> ast.expr | None:
