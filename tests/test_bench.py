@@ -1,4 +1,5 @@
-"""The tool-speed benchmark the README quotes runs end to end (on a tiny project: figures not judged)."""
+"""The developer scripts run end to end: the tool-speed benchmark the README quotes (on a tiny
+project: figures not judged) and the plan fingerprint used to check that a speed-up changes nothing."""
 
 from __future__ import annotations
 
@@ -42,3 +43,22 @@ def test_tool_speed_prints_a_full_row_per_size(tmp_path: Path) -> None:
         check=False,
     )
     assert check.returncode == 1, check.stderr
+
+
+def test_plan_fingerprint_prints_every_decision_and_edit_of_the_example() -> None:
+    run = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "plan_fingerprint.py"),
+            str(ROOT / "examples" / "legacy_service"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0].startswith("## ")
+    assert sum(line.startswith("D ") for line in lines) >= 10  # the example's functions, each decided
+    assert sum(line.startswith("E ") for line in lines) == 2  # the two files the README's diff shows
