@@ -105,10 +105,12 @@ def compute_{n}(values: list[float]) -> float:
 
 
 def generate(root: Path, modules: int, connected: bool = False) -> None:
-    """``modules`` files: 10 % routers, 10 % services, the rest plain code.
+    """``modules`` files: 10 % routers, 10 % services, the rest plain code, replacing whatever
+    ``root`` held (a write run changes the project: each one starts from it as generated).
 
     ``connected``: each service imports its share of the plain modules, so that every file can
     reach or be reached from FastAPI code and none can be left unread (the worst case)."""
+    shutil.rmtree(root, ignore_errors=True)
     package = root / "gen"
     for folder in (package, package / "routers", package / "services", package / "lib"):
         folder.mkdir(parents=True, exist_ok=True)
@@ -175,21 +177,17 @@ def measure(root: Path, size: int, connected: bool, repeat: int) -> str:
     over the rounds; a ratio is the median of the rounds' ratios, so that a tool run is compared
     with yardsticks taken moments apart, not minutes apart on a machine whose speed drifts."""
 
-    def fresh() -> None:
-        shutil.rmtree(root, ignore_errors=True)
-        generate(root, size, connected)
-
     def tool(*args: str) -> tuple[float, float]:
         return timed_tool([*args, "."], root)[:2]
 
     def write_run(*jobs: str) -> tuple[float, float]:
-        fresh()  # a write changes the project: each run starts from the generated one
+        generate(root, size, connected)
         return tool("-q", *jobs)
 
     def roundtrip(text: str) -> str:
         return libcst.parse_module(text).code
 
-    fresh()
+    generate(root, size, connected)
     texts = [path.read_text() for path in sorted(root.rglob("*.py"))]
     rounds: list[dict[str, float]] = []
     for _ in range(repeat):
@@ -202,7 +200,7 @@ def measure(root: Path, size: int, connected: bool, repeat: int) -> str:
         figures["diff"] = tool("--diff", "-q")[0]
         figures["write_one"], figures["write_rss"] = write_run("-j", "1")
         figures["write_all"] = write_run()[0]
-        fresh()  # the next round's checks need the project as generated
+        generate(root, size, connected)  # the next round's checks need the project as generated
         figures["to_parse_all"] = figures["check_one"] / figures["parse_all"]
         figures["to_parse_own"] = figures["check_one"] / figures["parse_own"]
         rounds.append(figures)
@@ -245,7 +243,6 @@ def instructions(command: list[str], cwd: Path) -> int:
 
 def count(root: Path, size: int, connected: bool) -> str:
     """One row of the ``--instructions`` table for a generated project of ``size`` modules."""
-    shutil.rmtree(root, ignore_errors=True)
     generate(root, size, connected)
     files = sum(1 for _ in root.rglob("*.py"))
     parse_own = instructions([sys.executable, "-c", PARSE_SCRIPT, ".", "parse"], root)
