@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from async_migrate import decide as decide_module
 from async_migrate.catalog import Catalog
 from async_migrate.decide import decide
 from async_migrate.index import build_index
@@ -301,3 +304,30 @@ def test_an_endpoint_whose_every_blocking_call_needs_the_threadpool_stays_def(tm
 def test_an_endpoint_without_blocking_calls_still_converts(tmp_path: Path) -> None:
     plan = plan_for(tmp_path, {"app.py": HEADER + "@app.get('/')\ndef root():\n    return {'ok': True}\n"})
     assert verdicts(plan) == {"root": Verdict.CONVERTED}
+
+
+def test_a_chain_of_helpers_dropping_one_by_one_is_planned_in_linear_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # each helper calls the next, in name order: the last one is pure and drops out first, and
+    # only then can the one before it drop; replanning every candidate each round would take
+    # about n * n / 2 plans here
+    n = 40
+    chain = "".join(f"def h{i:02}():\n    return h{i + 1:02}()\n" for i in range(n - 1))
+    code = (
+        HEADER + chain + f"def h{n - 1:02}():\n    return 1\n@app.get('/')\ndef root():\n    return h00()\n"
+    )
+    planned: list[str] = []
+    plan_body = decide_module._plan_body
+
+    def counting(fact, *args):  # noqa: ANN001, ANN002, ANN202
+        planned.append(fact.name)
+        return plan_body(fact, *args)
+
+    monkeypatch.setattr(decide_module, "_plan_body", counting)
+    plan = plan_for(tmp_path, {"app.py": code})
+    assert {name for name, verdict in verdicts(plan).items() if name != "root"} == {
+        f"h{i:02}" for i in range(n)
+    }
+    assert all(verdict is Verdict.UNCHANGED for name, verdict in verdicts(plan).items() if name != "root")
+    assert len(planned) <= 3 * n, len(planned)

@@ -112,14 +112,22 @@ def decide(
         if index.functions[q].is_async
         and (q in skipped or _plan_body(index.functions[q], index, catalog, helpers, set(), http).blockers)
     )
-    outcomes: dict[str, _Outcome] = {}  # the last round's: it ran with the final ``converting``
+    outcomes: dict[str, _Outcome] = {}  # each one's last: taken with its final callers and callees
+    # a function's outcome reads ``converting`` only at its callers and callees: it is planned
+    # again only when one of them has dropped out since (a round replanning everything made a
+    # chain of helpers dropping one by one cost rounds × candidates)
+    stale = set(converting)
     while True:
         dropped = False
         for qualname in sorted(converting):
+            if qualname not in stale:
+                continue
+            stale.discard(qualname)
             fact = index.functions[qualname]
             outcome = outcomes[qualname] = _plan_body(fact, index, catalog, helpers, converting, http)
             if qualname not in entries and not outcome.edits and not outcome.blockers:
                 converting.discard(qualname)  # a pure helper: called directly, as it is
+                stale.update(_neighbours(index, qualname))
                 dropped = True
                 continue
             blockers = (
@@ -129,6 +137,7 @@ def decide(
                 blockers += _no_gain(fact, outcome, qualname in entries)
             if blockers:
                 converting.discard(qualname)
+                stale.update(_neighbours(index, qualname))
                 blocked[qualname] = blockers
                 dropped = True
         if not dropped:
@@ -323,6 +332,17 @@ def _awaits_outside_candidates(index: ProjectIndex, converting: set[str], candid
             if fact.is_async and not call.awaited:
                 found.append(AwaitCall(Rule.AWAIT_CALL, fact.path, call.span))
     return found
+
+
+def _neighbours(index: ProjectIndex, qualname: str) -> set[str]:
+    """The functions whose plan reads whether ``qualname`` converts: its callees (``_plan_body``
+    awaits them or not) and its callers (``_shape_blockers``: will they await it?)."""
+    callees = {
+        call.callee.qualname
+        for call in index.functions[qualname].calls
+        if isinstance(call.callee, ProjectCallee)
+    }
+    return callees | {caller.caller for caller in index.callers.get(qualname, []) if caller.caller}
 
 
 def _shape_blockers(
