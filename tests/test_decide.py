@@ -331,3 +331,28 @@ def test_a_chain_of_helpers_dropping_one_by_one_is_planned_in_linear_time(
     }
     assert all(verdict is Verdict.UNCHANGED for name, verdict in verdicts(plan).items() if name != "root")
     assert len(planned) <= 3 * n, len(planned)
+
+
+def test_what_a_chain_of_helpers_reaches_is_found_in_linear_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the blocking call is at the end of the chain: each helper learns it one step after the next
+    n = 40
+    chain = "".join(f"def h{i:02}():\n    return h{i + 1:02}()\n" for i in range(n - 1))
+    path = tmp_path / "app.py"
+    route = "@app.get('/')\ndef root():\n    return h00()\n"
+    path.write_text(f"{HEADER}import time\n{chain}def h{n - 1:02}():\n    time.sleep(1)\n{route}")
+    catalog = Catalog()
+    index = build_index([read_source(path)], catalog)
+    statuses_read: list[str] = []
+    call_status = decide_module._call_status
+
+    def counting(call, *args):  # noqa: ANN001, ANN002, ANN202
+        statuses_read.append(call.text)
+        return call_status(call, *args)
+
+    monkeypatch.setattr(decide_module, "_call_status", counting)
+    statuses = decide_module._helper_statuses(index, catalog)
+    assert statuses["app.h00"].weight is decide_module.Weight.BLOCKING
+    assert statuses["app.h00"].witness == " -> ".join([*(f"h{i:02}()" for i in range(1, n)), "time.sleep()"])
+    assert len(statuses_read) <= 3 * n, len(statuses_read)

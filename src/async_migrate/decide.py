@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 import fnmatch
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -113,35 +113,24 @@ def decide(
         and (q in skipped or _plan_body(index.functions[q], index, catalog, helpers, set(), http).blockers)
     )
     outcomes: dict[str, _Outcome] = {}  # each one's last: taken with its final callers and callees
-    # a function's outcome reads ``converting`` only at its callers and callees: it is planned
-    # again only when one of them has dropped out since (a round replanning everything made a
-    # chain of helpers dropping one by one cost rounds × candidates)
-    stale = set(converting)
-    while True:
-        dropped = False
-        for qualname in sorted(converting):
-            if qualname not in stale:
-                continue
-            stale.discard(qualname)
-            fact = index.functions[qualname]
-            outcome = outcomes[qualname] = _plan_body(fact, index, catalog, helpers, converting, http)
-            if qualname not in entries and not outcome.edits and not outcome.blockers:
-                converting.discard(qualname)  # a pure helper: called directly, as it is
-                stale.update(_neighbours(index, qualname))
-                dropped = True
-                continue
-            blockers = (
-                _shape_blockers(fact, index, catalog, converting, frozen | unfixable) + outcome.blockers
-            )
-            if qualname not in entries or not convert_threadpool_only:
-                blockers += _no_gain(fact, outcome, qualname in entries)
-            if blockers:
-                converting.discard(qualname)
-                stale.update(_neighbours(index, qualname))
-                blocked[qualname] = blockers
-                dropped = True
-        if not dropped:
-            break
+
+    def drops_out(qualname: str) -> bool:
+        fact = index.functions[qualname]
+        outcome = outcomes[qualname] = _plan_body(fact, index, catalog, helpers, converting, http)
+        if qualname not in entries and not outcome.edits and not outcome.blockers:
+            converting.discard(qualname)  # a pure helper: called directly, as it is
+            return True
+        blockers = _shape_blockers(fact, index, catalog, converting, frozen | unfixable) + outcome.blockers
+        if qualname not in entries or not convert_threadpool_only:
+            blockers += _no_gain(fact, outcome, qualname in entries)
+        if blockers:
+            converting.discard(qualname)
+            blocked[qualname] = blockers
+        return bool(blockers)
+
+    # a plan reads ``converting`` at the function's callees (awaited or not) and its callers
+    # (will they await it?): when one drops out, those two are planned again
+    _until_stable(lambda: sorted(converting), drops_out, lambda qualname: _neighbours(index, qualname))
 
     decisions: list[FunctionDecision] = []
     edits: dict[Path, list[Edit]] = {}
@@ -335,14 +324,39 @@ def _awaits_outside_candidates(index: ProjectIndex, converting: set[str], candid
 
 
 def _neighbours(index: ProjectIndex, qualname: str) -> set[str]:
-    """The functions whose plan reads whether ``qualname`` converts: its callees (``_plan_body``
-    awaits them or not) and its callers (``_shape_blockers``: will they await it?)."""
+    """The functions that call ``qualname`` or that it calls."""
     callees = {
         call.callee.qualname
         for call in index.functions[qualname].calls
         if isinstance(call.callee, ProjectCallee)
     }
-    return callees | {caller.caller for caller in index.callers.get(qualname, []) if caller.caller}
+    return callees | _callers(index, qualname)
+
+
+def _callers(index: ProjectIndex, qualname: str) -> set[str]:
+    return {caller.caller for caller in index.callers.get(qualname, []) if caller.caller}
+
+
+def _until_stable(
+    order: Callable[[], list[str]], update: Callable[[str], bool], dependents: Callable[[str], Iterable[str]]
+) -> None:
+    """Apply ``update`` to the functions of ``order`` in rounds until a round changes nothing.
+
+    A function is updated again only once one it depends on has changed (``update`` returned
+    True for it: ``dependents`` are those that read it), since otherwise it would compute what it
+    did last time: the result is that of updating every function every round, in a time that
+    grows with the changes, not with rounds × functions (a chain of helpers changing one by one).
+    """
+    stale = set(order())
+    changed = True
+    while changed:
+        changed = False
+        for qualname in order():
+            if qualname in stale:
+                stale.discard(qualname)
+                if update(qualname):
+                    changed = True
+                    stale.update(dependents(qualname))
 
 
 def _shape_blockers(
@@ -591,18 +605,17 @@ def _helper_statuses(index: ProjectIndex, catalog: Catalog) -> dict[str, HelperS
         for q, fact in index.functions.items()
         if not fact.is_async
     }
-    changed = True
-    while changed:
-        changed = False
-        for qualname, current in statuses.items():
-            worst = current
-            for call in index.functions[qualname].calls:
-                status = _call_status(call, index, catalog, statuses)
-                if status.weight > worst.weight:
-                    worst = status
-            if worst.weight > current.weight:
-                statuses[qualname] = worst
-                changed = True
+
+    def worsens(qualname: str) -> bool:
+        current = worst = statuses[qualname]
+        for call in index.functions[qualname].calls:
+            status = _call_status(call, index, catalog, statuses)
+            if status.weight > worst.weight:
+                worst = status
+        statuses[qualname] = worst
+        return worst is not current
+
+    _until_stable(lambda: list(statuses), worsens, lambda qualname: _callers(index, qualname))
     return statuses
 
 
