@@ -306,53 +306,53 @@ def test_an_endpoint_without_blocking_calls_still_converts(tmp_path: Path) -> No
     assert verdicts(plan) == {"root": Verdict.CONVERTED}
 
 
+CHAIN = 40
+
+
+def chain_of_helpers(last: str) -> str:
+    """An app whose endpoint calls h00(), which calls h01(), ... up to h39(), whose body is ``last``."""
+    helpers = "".join(f"def h{i:02}():\n    return h{i + 1:02}()\n" for i in range(CHAIN - 1))
+    route = "@app.get('/')\ndef root():\n    return h00()\n"
+    return f"{HEADER}import time\n{helpers}def h{CHAIN - 1:02}():\n    {last}\n{route}"
+
+
+def calls_to(monkeypatch: pytest.MonkeyPatch, name: str) -> list[object]:
+    """The first argument of every call to ``decide``'s function ``name`` from now on."""
+    seen: list[object] = []
+    original = getattr(decide_module, name)
+
+    def counting(first, *args):  # noqa: ANN001, ANN002, ANN202
+        seen.append(first)
+        return original(first, *args)
+
+    monkeypatch.setattr(decide_module, name, counting)
+    return seen
+
+
 def test_a_chain_of_helpers_dropping_one_by_one_is_planned_in_linear_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # each helper calls the next, in name order: the last one is pure and drops out first, and
-    # only then can the one before it drop; replanning every candidate each round would take
-    # about n * n / 2 plans here
-    n = 40
-    chain = "".join(f"def h{i:02}():\n    return h{i + 1:02}()\n" for i in range(n - 1))
-    code = (
-        HEADER + chain + f"def h{n - 1:02}():\n    return 1\n@app.get('/')\ndef root():\n    return h00()\n"
-    )
-    planned: list[str] = []
-    plan_body = decide_module._plan_body
-
-    def counting(fact, *args):  # noqa: ANN001, ANN002, ANN202
-        planned.append(fact.name)
-        return plan_body(fact, *args)
-
-    monkeypatch.setattr(decide_module, "_plan_body", counting)
-    plan = plan_for(tmp_path, {"app.py": code})
-    assert {name for name, verdict in verdicts(plan).items() if name != "root"} == {
-        f"h{i:02}" for i in range(n)
-    }
-    assert all(verdict is Verdict.UNCHANGED for name, verdict in verdicts(plan).items() if name != "root")
-    assert len(planned) <= 3 * n, len(planned)
+    # helpers come in name order: the last one is pure and drops out first, and only then can the
+    # one before it; replanning every candidate each round would take about n * n / 2 plans here
+    planned = calls_to(monkeypatch, "_plan_body")
+    helpers = verdicts(plan_for(tmp_path, {"app.py": chain_of_helpers("return 1")}))
+    del helpers["root"]
+    assert helpers == {f"h{i:02}": Verdict.UNCHANGED for i in range(CHAIN)}
+    assert len(planned) <= 3 * CHAIN, len(planned)
 
 
 def test_what_a_chain_of_helpers_reaches_is_found_in_linear_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # the blocking call is at the end of the chain: each helper learns it one step after the next
-    n = 40
-    chain = "".join(f"def h{i:02}():\n    return h{i + 1:02}()\n" for i in range(n - 1))
+    # the blocking call is at the end of the chain: each helper learns of it after the next one
     path = tmp_path / "app.py"
-    route = "@app.get('/')\ndef root():\n    return h00()\n"
-    path.write_text(f"{HEADER}import time\n{chain}def h{n - 1:02}():\n    time.sleep(1)\n{route}")
+    path.write_text(chain_of_helpers("time.sleep(1)"))
     catalog = Catalog()
     index = build_index([read_source(path)], catalog)
-    statuses_read: list[str] = []
-    call_status = decide_module._call_status
-
-    def counting(call, *args):  # noqa: ANN001, ANN002, ANN202
-        statuses_read.append(call.text)
-        return call_status(call, *args)
-
-    monkeypatch.setattr(decide_module, "_call_status", counting)
+    read = calls_to(monkeypatch, "_call_status")
     statuses = decide_module._helper_statuses(index, catalog)
     assert statuses["app.h00"].weight is decide_module.Weight.BLOCKING
-    assert statuses["app.h00"].witness == " -> ".join([*(f"h{i:02}()" for i in range(1, n)), "time.sleep()"])
-    assert len(statuses_read) <= 3 * n, len(statuses_read)
+    assert statuses["app.h00"].witness == " -> ".join(
+        [*(f"h{i:02}()" for i in range(1, CHAIN)), "time.sleep()"]
+    )
+    assert len(read) <= 3 * CHAIN, len(read)
