@@ -15,10 +15,11 @@ def main() -> None:
     for requirement in project["dependencies"]:
         if ";" in requirement:
             continue  # a backport for older Pythons than CI runs
-        found = re.fullmatch(r"([A-Za-z0-9_.-]+)>=([^,]+)", requirement)
-        if found is None:
+        name = re.match(r"\s*([A-Za-z0-9_.-]+)", requirement)
+        bound = re.search(r">=\s*([^,\s]+)", requirement)
+        if name is None or bound is None:
             sys.exit(f"no lower bound to test in {requirement!r}")
-        print(f"{found[1]}=={found[2]}")
+        print(f"{name[1]}=={bound[1]}")
 
 
 if __name__ == "__main__":
