@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 from async_migrate import decide as decide_module
 from async_migrate.catalog import Catalog
+from async_migrate.config import find_config, load_settings
 from async_migrate.decide import decide
 from async_migrate.index import build_index
 from async_migrate.plan import AwaitCall, CatchAlso, MakeAsync, Plan, Verdict, WrapCall
 from async_migrate.rules import Rule
+from async_migrate.runner import migrate
 from async_migrate.source import read_source
 
 HEADER = "from fastapi import Depends, FastAPI\napp = FastAPI()\n"
+ROOT = Path(__file__).parent.parent
 
 
 def plan_for(
@@ -356,3 +360,47 @@ def test_what_a_chain_of_helpers_reaches_is_found_in_linear_time(
         [*(f"h{i:02}()" for i in range(1, CHAIN)), "time.sleep()"]
     )
     assert len(read) <= 3 * CHAIN, len(read)
+
+
+def until_stable_every_round(order, alive, update, dependents) -> None:  # noqa: ANN001
+    """The fixpoint as it was first written: every function updated in every round."""
+    changed = True
+    while changed:
+        changed = False
+        for qualname in order:
+            if alive(qualname) and update(qualname):
+                changed = True
+
+
+def planned(path: Path) -> str:
+    """Every decision and edit the tool plans for ``path``, as text."""
+    result = migrate([path], load_settings(find_config(path)), rewrite=False)
+    edits = sorted((str(changed), repr(found)) for changed, found in result.plan.edits.items())
+    return repr(result.plan.decisions) + repr(edits)
+
+
+CORPUS = [*sorted(Path(__file__).parent.joinpath("fixtures").iterdir()), ROOT / "examples" / "legacy_service"]
+
+
+@pytest.mark.parametrize("case", CORPUS, ids=lambda path: path.name)
+def test_updating_only_what_changed_plans_as_updating_everything_every_round(
+    case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / case.name  # on its own: inside this repository, the whole repository is context
+    shutil.copytree(case, path)
+    plan = planned(path)
+    monkeypatch.setattr(decide_module, "_until_stable", until_stable_every_round)
+    assert planned(path) == plan
+
+
+def test_a_callee_is_planned_again_when_its_caller_drops_out_after_it(tmp_path: Path) -> None:
+    # a_helper is planned first, while z_route still converts and will await it; then z_route
+    # drops out (mystery() may block) and a_helper, called by a sync function now, must stay sync
+    code = HEADER + (
+        "import time\nfrom other import mystery\n"
+        "def a_helper():\n    time.sleep(1)\n"
+        "@app.get('/')\ndef z_route():\n    mystery()\n    return a_helper()\n"
+    )
+    plan = plan_for(tmp_path, {"app.py": code})
+    assert verdicts(plan) == {"a_helper": Verdict.KEPT_SYNC, "z_route": Verdict.KEPT_SYNC}
+    assert Rule.SYNC_CALLER in rules_of(plan, "a_helper")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import fnmatch
+import heapq
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -130,7 +131,7 @@ def decide(
 
     # a plan reads ``converting`` at the function's callees (awaited or not) and its callers
     # (will they await it?): when one drops out, those two are planned again
-    _until_stable(lambda: sorted(converting), drops_out, lambda qualname: _neighbours(index, qualname))
+    _until_stable(sorted(converting), converting.__contains__, drops_out, lambda q: _neighbours(index, q))
 
     decisions: list[FunctionDecision] = []
     edits: dict[Path, list[Edit]] = {}
@@ -338,25 +339,42 @@ def _callers(index: ProjectIndex, qualname: str) -> set[str]:
 
 
 def _until_stable(
-    order: Callable[[], list[str]], update: Callable[[str], bool], dependents: Callable[[str], Iterable[str]]
+    order: list[str],
+    alive: Callable[[str], bool],
+    update: Callable[[str], bool],
+    dependents: Callable[[str], Iterable[str]],
 ) -> None:
-    """Apply ``update`` to the functions of ``order`` in rounds until a round changes nothing.
+    """Update the functions of ``order`` (those still ``alive``), in that order, in rounds, until a
+    round changes nothing.
 
-    A function is updated again only once one it depends on has changed (``update`` returned
-    True for it: ``dependents`` are those that read it), since otherwise it would compute what it
-    did last time: the result is that of updating every function every round, in a time that
-    grows with the changes, not with rounds × functions (a chain of helpers changing one by one).
+    A function is updated again only once one it depends on has changed (``update`` returned True
+    for it; ``dependents`` are the functions that read it): otherwise it would compute what it did
+    last time. The result is that of updating every function every round, in the same order, but
+    the work grows with the changes, not with rounds × functions (a chain of helpers changing one
+    step at a time made that quadratic). A change seen before a dependent's turn in this round is
+    taken up in this round, as it would have been; after it, in the next.
     """
-    stale = set(order())
-    changed = True
-    while changed:
-        changed = False
-        for qualname in order():
-            if qualname in stale:
-                stale.discard(qualname)
-                if update(qualname):
-                    changed = True
-                    stale.update(dependents(qualname))
+    rank = {qualname: position for position, qualname in enumerate(order)}
+    this_round = list(range(len(order)))  # positions, as a heap: sorted is one
+    queued = set(this_round)
+    while this_round:
+        next_round: set[int] = set()
+        while this_round:
+            position = heapq.heappop(this_round)
+            qualname = order[position]
+            if not alive(qualname) or not update(qualname):
+                continue
+            for dependent in dependents(qualname):
+                later = rank.get(dependent)
+                if later is None:
+                    continue
+                if later <= position:
+                    next_round.add(later)
+                elif later not in queued:
+                    queued.add(later)
+                    heapq.heappush(this_round, later)
+        this_round = sorted(next_round)
+        queued = next_round
 
 
 def _shape_blockers(
@@ -615,7 +633,7 @@ def _helper_statuses(index: ProjectIndex, catalog: Catalog) -> dict[str, HelperS
         statuses[qualname] = worst
         return worst is not current
 
-    _until_stable(lambda: list(statuses), worsens, lambda qualname: _callers(index, qualname))
+    _until_stable(list(statuses), lambda _: True, worsens, lambda qualname: _callers(index, qualname))
     return statuses
 
 
