@@ -18,9 +18,9 @@ any run pays whatever the project's size, which the last column takes out of the
     python bench/tool_speed.py --repeat 1                  # one run of each, faster and noisier
     python bench/tool_speed.py --instructions              # counted by valgrind: noise-free
 
-``--instructions`` counts what ``--check -j1`` and the two ``ast.parse`` yardsticks execute
-instead of timing them (the parse alone is the parse script's count minus that of the same script
-reading without parsing).
+``--instructions`` counts what the start-up, ``--check -j1`` and the two ``ast.parse`` yardsticks
+execute instead of timing them (the parse alone is the parse script's count minus that of the same
+script reading without parsing).
 """
 
 from __future__ import annotations
@@ -301,7 +301,7 @@ def main() -> None:
     print(f"# command: python {' '.join(sys.argv)}")
     if args.instructions:
         print("# instructions executed (valgrind --tool=callgrind), one run of each")
-        columns = ["start-up: --check -j1 of 2 modules", "ast.parse all (parse alone)"]
+        columns = ["start-up: --check -j1 of one router + one service", "ast.parse all (parse alone)"]
         columns += ["ast.parse all (own process)", "--check -j1", "check / parse alone, own process"]
         columns.append("(check − start-up) / parse alone")
     else:
@@ -311,7 +311,7 @@ def main() -> None:
         )
         print(f"# python alone starts in {bare:.2f} s")
         cores = os.cpu_count() or 1
-        columns = ["start-up: --check -j1 of 2 modules", "ast.parse all (in-process)"]
+        columns = ["start-up: --check -j1 of one router + one service", "ast.parse all (in-process)"]
         columns += ["ast.parse all (own process)", "libcst round trip all"]
         columns += ["--check -j1", f"--check -j{cores}", f"--diff -j{cores}", "write -j1", f"write -j{cores}"]
         columns += [
