@@ -1,5 +1,8 @@
 """Print a pip constraints file that pins each runtime dependency to the lower bound
-``pyproject.toml`` declares, so that CI can prove those bounds rather than assume them."""
+``pyproject.toml`` declares, so that CI can prove those bounds rather than assume them.
+
+Run on the Python CI uses (3.11 or newer: ``tomllib``); a dependency with an environment marker,
+a backport for older Pythons, doesn't apply there and is left out."""
 
 from __future__ import annotations
 
