@@ -233,8 +233,8 @@ def measure(root: Path, size: int, connected: bool, repeat: int) -> str:
         *(f"{median[key]:.2f} s" for key in seconds),
         f"{median['check_rss']:.0f} MB",
         f"{median['write_rss']:.0f} MB",
-        f"{median['to_parse_all']:.1f}×, {median['to_parse_own']:.1f}×",
-        f"{median['beyond_startup']:.1f}×",
+        f"{median['to_parse_all']:.2f}×, {median['to_parse_own']:.2f}×",
+        f"{median['beyond_startup']:.2f}×",
     ]
     return f"| {' | '.join(cells)} |"
 
@@ -270,8 +270,8 @@ def count(root: Path, size: int, connected: bool) -> str:
     cells = [
         str(files),
         *(f"{figure / 1e9:.2f} G" for figure in (startup, parse_alone, parse_own, check)),
-        f"{check / parse_alone:.1f}×, {check / parse_own:.1f}×",
-        f"{(check - startup) / parse_alone:.1f}×",
+        f"{check / parse_alone:.2f}×, {check / parse_own:.2f}×",
+        f"{(check - startup) / parse_alone:.2f}×",
     ]
     return f"| {' | '.join(cells)} |"
 
