@@ -777,6 +777,29 @@ class _Scope:
         return ExternalCallee(qualname)
 
 
+_BINDING_NODES = frozenset(
+    {
+        ast.Global,
+        ast.Nonlocal,
+        ast.Assign,
+        ast.AnnAssign,
+        ast.AugAssign,
+        ast.NamedExpr,
+        ast.For,
+        ast.AsyncFor,
+        ast.comprehension,
+        ast.withitem,
+        ast.ExceptHandler,
+        ast.Import,
+        ast.ImportFrom,
+        ast.FunctionDef,
+        ast.AsyncFunctionDef,
+        ast.ClassDef,
+    }
+)
+"""The node types ``_function_bindings`` looks at."""
+
+
 def _function_bindings(
     function: ast.FunctionDef | ast.AsyncFunctionDef, own: list[ast.AST]
 ) -> tuple[dict[str, list[ast.expr | None]], set[str], set[str]]:
@@ -793,6 +816,8 @@ def _function_bindings(
         if arg is not None:
             bindings.setdefault(arg.arg, []).append(None)
     for node in own:
+        if type(node) not in _BINDING_NODES:
+            continue  # one lookup for the many nodes (names, calls, constants) that bind nothing
         if isinstance(node, ast.Global):
             declared_global.update(node.names)
         elif isinstance(node, ast.Nonlocal):
@@ -870,8 +895,8 @@ def _children(node: ast.AST) -> list[ast.AST]:
         value = getattr(node, name, None)
         if isinstance(value, ast.AST):
             found.append(value)
-        elif isinstance(value, list):
-            found.extend(item for item in value if isinstance(item, ast.AST))
+        elif value and isinstance(value, list):
+            found += [item for item in value if isinstance(item, ast.AST)]
     return found
 
 
@@ -885,6 +910,7 @@ def _walk(node: ast.AST) -> Iterator[ast.AST]:
 
 
 _NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+_DEFINITIONS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
 
 
 def _own_nodes(body: Iterable[ast.AST]) -> Iterator[ast.AST]:
@@ -988,9 +1014,23 @@ class _CallCollector:
         return self.scope.project.qualname(call.func, self.module) in THREADPOOL_RUNNERS
 
     def _visit(self, node: ast.AST, parent: ast.AST | None, where: _Where) -> None:
-        if isinstance(node, ast.Constant):
+        # tested by exact type, the commonest kinds first: this runs for every node of the project
+        # code that matters (ast's node classes are never subclassed in a parsed tree)
+        kind = type(node)
+        if kind is ast.Constant:
             return  # the commonest leaf: nothing to record, nothing under it
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        if kind is ast.Name or kind is ast.Attribute:
+            if type(node.ctx) is ast.Load:
+                self._maybe_value_use(node, parent)
+                self._maybe_thread_local(node)
+            if kind is ast.Name:
+                return  # a leaf too
+        elif kind is ast.Call:
+            self._record(node, parent, where)
+            arguments = [*node.args, *(keyword.value for keyword in node.keywords)]
+            for argument in arguments[1:] if self._is_runner(node) else arguments:
+                self._maybe_reference(argument, where)
+        elif kind in _DEFINITIONS:
             # decorators, bases and defaults run here; a function body runs later, elsewhere
             for child in [*node.decorator_list, *_defaults(node)]:
                 self._visit(child, node, where)
@@ -998,18 +1038,19 @@ class _CallCollector:
                 inner = where.nested(offloaded=node.name in self._offloaded_names)
                 for child in node.body:
                     self._visit(child, node, inner)
-            elif isinstance(node, ast.ClassDef):
+            elif kind is ast.ClassDef:
                 for child in node.body:
                     self._visit(child, node, where)
             return
-        if isinstance(node, (ast.Lambda, ast.GeneratorExp)):
+        elif kind is ast.Lambda or kind is ast.GeneratorExp:
             inner = where.nested(offloaded=id(node) in self._offloaded_lambdas)
             for child in _children(node):
                 self._visit(child, node, inner)
             return
-        if isinstance(node, ast.With) and id(node) in self.with_spans:
-            where = where.inside(node, self.with_spans[id(node)])
-        elif isinstance(node, _TRY_STATEMENTS) and self.scope.function is not None:
+        elif kind is ast.With:
+            if id(node) in self.with_spans:
+                where = where.inside(node, self.with_spans[id(node)])
+        elif kind in _TRY_STATEMENTS and self.scope.function is not None:
             # only the ``try`` body is covered by the clauses; they and the rest are not
             guarded = where.inside(node, None)
             for child in node.body:
@@ -1017,14 +1058,6 @@ class _CallCollector:
             for child in [*node.handlers, *node.orelse, *node.finalbody]:
                 self._visit(child, node, where)
             return
-        if isinstance(node, ast.Call):
-            self._record(node, parent, where)
-            arguments = [*node.args, *(keyword.value for keyword in node.keywords)]
-            for argument in arguments[1:] if self._is_runner(node) else arguments:
-                self._maybe_reference(argument, where)
-        elif isinstance(node, (ast.Name, ast.Attribute)) and isinstance(node.ctx, ast.Load):
-            self._maybe_value_use(node, parent)
-            self._maybe_thread_local(node)
         for child in _children(node):
             self._visit(child, node, where)
 
@@ -1234,6 +1267,7 @@ class _BlockAnalysis:
         own: list[ast.AST],
         declared_global: set[str],
         declared_nonlocal: set[str],
+        is_generator: bool,
     ) -> None:
         self.function = function
         self.own = own
@@ -1248,7 +1282,7 @@ class _BlockAnalysis:
         }
         self.declared_global = declared_global
         self.declared_nonlocal = declared_nonlocal
-        self.is_generator = any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in own)
+        self.is_generator = is_generator
 
     def analyse(self, statement: ast.With, span: Span) -> WithFact:
         inside = list(_own_nodes([statement]))
@@ -1428,7 +1462,8 @@ def _scan_function(
         if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)) and bindings.get(child.name) == [None]
     )
     scope = _Scope(project, module, node, bindings, class_qualname, local_functions)
-    blocks = _BlockAnalysis(node, own, declared_global, declared_nonlocal)
+    is_generator, generator_obstacle = _generator_obstacle(own)
+    blocks = _BlockAnalysis(node, own, declared_global, declared_nonlocal, is_generator)
     with_spans: dict[int, Span] = {}
     withs: list[WithFact] = []
     for child in own:
@@ -1438,7 +1473,6 @@ def _scan_function(
             withs.append(blocks.analyse(child, span))
     collector = _CallCollector(scope, module, with_spans)
     collector.collect(node.body, awaitable=True, reachable=_with_nested(own))
-    is_generator, generator_obstacle = _generator_obstacle(own)
     returned = node.returns.value if isinstance(node.returns, ast.Subscript) else node.returns
     fact = FunctionFact(
         qualname=qualname,
