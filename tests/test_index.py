@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import re
+import textwrap
 from pathlib import Path
 
 import pytest
 
+from async_migrate import index as index_module
 from async_migrate.catalog import Catalog
 from async_migrate.index import ProjectIndex, build_index
 from async_migrate.source import read_source
@@ -122,3 +125,36 @@ def test_registrations_are_found_through_aliases_and_re_exports(tmp_path: Path) 
     assert kinds["app.main.endpoint_d"] == {"route"}
     assert kinds["app.main.route_x"] == {"route"}
     assert "app.main.dep_c" not in index.value_uses  # an override key is no use as a value
+
+
+def test_every_node_type_the_bindings_filter_lets_through_binds_its_names() -> None:
+    # _function_bindings skips, by one set lookup, the node types outside _BINDING_NODES: f uses
+    # every type in that set, and each must still bind (or declare) what it does
+    body = (
+        "nonlocal z",
+        "global g",
+        "v = 1",
+        "b: int = 1",
+        "c += 1",
+        "if (d := 2):\n    pass",
+        "for e in a:\n    pass",
+        "async for h in a:\n    pass",
+        "[i for i in a]",
+        "with open(a) as j:\n    pass",
+        "try:\n    pass\nexcept OSError as k:\n    pass",
+        "import os.path as m",
+        "from x import n",
+        "def o():\n    pass",
+        "async def p():\n    pass",
+        "class Q:\n    pass",
+    )
+    outer = ast.parse(
+        "def outer():\n    z = 0\n    async def f(a):\n" + textwrap.indent("\n".join(body), " " * 8)
+    )
+    function = outer.body[0].body[1]  # type: ignore[attr-defined]
+    assert isinstance(function, ast.AsyncFunctionDef)
+    own = list(index_module._own_nodes(function.body))
+    assert {type(node) for node in own} >= index_module._BINDING_NODES
+    bindings, declared_global, declared_nonlocal = index_module._function_bindings(function, own)
+    assert (declared_global, declared_nonlocal) == ({"g"}, {"z"})
+    assert set(bindings) == {"a", "v", "b", "c", "d", "e", "h", "i", "j", "k", "m", "n", "o", "p", "Q"}
