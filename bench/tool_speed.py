@@ -151,6 +151,15 @@ for folder, _, names in os.walk(sys.argv[1]):
 """The ``ast.parse`` pass as its own program: find, read and parse (or only read) every file."""
 
 
+def parse_pass(mode: str) -> list[str]:
+    """The command of ``PARSE_SCRIPT`` run on the working directory, ``mode`` "parse" or "read"."""
+    return [sys.executable, "-c", PARSE_SCRIPT, ".", mode]
+
+
+CHECK_ONE = ["--check", "-q", "-j", "1", "."]
+"""The run the goal is about: ``--check`` with one process, of the working directory."""
+
+
 def expected_exit(command: list[str]) -> int:
     """The exit code of a run that worked: 1 for ``--check``, since the generated routers always
     change, 0 for the rest. A crash exits 1 too: it must stop the benchmark, not be timed."""
@@ -202,10 +211,10 @@ def measure(root: Path, size: int, connected: bool, repeat: int) -> str:
     rounds: list[dict[str, float]] = []
     for _ in range(repeat):
         figures: dict[str, float] = {}
-        figures["startup"] = timed_tool(["--check", "-q", "-j", "1", "."], smallest)[0]
+        figures["startup"] = timed_tool(CHECK_ONE, smallest)[0]
         figures["parse_all"] = timed_each(ast.parse, texts)
-        figures["parse_own"] = timed_process([sys.executable, "-c", PARSE_SCRIPT, ".", "parse"], root)[0]
-        figures["check_one"], figures["check_rss"] = tool("--check", "-q", "-j", "1")
+        figures["parse_own"] = timed_process(parse_pass("parse"), root)[0]
+        figures["check_one"], figures["check_rss"] = timed_tool(CHECK_ONE, root)
         figures["libcst_all"] = timed_each(roundtrip, texts)
         figures["check_all"] = tool("--check", "-q")[0]
         figures["diff"] = tool("--diff", "-q")[0]
@@ -261,10 +270,10 @@ def count(root: Path, size: int, connected: bool) -> str:
     generate(smallest, 1)
     generate(root, size, connected)
     files = sum(1 for _ in root.rglob("*.py"))
-    check_one = [sys.executable, "-m", "async_migrate", "--check", "-q", "-j", "1", "."]
+    check_one = [sys.executable, "-m", "async_migrate", *CHECK_ONE]
     startup = instructions(check_one, smallest)
-    parse_own = instructions([sys.executable, "-c", PARSE_SCRIPT, ".", "parse"], root)
-    read_own = instructions([sys.executable, "-c", PARSE_SCRIPT, ".", "read"], root)
+    parse_own = instructions(parse_pass("parse"), root)
+    read_own = instructions(parse_pass("read"), root)
     check = instructions(check_one, root)
     parse_alone = parse_own - read_own
     cells = [
@@ -289,7 +298,7 @@ def main() -> None:
     parser.add_argument(
         "--instructions",
         action="store_true",
-        help="count the instructions of --check -j1 and of the ast.parse pass (valgrind) instead of timing",
+        help="count what the start-up, --check -j1 and the ast.parse pass execute (valgrind); no timing",
     )
     args = parser.parse_args()
     if args.instructions and shutil.which("valgrind") is None:
