@@ -7,9 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).parent.parent
 
 
+@pytest.mark.slow
 def test_tool_speed_prints_a_full_row_per_size(tmp_path: Path) -> None:
     run = subprocess.run(
         [

@@ -148,6 +148,7 @@ def migrated_service(tmp_path_factory) -> Path:
 # -- 1. the example's own suite, before and after ------------------------------------------
 
 
+@pytest.mark.slow
 def test_example_suite_passes_before_and_after_migration_under_blockbuster(tmp_path):
     service = copy_service(tmp_path / "legacy_service")
     before = python_sources(service)
@@ -260,6 +261,7 @@ def test_main_thread_is_not_checked(tmp_path):
 """
 
 
+@pytest.mark.slow
 def test_blockbuster_plugin_flags_blocking_calls_on_the_loop_thread_only(tmp_path):
     probe = tmp_path / "probe"
     (probe / "tests").mkdir(parents=True)
@@ -301,6 +303,7 @@ def inject_into_async_endpoint(module: Path, func_name: str, statement: str) -> 
     module.write_text("".join(lines), encoding="utf-8")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("blocking_call", sorted(INJECTIONS))
 def test_blocking_call_left_on_the_loop_fails_the_migrated_suite(migrated_service, tmp_path, blocking_call):
     service = tmp_path / "legacy_service"

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 SLEEPY = (
     "import time\n\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get('/')\n"
@@ -18,6 +20,7 @@ def _git(*args: str, cwd: Path) -> None:
     subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, timeout=60)
 
 
+@pytest.mark.slow
 def test_pre_commit_try_repo_runs_the_check_hook(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     repo.mkdir()

@@ -76,6 +76,7 @@ def _parses(code: str) -> bool:
     return True
 
 
+@pytest.mark.slow
 @EXAMPLES
 @given(hypothesmith.from_grammar().filter(_parses))
 def test_code_without_entry_points_is_left_byte_identical(code: str) -> None:
@@ -86,6 +87,7 @@ def _as_body(code: str) -> str:
     return textwrap.indent(code.strip("\n") or "pass", "    ")
 
 
+@pytest.mark.slow
 @EXAMPLES
 @given(
     hypothesmith.from_grammar()

@@ -11,6 +11,8 @@ import sysconfig
 import warnings
 from pathlib import Path
 
+import pytest
+
 from async_migrate.config import Settings
 from async_migrate.discovery import discover
 from async_migrate.index import build_index
@@ -41,6 +43,7 @@ def test_the_standard_library_alone_has_nothing_to_do() -> None:
     assert result.stdout == "" and "no FastAPI code in the project, nothing to do" in result.stderr
 
 
+@pytest.mark.slow
 def test_the_index_reads_the_whole_standard_library() -> None:
     files = discover([STDLIB], Settings(respect_gitignore=False)).rewritable
     assert len(files) > 1000
