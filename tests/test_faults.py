@@ -162,3 +162,18 @@ def test_the_tool_never_imports_or_runs_the_code_it_reads(tmp_path: Path) -> Non
     assert result.returncode == 0, result.stderr
     assert not marker.exists()
     assert "async def handler_2" in (tmp_path / "app.py").read_text()
+
+
+def test_modules_in_the_working_folder_do_not_shadow_the_tools_own(tmp_path: Path) -> None:
+    # `python -m` puts the working folder first on sys.path, where a project may have its own
+    # typer.py or ast.py; importing one would run the project's code and break the tool
+    marker = tmp_path / "was-imported"
+    for name in ("typer", "ast", "pathspec", "libcst", "tokenize", "rich"):
+        (tmp_path / f"{name}.py").write_text(
+            f"from pathlib import Path\nPath({str(marker)!r}).write_text({name!r})\nraise SystemExit(1)\n"
+        )
+    (tmp_path / "app.py").write_text(ROUTE.format(n=5))
+    result = run_tool("app.py", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert not marker.exists()
+    assert "async def handler_5" in (tmp_path / "app.py").read_text()
