@@ -20,6 +20,7 @@ import pathspec
 
 from .catalog import Catalog, Entry, Treatment
 from .httpmap import TARGETS
+from .source import read_regular
 
 HTTP_CLIENTS = (*TARGETS, "threadpool")
 
@@ -91,10 +92,10 @@ def _section(path: Path) -> dict[str, Any] | None:
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read configuration: {exc}") from exc
+        return tomllib.loads(read_regular(path).decode("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or exc
+        raise ConfigError(f"{path}: cannot read configuration: {reason}") from exc
 
 
 def load_settings(path: Path | None) -> Settings:
