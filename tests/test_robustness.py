@@ -104,3 +104,19 @@ def test_a_configuration_mistake_is_one_line_and_exit_2(
     result = run_tool("--check", *flags, "app.py", cwd=tmp_path)
     assert result.returncode == 2, result.stderr
     assert result.stderr.count("\n") == 1 and message in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("check", [True, False], ids=["check", "write"])
+def test_any_coding_cookie_is_read_or_reported_per_file(tmp_path: Path, check: bool) -> None:
+    # each names a codec Python knows that can't decode the file (or isn't a text codec at all)
+    cookies = ["rot13", "hex", "base64", "zlib_codec", "undefined", "punycode", "utf-32", "nonsense"]
+    for cookie in cookies:
+        (tmp_path / f"m_{cookie}.py").write_text(f"# -*- coding: {cookie} -*-\nimport app\n")
+    (tmp_path / "app.py").write_text(APP)
+    result = run_tool(*(["--check"] if check else []), ".", cwd=tmp_path)
+    assert result.returncode == 123, result.stderr
+    assert "Traceback" not in result.stderr
+    errors = {line.split(":")[1].strip() for line in result.stderr.splitlines() if "cannot decode" in line}
+    assert errors == {f"m_{cookie}.py" for cookie in cookies}
+    assert ("1 file would be rewritten" if check else "1 file rewritten") in result.stderr
+    assert check or "async def root" in (tmp_path / "app.py").read_text()

@@ -91,6 +91,8 @@ def read_source(path: Path) -> SourceFile:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise SourceError(path, f"cannot decode as {encoding}: {exc.reason}", line) from exc
+    except (LookupError, ValueError) as exc:  # a cookie naming a codec that isn't text (hex, rot13)
+        raise SourceError(path, f"cannot decode as {encoding}: {exc}") from exc
     return SourceFile(path, raw, text, encoding)
 
 
