@@ -6,6 +6,7 @@ mistake is one line and exit 2."""
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 import sysconfig
@@ -94,6 +95,7 @@ APP = "from fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get('/')\ndef ro
         ("", ["--blocking", "mylib.fetch=afetch"], "--blocking: async twin 'afetch' of mylib.fetch must be"),
         ("", ["--blocking", "mylib.fetch=mylib.class"], "async twin 'mylib.class' of mylib.fetch must be"),
         ("", ["--blocking", "=mylib.afetch"], "--blocking: '' is not a dotted name"),
+        ("", ["--config", "pipe.toml"], "pipe.toml: cannot read configuration: not a regular file"),
     ],
 )
 def test_a_configuration_mistake_is_one_line_and_exit_2(
@@ -101,6 +103,8 @@ def test_a_configuration_mistake_is_one_line_and_exit_2(
 ) -> None:
     (tmp_path / "pyproject.toml").write_text(pyproject)
     (tmp_path / "app.py").write_text(APP)
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(tmp_path / "pipe.toml")  # never opened: opening a FIFO waits for a writer
     result = run_tool("--check", *flags, "app.py", cwd=tmp_path)
     assert result.returncode == 2, result.stderr
     assert result.stderr.count("\n") == 1 and message in result.stderr, result.stderr

@@ -6,6 +6,7 @@ Every key has a flag of the same name; a flag given on the command line wins ove
 from __future__ import annotations
 
 import keyword
+import os
 import sys
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -91,6 +92,10 @@ def _section(path: Path) -> dict[str, Any] | None:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    """The TOML document at ``path``, a regular file (a FIFO would hang the run), or ``os.devnull``:
+    ``--config /dev/null`` is how a run asks for no configuration."""
+    if path == Path(os.devnull):
+        return {}
     try:
         return tomllib.loads(read_regular(path).decode("utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
