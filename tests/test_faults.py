@@ -3,6 +3,7 @@ And the tool never runs the code it reads."""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -162,3 +163,43 @@ def test_the_tool_never_imports_or_runs_the_code_it_reads(tmp_path: Path) -> Non
     assert result.returncode == 0, result.stderr
     assert not marker.exists()
     assert "async def handler_2" in (tmp_path / "app.py").read_text()
+
+
+def test_modules_in_the_working_folder_do_not_shadow_the_tools_own(tmp_path: Path) -> None:
+    # `python -m` puts the working folder first on sys.path, where a project may have its own
+    # typer.py or ast.py; importing one would run the project's code and break the tool
+    marker = tmp_path / "was-imported"
+    for name in ("typer", "ast", "pathspec", "libcst", "tokenize", "rich"):
+        (tmp_path / f"{name}.py").write_text(
+            f"from pathlib import Path\nPath({str(marker)!r}).write_text({name!r})\nraise SystemExit(1)\n"
+        )
+    (tmp_path / "app.py").write_text(ROUTE.format(n=5))
+    result = run_tool("app.py", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert not marker.exists()
+    assert "async def handler_5" in (tmp_path / "app.py").read_text()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+@pytest.mark.parametrize("named", [False, True], ids=["in-a-folder", "named"])
+def test_a_fifo_named_like_python_is_skipped_never_opened(tmp_path: Path, named: bool) -> None:
+    # opening a FIFO for reading waits for a writer: a run that opened one would never end
+    os.mkfifo(tmp_path / "pipe.py")
+    (tmp_path / "app.py").write_text(ROUTE.format(n=6))
+    result = run_tool(*(["pipe.py", "app.py"] if named else ["."]), cwd=tmp_path)
+    assert "async def handler_6" in (tmp_path / "app.py").read_text()
+    if named:
+        assert result.returncode == 123
+        assert (
+            "pipe.py: not a regular file (a FIFO, socket or device); skipped, never opened" in result.stderr
+        )
+    else:
+        assert result.returncode == 0, result.stderr
+
+
+def test_a_device_named_on_the_command_line_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(ROUTE.format(n=7))
+    result = run_tool(os.devnull, "app.py", cwd=tmp_path)
+    assert result.returncode == 123
+    assert f"{os.devnull}: not a regular file" in result.stderr
+    assert "async def handler_7" in (tmp_path / "app.py").read_text()

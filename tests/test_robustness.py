@@ -1,10 +1,12 @@
 """Any Python is safe input: the index reads the whole standard library without a traceback and
 reports exactly the files Python itself can't parse; ``--check`` over it writes nothing, and
-reads none of it when no FastAPI code can reach it."""
+reads none of it when no FastAPI code can reach it. Any configuration is safe input too: a
+mistake is one line and exit 2."""
 
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 import sysconfig
@@ -12,6 +14,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+from helpers import run_tool
 
 from async_migrate.config import Settings
 from async_migrate.discovery import discover
@@ -66,3 +69,59 @@ def test_check_over_the_standard_library_with_an_app(tmp_path: Path) -> None:
     result = _check(STDLIB, app)
     assert "Traceback" not in result.stderr
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+APP = "from fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get('/')\ndef root():\n    return 1\n"
+
+
+@pytest.mark.parametrize(
+    ("pyproject", "flags", "message"),
+    [
+        ("tool = 5\n", [], "pyproject.toml: [tool] must be a table, not int"),
+        ("[tool]\nasync-migrate = 5\n", [], "pyproject.toml: [tool.async-migrate] must be a table, not int"),
+        ("[tool]\nasync-migrate = [1]\n", [], "[tool.async-migrate] must be a table, not list"),
+        ('[tool.async-migrate]\nexclude = ["!"]\n', [], "exclude: '!' is not a valid gitignore pattern"),
+        (
+            '[tool.async-migrate]\ninclude = ["a\\\\"]\n',
+            [],
+            "include: 'a\\\\' is not a valid gitignore pattern",
+        ),
+        ("", ["--exclude", "!"], "--exclude: '!' is not a valid gitignore pattern"),
+        ("", ["--include", "\\"], "--include: '\\\\' is not a valid gitignore pattern"),
+        (
+            '[tool.async-migrate]\nblocking = {"mylib.fetch" = "mylib.a fetch"}\n',
+            [],
+            "blocking: async twin 'mylib.a fetch' of mylib.fetch must be a dotted name",
+        ),
+        ("", ["--blocking", "mylib.fetch=afetch"], "--blocking: async twin 'afetch' of mylib.fetch must be"),
+        ("", ["--blocking", "mylib.fetch=mylib.class"], "async twin 'mylib.class' of mylib.fetch must be"),
+        ("", ["--blocking", "=mylib.afetch"], "--blocking: '' is not a dotted name"),
+        ("", ["--config", "pipe.toml"], "pipe.toml: cannot read configuration: not a regular file"),
+    ],
+)
+def test_a_configuration_mistake_is_one_line_and_exit_2(
+    tmp_path: Path, pyproject: str, flags: list[str], message: str
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(pyproject)
+    (tmp_path / "app.py").write_text(APP)
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(tmp_path / "pipe.toml")  # never opened: opening a FIFO waits for a writer
+    result = run_tool("--check", *flags, "app.py", cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and message in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("check", [True, False], ids=["check", "write"])
+def test_any_coding_cookie_is_read_or_reported_per_file(tmp_path: Path, check: bool) -> None:
+    # each names a codec Python knows that can't decode the file (or isn't a text codec at all)
+    cookies = ["rot13", "hex", "base64", "zlib_codec", "undefined", "punycode", "utf-32", "nonsense"]
+    for cookie in cookies:
+        (tmp_path / f"m_{cookie}.py").write_text(f"# -*- coding: {cookie} -*-\nimport app\n")
+    (tmp_path / "app.py").write_text(APP)
+    result = run_tool(*(["--check"] if check else []), ".", cwd=tmp_path)
+    assert result.returncode == 123, result.stderr
+    assert "Traceback" not in result.stderr
+    errors = {line.split(":")[1].strip() for line in result.stderr.splitlines() if "cannot decode" in line}
+    assert errors == {f"m_{cookie}.py" for cookie in cookies}
+    assert ("1 file would be rewritten" if check else "1 file rewritten") in result.stderr
+    assert check or "async def root" in (tmp_path / "app.py").read_text()

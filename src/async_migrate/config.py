@@ -5,6 +5,8 @@ Every key has a flag of the same name; a flag given on the command line wins ove
 
 from __future__ import annotations
 
+import keyword
+import os
 import sys
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -15,8 +17,11 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
+import pathspec
+
 from .catalog import Catalog, Entry, Treatment
 from .httpmap import TARGETS
+from .source import read_regular
 
 HTTP_CLIENTS = (*TARGETS, "threadpool")
 
@@ -69,23 +74,39 @@ def find_config(start: Path) -> Path | None:
         folder = folder.parent
     for candidate in [folder, *folder.parents]:
         pyproject = candidate / "pyproject.toml"
-        if pyproject.is_file() and "async-migrate" in _read_toml(pyproject).get("tool", {}):
+        if pyproject.is_file() and _section(pyproject) is not None:
             return pyproject
     return None
 
 
+def _section(path: Path) -> dict[str, Any] | None:
+    """The ``[tool.async-migrate]`` table of ``path``, or None; TOML lets a file make ``tool``
+    or ``tool.async-migrate`` any value, and anything but a table is a configuration error."""
+    tool = _read_toml(path).get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: [tool] must be a table, not {type(tool).__name__}")
+    table = tool.get("async-migrate")
+    if table is not None and not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.async-migrate] must be a table, not {type(table).__name__}")
+    return table
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
+    """The TOML document at ``path``, a regular file (a FIFO would hang the run), or ``os.devnull``:
+    ``--config /dev/null`` is how a run asks for no configuration."""
+    if path == Path(os.devnull):
+        return {}
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read configuration: {exc}") from exc
+        return tomllib.loads(read_regular(path).decode("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or exc
+        raise ConfigError(f"{path}: cannot read configuration: {reason}") from exc
 
 
 def load_settings(path: Path | None) -> Settings:
     if path is None:
         return Settings()
-    table = _read_toml(path).get("tool", {}).get("async-migrate", {})
+    table = _section(path) or {}
     values: dict[str, Any] = {"root": path.parent}
     for key, value in table.items():
         if key not in _KEYS:
@@ -111,10 +132,37 @@ def load_settings(path: Path | None) -> Settings:
             if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
                 raise ConfigError(f"{path}: [tool.async-migrate] {key} must be a list of strings")
             values[name] = tuple(value)
+        check_values(name, values[name], f"{path}: [tool.async-migrate] {key}")
     return Settings(**values)
 
 
 def with_overrides(settings: Settings, **overrides: Any) -> Settings:
     """Settings with the CLI flags that were given (not ``None``) taking precedence."""
     given = {name: value for name, value in overrides.items() if value is not None}
+    for name, value in given.items():
+        check_values(name, value, f"--{name.replace('_', '-')}")
     return replace(settings, **given)
+
+
+def check_values(name: str, values: tuple[str, ...], where: str) -> None:
+    """Refuse, as a configuration error, what would otherwise fail in the middle of a run: a
+    pattern gitignore can't read, a blocking call or async twin that isn't a dotted name."""
+    if name in {"include", "exclude"}:
+        for pattern in values:
+            try:
+                pathspec.GitIgnoreSpec.from_lines([pattern])
+            except ValueError:
+                raise ConfigError(f"{where}: {pattern!r} is not a valid gitignore pattern") from None
+    elif name == "blocking":
+        for item in values:
+            call, _, twin = (part.strip() for part in item.partition("="))
+            if not _dotted(call):
+                raise ConfigError(f"{where}: {call!r} is not a dotted name (module.function)")
+            if twin not in {"", "threadpool"} and not (_dotted(twin) and "." in twin):
+                raise ConfigError(
+                    f"{where}: async twin {twin!r} of {call} must be a dotted name (module.function)"
+                )
+
+
+def _dotted(name: str) -> bool:
+    return all(part.isidentifier() and not keyword.iskeyword(part) for part in name.split("."))

@@ -16,6 +16,7 @@ from pathlib import Path
 import pathspec
 
 from .config import Settings
+from .source import NOT_REGULAR
 
 SKIPPED_FOLDERS = frozenset(
     {
@@ -54,7 +55,8 @@ class Discovery:
     context: list[Path]
     """The rest of the project: analysed for callers and helpers, never written."""
     refused: list[tuple[Path, str]]
-    """Given files the tool won't touch, with the reason (a symlink out of the given paths)."""
+    """Given files the tool won't touch, with the reason (a symlink out of the given paths, a
+    FIFO or device)."""
 
 
 def project_root(paths: list[Path]) -> Path | None:
@@ -91,6 +93,7 @@ def discover(paths: list[Path], settings: Settings) -> Discovery:
         and path.is_file()
         and not any(Path(os.path.realpath(path)).is_relative_to(t) for t in targets)
     ]
+    refused += [(path, NOT_REGULAR) for path in paths if not (path.is_dir() or path.is_file())]
     refused_paths = {path for path, _ in refused}
     rewritable = [path for path in found if path not in refused_paths]
     root = project_root(paths)
@@ -124,6 +127,8 @@ def _python_files(paths: list[Path], settings: Settings) -> list[Path]:
         if path.is_file():
             found.add(path)
             continue
+        if not path.is_dir():  # a FIFO or device: refused by name, never opened
+            continue
         top = str(path)
         # every file found is ``top`` + a rest: when ``top`` is inside the root, made absolute
         # once (the root may also be inside ``top``: then each file is placed on its own)
@@ -144,7 +149,8 @@ def _relative(absolute: str, folder: str) -> str | None:
 
 
 def _walk(top: str, respect_gitignore: bool) -> Iterator[str]:
-    """Files under ``top``, in order, skipping symlinks, tool folders and ignored paths."""
+    """Regular files under ``top``, in order, skipping symlinks, FIFOs, devices, tool folders and
+    ignored paths."""
     ignores: list[tuple[str, pathspec.PathSpec]] = []
     if respect_gitignore:
         ignores = [(folder, spec) for folder in _git_ancestors(top) if (spec := _gitignore(folder))]
@@ -167,7 +173,7 @@ def _walk_folder(
         if entry.is_dir():
             if _wanted_folder(entry.name) and not _ignored(ignores, entry.path, is_dir=True):
                 subfolders.append(entry.path)
-        elif not _ignored(ignores, entry.path):
+        elif entry.is_file(follow_symlinks=False) and not _ignored(ignores, entry.path):
             yield entry.path
     for subfolder in subfolders:
         yield from _walk_folder(subfolder, ignores, respect_gitignore)

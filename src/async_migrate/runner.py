@@ -19,7 +19,7 @@ from .discovery import Discovery, discover, project_root
 from .index import build_index
 from .plan import Edit, Plan
 from .relevance import imported_words, relevant_files
-from .source import SourceError, SourceFile, read_source
+from .source import SourceError, SourceFile, read_regular, read_source
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,7 @@ def _undeclared(root: Path | None, required: frozenset[str]) -> tuple[str, ...]:
     for pattern in DEPENDENCY_FILES:
         for path in root.glob(pattern):
             with contextlib.suppress(OSError, UnicodeDecodeError):
-                texts.append(path.read_text(encoding="utf-8"))
+                texts.append(read_regular(path).decode("utf-8"))
     text = "\n".join(texts)
     return tuple(
         name for name in sorted(required) if not re.search(rf"(?<![\w.-]){re.escape(name)}(?![\w.-])", text)
@@ -172,7 +172,7 @@ def _read_relevant(
 def _peek(path: Path) -> str | None:
     """The text of a file for the relevance filter (the encoding doesn't matter for its words)."""
     try:
-        return path.read_bytes().decode("utf-8", "surrogateescape")
+        return read_regular(path).decode("utf-8", "surrogateescape")
     except OSError:
         return None
 

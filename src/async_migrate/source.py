@@ -8,6 +8,7 @@ either the old file or the new one, never half of each.
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import re
@@ -57,9 +58,28 @@ class SourceFile:
         return text.encode(self.encoding)
 
 
+NOT_REGULAR = "not a regular file (a FIFO, socket or device); skipped, never opened"
+
+
+def read_regular(path: str | Path) -> bytes:
+    """The bytes of ``path`` if it is a regular file, else ``OSError``.
+
+    A FIFO named ``*.py`` would make ``open`` wait forever for a writer, a device would be read
+    forever, and opening some devices acts on them: such files are never opened. Opened without
+    blocking and checked again on the open descriptor, so a file swapped for a FIFO after the
+    first check can't hang the run either."""
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise OSError(errno.EINVAL, NOT_REGULAR)
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with open(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, NOT_REGULAR)
+        return handle.read()
+
+
 def read_source(path: Path) -> SourceFile:
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path)
     except OSError as exc:
         raise SourceError(path, f"cannot read: {exc.strerror or exc}") from exc
     try:
@@ -71,6 +91,8 @@ def read_source(path: Path) -> SourceFile:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise SourceError(path, f"cannot decode as {encoding}: {exc.reason}", line) from exc
+    except (LookupError, ValueError) as exc:  # a cookie naming a codec that isn't text (hex, rot13)
+        raise SourceError(path, f"cannot decode as {encoding}: {exc}") from exc
     return SourceFile(path, raw, text, encoding)
 
 
