@@ -384,13 +384,16 @@ def test_no_worker_outlives_a_killed_run(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to see the workers")
-def test_ctrl_c_while_workers_rewrite_stops_cleanly(tmp_path: Path) -> None:
-    """A terminal's Ctrl-C reaches the whole process group, workers included."""
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_while_workers_rewrite_stops_cleanly(tmp_path: Path, sig: signal.Signals) -> None:
+    """A terminal's Ctrl-C reaches the whole process group, workers included, and so does the
+    SIGTERM of a CI runner cancelling a job."""
     process, workers = _run_with_busy_workers(tmp_path)
-    os.killpg(process.pid, signal.SIGINT)
+    time.sleep(0.2)
+    os.killpg(process.pid, sig)
     _, stderr = process.communicate(timeout=60)
     assert _wait_until_gone(workers) == []
-    assert process.returncode == 130
+    assert process.returncode == 128 + sig
     assert b"Traceback" not in stderr
     assert stderr.decode().endswith("async-migrate: interrupted before writing anything\n")
     assert not [path for path in tmp_path.iterdir() if path.suffix == ".tmp"]

@@ -313,5 +313,10 @@ def main() -> None:
         code = EXIT_USAGE
     except (typer.Abort, KeyboardInterrupt, Interrupted) as error:
         typer.echo("async-migrate: interrupted before writing anything", err=True)
-        code = _interrupted_exit(getattr(error, "signum", signal.SIGINT))
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+        # no exit handlers: they would wait for the workers to finish the files they hold, which
+        # exit by themselves once this process is gone
+        os._exit(_interrupted_exit(getattr(error, "signum", signal.SIGINT)))
     sys.exit(code or 0)

@@ -235,7 +235,7 @@ def _rewrite(
                 for outcome in results:
                     outcomes.append(outcome)
                     on_file()
-            except BaseException:  # Ctrl-C: wait for the files in hand, not for all the others
+            except BaseException:  # Ctrl-C: the files not yet handed out are never started
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise
     else:
@@ -271,11 +271,12 @@ def _signals_held() -> Iterator[None]:
 
 
 def _worker(parent: int) -> None:
-    """Set up a worker: signals are the parent's to handle (Ctrl-C reaches the whole process
-    group, and a traceback from every worker would bury the parent's message), and the worker
-    exits when the parent dies, even by SIGKILL, rather than wait forever for work."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    """Set up a worker: SIGINT and SIGTERM are the parent's to handle (Ctrl-C reaches the whole
+    process group, and so does a CI runner's SIGTERM: a traceback from every worker would bury
+    the parent's message, and a pool whose workers died makes Python print errors at exit), and
+    the worker exits when the parent dies, even by SIGKILL, rather than wait forever for work."""
+    for signum in _STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
     threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True).start()
