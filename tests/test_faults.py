@@ -423,3 +423,22 @@ def test_the_summary_after_a_failed_write_counts_what_was_written(
     assert "1 file rewritten, 1 unchanged; 1 converted to async;" in result.stderr
     assert "1 sleeps made async;" in result.stderr and "1 file failed." in result.stderr
     assert "route_0.py:9: handler_0" not in result.stderr
+
+
+def test_a_signal_after_the_writes_waits_for_the_report_that_lists_them(tmp_path: Path) -> None:
+    _project(tmp_path, 2)
+    signal_in_report = (
+        "import os, signal\n"
+        "from async_migrate import cli\n"
+        "report = cli._report\n"
+        "def interrupted_report(*args, **kwargs):\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "    report(*args, **kwargs)\n"
+        "cli._report = interrupted_report\n"
+        "cli.main()\n"
+    )
+    command = [sys.executable, "-c", signal_in_report, "."]
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 143
+    assert "2 files rewritten, 0 unchanged; 2 converted to async;" in result.stderr
+    assert result.stderr.endswith("async-migrate: interrupted; the files listed as rewritten are complete\n")

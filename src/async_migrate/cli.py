@@ -166,12 +166,17 @@ def run(
             _fail(f"--output-file {output_file} {problem}")
     if diff:
         _print_diff(result)
-    interrupted = _write_all(result) if write else 0
     verb = "rewritten" if write else "would be rewritten"
-    _report(result, output_format, output_file, verb=verb, verbose=verbose, quiet=quiet, stdout_free=not diff)
-    if interrupted:
+    # once files are written, a signal waits for the report that lists them
+    with _signals_deferred() if write else contextlib.nullcontext([]) as stopped:
+        if write:
+            _write_all(result, stopped)
+        _report(
+            result, output_format, output_file, verb=verb, verbose=verbose, quiet=quiet, stdout_free=not diff
+        )
+    if stopped:
         typer.echo("async-migrate: interrupted; the files listed as rewritten are complete", err=True)
-        raise typer.Exit(_interrupted_exit(interrupted))
+        raise typer.Exit(_interrupted_exit(stopped[0]))
     if result.errors:
         raise typer.Exit(EXIT_FAILED)
     if check and result.changed_paths:
@@ -207,38 +212,38 @@ def _print_diff(result: RunResult) -> None:
     out.flush()
 
 
-def _write_all(result: RunResult) -> int:
-    """Write every change; Ctrl-C or SIGTERM lets the file being written finish, then stops.
-
-    Returns the signal that stopped the run, or 0: the files written so far are complete, the
-    others untouched, and no temporary file is left behind. The decisions of files that could not
-    be written are dropped, so that the report counts what was done.
-    """
-    interrupted = 0
-
-    def stop(signum: int, frame: object) -> None:
-        nonlocal interrupted
-        interrupted = signum
-
-    previous = {signum: signal.signal(signum, stop) for signum in STOP_SIGNALS}
-    written, failed = [], set()
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[list[int]]:
+    """SIGINT and SIGTERM are noted, not raised, for the block: the list gets their numbers."""
+    stopped: list[int] = []
+    previous = {
+        signum: signal.signal(signum, lambda signum, _: stopped.append(signum)) for signum in STOP_SIGNALS
+    }
     try:
-        for change in result.changes:
-            if interrupted:
-                break
-            try:
-                write_atomically(change.source, change.new_text)
-            except SourceError as error:
-                result.errors.append(error)
-                failed.add(change.path)
-            else:
-                written.append(change)
+        yield stopped
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+def _write_all(result: RunResult, stopped: list[int]) -> None:
+    """Write every change until a signal is noted in ``stopped``: the file being written is
+    finished, the files written so far are complete, the others untouched, and no temporary file
+    is left behind. The decisions of files that could not be written are dropped, so that the
+    report counts what was done."""
+    written, failed = [], set()
+    for change in result.changes:
+        if stopped:
+            break
+        try:
+            write_atomically(change.source, change.new_text)
+        except SourceError as error:
+            result.errors.append(error)
+            failed.add(change.path)
+        else:
+            written.append(change)
     result.changes[:] = written
     result.plan.decisions = [d for d in result.plan.decisions if d.location.path not in failed]
-    return interrupted
 
 
 def _report(
