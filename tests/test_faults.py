@@ -173,7 +173,7 @@ def _tree(root: Path) -> dict[str, bytes]:
     return {str(path.relative_to(root)): path.read_bytes() for path in root.rglob("*") if path.is_file()}
 
 
-@pytest.mark.parametrize("target", ["input", "hard-link", "symlink", "config"])
+@pytest.mark.parametrize("target", ["input", "hard-link", "symlink", "config", "no-folder"])
 def test_the_output_file_is_never_an_input_nor_written_through_a_symlink(tmp_path: Path, target: str) -> None:
     project = tmp_path / "project"
     _project(project, 2)
@@ -185,6 +185,7 @@ def test_the_output_file_is_never_an_input_nor_written_through_a_symlink(tmp_pat
         "hard-link": project / "report.json",
         "symlink": project / "report.json",
         "config": project / "pyproject.toml",
+        "no-folder": project / "reports" / "report.json",
     }[target]
     if target == "hard-link":
         os.link(project / "route_1.py", report)

@@ -221,7 +221,11 @@ def _umask() -> int:
 
 def report_problem(path: Path, inputs: Iterable[Path]) -> str | None:
     """Why a report can't replace ``path``: it is one of the run's input files (a hard link to one
-    too), a symlink (the report would land wherever it points) or not a regular file."""
+    too), a symlink (the report would land wherever it points), not a regular file, or in a
+    folder that can't take the temporary file (found before the run writes anything else)."""
+    folder = path.parent
+    if not folder.is_dir() or not _can_write(str(folder)):
+        return "is in a folder that doesn't exist or can't be written"
     try:
         info = os.lstat(path)
     except FileNotFoundError:
