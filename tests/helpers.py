@@ -4,25 +4,40 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import shutil
 import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 
-def run_tool(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """``python -m async_migrate ARGS`` in ``cwd``, with a bound on how long it may take."""
+def run_tool(*args: str | Path, cwd: Path, as_user: Sequence[str] = ()) -> subprocess.CompletedProcess[str]:
+    """``python -m async_migrate ARGS`` in ``cwd``, with a bound on how long it may take;
+    ``as_user`` is a command that runs it as another user (``unprivileged()``)."""
     return subprocess.run(
-        [sys.executable, "-m", "async_migrate", *map(str, args)],
+        [*as_user, sys.executable, "-m", "async_migrate", *map(str, args)],
         cwd=cwd,
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+UNPRIVILEGED = ("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups")
+
+
+def unprivileged() -> tuple[str, ...] | None:
+    """A command prefix that runs a program as ``nobody``, when running as root and it works:
+    root may write any file, so what a user can't write is seen only as another user."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("setpriv") is None:
+        return None
+    probe = subprocess.run([*UNPRIVILEGED, sys.executable, "-c", "import async_migrate"], timeout=60)
+    return UNPRIVILEGED if probe.returncode == 0 else None
 
 
 @contextlib.contextmanager

@@ -1,8 +1,9 @@
 """The command line: parse flags, run the pipeline, then write, diff or check.
 
 Exit codes: 0 done or nothing to do; 1 ``--check`` found something to change; 2 usage or
-configuration error; 123 some files could not be processed (the others were). The diff goes to
-stdout, everything else to stderr, so ``async-migrate --diff app/ > change.patch`` works.
+configuration error; 123 some files could not be processed (the others were); 130 (143)
+interrupted by SIGINT (SIGTERM). The diff goes to stdout, everything else to stderr, so
+``async-migrate --diff app/ > change.patch`` works.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from .discovery import UsageError
 from .report import github_report, json_report, rdjson_report, sarif_report, summary, text_report
 from .rules import Rule
 from .runner import RunResult, migrate
-from .source import SourceError, write_atomically
+from .source import SourceError, report_problem, write_atomically, write_report
 
 EXIT_OK, EXIT_CHANGES, EXIT_USAGE, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 123, 130
 
@@ -155,18 +156,27 @@ def run(
         with _progress(enabled=sys.stderr.isatty() and not quiet) as tick:
             # a check reported as text needs no new text, only the plan
             rewrite = diff or not check or output_format is not OutputFormat.text
-            result = migrate(targets, settings, jobs=jobs, on_file=tick, rewrite=rewrite)
+            write = not (diff or check)
+            result = migrate(targets, settings, jobs=jobs, on_file=tick, rewrite=rewrite, writing=write)
     except (ConfigError, UsageError) as error:
         _fail(str(error))
-    write = not (diff or check)
+    if output_file is not None:  # refused before anything is written
+        inputs = [*result.inputs, *([config_path] if config_path else [])]
+        if problem := report_problem(output_file, inputs):
+            _fail(f"--output-file {output_file} {problem}")
     if diff:
         _print_diff(result)
-    interrupted = _write_all(result) if write else False
     verb = "rewritten" if write else "would be rewritten"
-    _report(result, output_format, output_file, verb=verb, verbose=verbose, quiet=quiet, stdout_free=not diff)
-    if interrupted:
+    # once files are written, a signal waits for the report that lists them
+    with _signals_deferred() if write else contextlib.nullcontext([]) as stopped:
+        if write:
+            _write_all(result, stopped)
+        _report(
+            result, output_format, output_file, verb=verb, verbose=verbose, quiet=quiet, stdout_free=not diff
+        )
+    if stopped:
         typer.echo("async-migrate: interrupted; the files listed as rewritten are complete", err=True)
-        raise typer.Exit(EXIT_INTERRUPTED)
+        raise typer.Exit(_interrupted_exit(stopped[0]))
     if result.errors:
         raise typer.Exit(EXIT_FAILED)
     if check and result.changed_paths:
@@ -202,34 +212,38 @@ def _print_diff(result: RunResult) -> None:
     out.flush()
 
 
-def _write_all(result: RunResult) -> bool:
-    """Write every change; Ctrl-C lets the file being written finish, then stops.
-
-    Returns whether the run was interrupted: the files written so far are complete, the others
-    untouched, and no temporary file is left behind.
-    """
-    interrupted = False
-
-    def stop(signum: int, frame: object) -> None:
-        nonlocal interrupted
-        interrupted = True
-
-    previous = signal.signal(signal.SIGINT, stop)
-    written = []
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[list[int]]:
+    """SIGINT and SIGTERM are noted, not raised, for the block: the list gets their numbers."""
+    stopped: list[int] = []
+    previous = {
+        signum: signal.signal(signum, lambda signum, _: stopped.append(signum)) for signum in STOP_SIGNALS
+    }
     try:
-        for change in result.changes:
-            if interrupted:
-                break
-            try:
-                write_atomically(change.source, change.new_text)
-            except SourceError as error:
-                result.errors.append(error)
-            else:
-                written.append(change)
+        yield stopped
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _write_all(result: RunResult, stopped: list[int]) -> None:
+    """Write every change until a signal is noted in ``stopped``: the file being written is
+    finished, the files written so far are complete, the others untouched, and no temporary file
+    is left behind. The decisions of files that could not be written are dropped, so that the
+    report counts what was done."""
+    written, failed = [], set()
+    for change in result.changes:
+        if stopped:
+            break
+        try:
+            write_atomically(change.source, change.new_text)
+        except SourceError as error:
+            result.errors.append(error)
+            failed.add(change.path)
+        else:
+            written.append(change)
     result.changes[:] = written
-    return interrupted
+    result.plan.decisions = [d for d in result.plan.decisions if d.location.path not in failed]
 
 
 def _report(
@@ -259,15 +273,41 @@ def _report(
         stream.write(report)
         return
     try:
-        output_file.write_text(report, encoding="utf-8")
+        write_report(output_file, report)
     except OSError as error:
         _fail(f"{output_file}: cannot write the report: {error.strerror or error}")
     # the terminal still hears what failed and how it went
     sys.stderr.write(errors_only if quiet else errors_only + summary(result, verb=verb) + "\n")
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM arrived; ``signum`` says which (the exit code is 128 + signum).
+
+    Not a ``KeyboardInterrupt``, which typer turns into a silent exit 130.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _interrupted_exit(signum: int) -> int:
+    """The shell's convention: 130 (``EXIT_INTERRUPTED``) for Ctrl-C, 143 for SIGTERM."""
+    return EXIT_INTERRUPTED - signal.SIGINT + signum
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise Interrupted(signum)
+
+
 def main() -> None:
-    """Console entry point: click usage errors become one line and exit code 2."""
+    """Console entry point: click usage errors become one line and exit code 2; SIGTERM stops
+    the run as Ctrl-C does (unwinding, so no temporary file is left)."""
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, _interrupt)
     command = typer.main.get_command(app)
     try:
         code = command.main(prog_name="async-migrate", standalone_mode=False)
@@ -276,7 +316,12 @@ def main() -> None:
     except click_exceptions.UsageError as error:
         typer.echo(f"async-migrate: error: {error.format_message()}", err=True)
         code = EXIT_USAGE
-    except (typer.Abort, KeyboardInterrupt):
+    except (typer.Abort, KeyboardInterrupt, Interrupted) as error:
         typer.echo("async-migrate: interrupted before writing anything", err=True)
-        code = EXIT_INTERRUPTED
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+        # no exit handlers: they would wait for the workers to finish the files they hold, which
+        # exit by themselves once this process is gone
+        os._exit(_interrupted_exit(getattr(error, "signum", signal.SIGINT)))
     sys.exit(code or 0)

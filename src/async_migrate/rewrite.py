@@ -5,12 +5,13 @@ for those alone (positions cost libcst a second printing of the code: most of a 
 in a big module where one function changes). In them each node the plan names (by its position
 in the original source) goes to the codemod for its kind of edit; then the imports the rewrites
 need are added and the ones they left unused dropped. The result is checked before anyone sees
-it: every edit found its node, and the new code parses.
+it: libcst gave back the original byte for byte (else bytes no edit touches could change), every
+edit found its node, no ``await`` went into an annotation, and the new code compiles.
 """
 
 from __future__ import annotations
 
-import ast
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import TypeGuard, TypeVar
 
@@ -80,6 +81,8 @@ class _PlanApplier(cst.CSTTransformer):
             else:
                 self.calls.setdefault(edit.span, []).append(edit)
         self.pending = set(edits)
+        self.annotations = 0
+        """How many annotations the node being visited is in."""
 
     def visit_statement(self, statement: cst.BaseStatement, first_line: int) -> _Visited:
         """``statement``, which starts on ``first_line`` of the file, with its edits applied."""
@@ -103,8 +106,21 @@ class _PlanApplier(cst.CSTTransformer):
         span = self._span(node)
         return self.statements.get((span.line, span.column))
 
+    def visit_Annotation(self, node: cst.Annotation) -> bool:
+        self.annotations += 1
+        return True
+
+    def leave_Annotation(self, original_node: cst.Annotation, updated_node: cst.Annotation) -> cst.Annotation:
+        self.annotations -= 1
+        return updated_node
+
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         result: cst.BaseExpression = updated_node
+        if self.annotations and self.calls.get(self._span(original_node)):
+            # an await there doesn't compile under ``from __future__ import annotations``, and
+            # the call may never run: what it would mean is no rewrite's to guess
+            line = self._span(original_node).line
+            raise RewriteError(f"line {line}: a call to rewrite is in an annotation; file left unchanged")
         # several edits on one call compose from the inside out: the call, then its wrapping
         for edit in sorted(self.calls.get(self._span(original_node), []), key=_call_edit_order):
             self.pending.discard(edit)
@@ -272,6 +288,8 @@ def apply_edits(code: str, edits: Sequence[Edit], first_party: frozenset[str] = 
         raise RewriteError("too deeply nested for libcst to parse; file left unchanged") from exc
     except cst.ParserSyntaxError as exc:
         raise RewriteError(f"libcst cannot parse this file: {exc.message} (line {exc.raw_line})") from exc
+    if module.code != code:  # form feeds, \r-only line endings: libcst would drop or change them
+        raise RewriteError("libcst does not give back this file byte for byte; file left unchanged")
     imports = ImportChanges(first_party)
     applier = _PlanApplier(edits, imports, module)
     by_line: dict[int, list[Edit]] = {}
@@ -304,10 +322,19 @@ def apply_edits(code: str, edits: Sequence[Edit], first_party: frozenset[str] = 
         raise RewriteError(f"could not locate {', '.join(missed)}; file left unchanged")
     rewritten = apply_import_changes(rewritten, imports)
     new_code = rewritten.code
+    _check_compiles(new_code)
+    return new_code
+
+
+def _check_compiles(code: str) -> None:
+    """Compile, not only parse: ``await`` outside an async function, or in an annotation, parses."""
     try:
-        ast.parse(new_code)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the code's own warnings (escapes) are not ours to print
+            compile(code, "<rewrite>", "exec", dont_inherit=True)
     except SyntaxError as exc:
         raise RewriteError(
-            f"the rewrite would not parse ({exc.msg}, line {exc.lineno}); file left unchanged"
+            f"the rewrite would not compile ({exc.msg}, line {exc.lineno}); file left unchanged"
         ) from exc
-    return new_code
+    except (RecursionError, MemoryError) as exc:
+        raise RewriteError("the rewrite is too deeply nested to compile; file left unchanged") from exc

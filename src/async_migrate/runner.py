@@ -7,9 +7,13 @@ print a diff, exit 1 for --check) and the reporters render it.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
+import signal
 import sys
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +23,7 @@ from .discovery import Discovery, discover, project_root
 from .index import build_index
 from .plan import Edit, Plan
 from .relevance import imported_words, relevant_files
-from .source import SourceError, SourceFile, read_regular, read_source
+from .source import SourceError, SourceFile, read_regular, read_source, write_problem
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,8 @@ class RunResult:
     """No file of the project mentions FastAPI: nothing was parsed, there is nothing to do."""
     planned: list[Path] | None = None
     """The files the plan rewrites, when the run stopped at the plan (no new text computed)."""
+    inputs: tuple[Path, ...] = ()
+    """Every file found for the run, read or not: none may be overwritten by a report."""
 
     @property
     def changed_paths(self) -> list[Path]:
@@ -58,18 +64,22 @@ def migrate(
     jobs: int = 1,
     on_file: Callable[[], None] = lambda: None,
     rewrite: bool = True,
+    writing: bool = False,
 ) -> RunResult:
     """Everything the tool would do to ``paths``, computed without touching the disk.
 
     ``jobs``: worker processes for the rewrites; ``on_file`` is called as each file is done.
     ``rewrite=False`` stops at the plan, for answers that need no new text (``--check``): the
     plan alone says which files change, and libcst, most of a run's time, is never loaded.
+    ``writing``: the changes will be written, so files that can't be are left out of the plan.
     """
     found = discover(paths, settings)
     errors: list[SourceError] = [SourceError(path, reason) for path, reason in found.refused]
     sources = _read_relevant(found, errors)
     if sources is None:
-        return RunResult(Plan([], {}), [], errors, len(found.rewritable), without_fastapi=True)
+        return RunResult(
+            Plan([], {}), [], errors, len(found.rewritable), without_fastapi=True, inputs=_inputs(found)
+        )
     rewritable, context = sources
     catalog = settings.catalog()
     index = build_index([*rewritable, *context], catalog)
@@ -79,8 +89,8 @@ def migrate(
     by_path = {source.path: source for source in rewritable}
     frozen: set[Path] = {source.path for source in context}
     while True:
-        # a file whose rewrite fails is frozen as it is, and the plan redone without it, so that
-        # no other file awaits a function that stayed sync
+        # a file whose rewrite fails (or can't be written) is frozen as it is, and the plan redone
+        # without it, so that no other file awaits a function that stayed sync
         plan = decide(
             index,
             catalog,
@@ -89,15 +99,18 @@ def migrate(
             http_client=None if settings.http_client == "threadpool" else settings.http_client,
             convert_threadpool_only=settings.convert_threadpool_only,
         )
-        if not rewrite:
-            planned = sorted(path for path, edits in plan.edits.items() if edits)
-            return _result(plan, [], errors, targets, found, paths, planned)
-        changes, failures = _rewrite(plan, by_path, jobs, on_file)
+        failures = _unwritable(plan, by_path, writing)
+        changes: list[FileChange] = []
+        if rewrite and not failures:
+            changes, failures = _rewrite(plan, by_path, jobs, on_file)
         if not failures:
             break
         for path, error in failures.items():
             frozen.add(path)
             errors.append(SourceError(path, str(error)))
+    if not rewrite:
+        planned = sorted(path for path, edits in plan.edits.items() if edits)
+        return _result(plan, [], errors, targets, found, paths, planned)
     return _result(plan, changes, errors, targets, found, paths)
 
 
@@ -113,7 +126,13 @@ def _result(
     plan.decisions = [decision for decision in plan.decisions if decision.location.path in targets]
     errors.sort(key=lambda error: (str(error.path), error.line or 0))
     undeclared = _undeclared(project_root(paths), plan.requires) if changes or planned else ()
-    return RunResult(plan, changes, errors, len(found.rewritable), undeclared, planned=planned)
+    return RunResult(
+        plan, changes, errors, len(found.rewritable), undeclared, planned=planned, inputs=_inputs(found)
+    )
+
+
+def _inputs(found: Discovery) -> tuple[Path, ...]:
+    return (*found.rewritable, *found.context, *(path for path, _ in found.refused))
 
 
 DEPENDENCY_FILES = ("pyproject.toml", "setup.cfg", "setup.py", "requirements*.txt", "requirements/*.txt")
@@ -177,6 +196,20 @@ def _peek(path: Path) -> str | None:
         return None
 
 
+def _unwritable(plan: Plan, sources: dict[Path, SourceFile], writing: bool) -> dict[Path, str]:
+    """The files the plan changes that can't be written back byte for byte outside the edits,
+    or (when ``writing``) can't be written at all, with why: checked before anything is written,
+    so that a refused file is one the plan already leaves alone."""
+    problems = {}
+    for path, edits in plan.edits.items():
+        if edits:
+            source = sources[path]
+            problem = source.unfaithful() or (write_problem(source) if writing else None)
+            if problem is not None:
+                problems[path] = problem
+    return problems
+
+
 PARALLEL_FROM = 8
 """Fewer files than this are rewritten in-process: starting workers would cost more than it saves."""
 
@@ -193,11 +226,18 @@ def _rewrite(
         from concurrent.futures import ProcessPoolExecutor
 
         context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
-        with ProcessPoolExecutor(max_workers=min(jobs, len(work)), mp_context=context) as pool:
+        workers = min(jobs, len(work))
+        with ProcessPoolExecutor(workers, context, initializer=_worker, initargs=(os.getpid(),)) as pool:
             outcomes = []
-            for outcome in pool.map(_apply_one, work, chunksize=max(1, len(work) // (jobs * 4))):
-                outcomes.append(outcome)
-                on_file()
+            try:
+                with _signals_held():  # until the workers, forked meanwhile, have their own handlers
+                    results = pool.map(_apply_one, work, chunksize=max(1, len(work) // (jobs * 4)))
+                for outcome in results:
+                    outcomes.append(outcome)
+                    on_file()
+            except BaseException:  # Ctrl-C: the files not yet handed out are never started
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
     else:
         outcomes = []
         for item in work:
@@ -211,6 +251,41 @@ def _rewrite(
         elif new_text is not None and new_text != sources[path].text:
             changes.append(FileChange(sources[path], new_text))
     return changes, failures
+
+
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM wait (in this process and in the processes it forks) until the block
+    ends; a fork then doesn't run the parent's handler before the worker installs its own."""
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: workers are spawned, not forked
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _worker(parent: int) -> None:
+    """Set up a worker: SIGINT and SIGTERM are the parent's to handle (Ctrl-C reaches the whole
+    process group, and so does a CI runner's SIGTERM: a traceback from every worker would bury
+    the parent's message, and a pool whose workers died makes Python print errors at exit), and
+    the worker exits when the parent dies, even by SIGKILL, rather than wait forever for work."""
+    for signum in _STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+    threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True).start()
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.2)
+    os._exit(1)
 
 
 def _apply_one(item: tuple[str, list[Edit], frozenset[str]]) -> tuple[str | None, str | None]:
