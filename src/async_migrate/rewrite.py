@@ -10,13 +10,13 @@ it: every edit found its node, and the new code parses.
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Mapping, Sequence
 from typing import TypeGuard, TypeVar
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
+from . import grammar
 from .codemods import aiohttp_client
 from .codemods.async_sleep import async_sleep
 from .codemods.async_twin import async_twin
@@ -305,7 +305,7 @@ def apply_edits(code: str, edits: Sequence[Edit], first_party: frozenset[str] = 
     rewritten = apply_import_changes(rewritten, imports)
     new_code = rewritten.code
     try:
-        ast.parse(new_code)
+        grammar.parse(new_code)
     except SyntaxError as exc:
         raise RewriteError(
             f"the rewrite would not parse ({exc.msg}, line {exc.lineno}); file left unchanged"
