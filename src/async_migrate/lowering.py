@@ -38,7 +38,7 @@ def lower(text: str, version: Version) -> Lowering | None:
     try:
         wrapper = MetadataWrapper(cst.parse_module(text), unsafe_skip_copy=True)
         lowering = _Lowering(text, wrapper, version)
-        lowering.walk(wrapper.module)
+        wrapper.module.visit(lowering)
     except (cst.ParserSyntaxError, cst.CSTValidationError, RecursionError, ValueError):
         return None
     if lowering.refused or not lowering.found.replacements:
@@ -46,10 +46,11 @@ def lower(text: str, version: Version) -> Lowering | None:
     return lowering.found
 
 
-class _Lowering:
+class _Lowering(cst.CSTVisitor):
     """One walk over libcst's tree, collecting what to lower and how."""
 
     def __init__(self, text: str, wrapper: MetadataWrapper, version: Version) -> None:
+        super().__init__()
         self.text = text
         self.module = wrapper.module
         self.positions = wrapper.resolve(PositionProvider)
@@ -63,15 +64,8 @@ class _Lowering:
         self.refused = False
         self._in_strings: set[int] = set()
 
-    def walk(self, root: cst.CSTNode) -> None:
+    def on_visit(self, node: cst.CSTNode) -> bool:
         """Every node, each before its children (a concatenation before the strings it joins)."""
-        stack = [root]
-        while stack:
-            node = stack.pop()
-            self._lower(node)
-            stack.extend(node.children)
-
-    def _lower(self, node: cst.CSTNode) -> None:
         older = self.version
         if isinstance(node, (cst.ExceptHandler, cst.ExceptStarHandler)) and older < (3, 14):
             kinds = node.type
@@ -86,8 +80,9 @@ class _Lowering:
                 self._erase(self._range(node)[0], self._range(node.name)[0])
             if node.type_parameters:
                 self._drop_type_parameters(node.type_parameters)
-        if isinstance(node, (cst.ConcatenatedString, *_Part.__args__)) and id(node) not in self._in_strings:
+        if isinstance(node, (cst.ConcatenatedString, _Part)) and id(node) not in self._in_strings:
             self._lower_string(node)
+        return True
 
     def _drop_type_parameters(self, node: cst.TypeParameters) -> None:
         self._erase(*self._range(node))
@@ -200,7 +195,7 @@ def _parts(node: cst.BaseExpression) -> Iterator[_Part]:
         yield from _parts(node.left)
         yield from _parts(node.right)
     else:
-        assert isinstance(node, _Part.__args__)
+        assert isinstance(node, _Part)
         yield node
 
 
@@ -216,7 +211,7 @@ def _expressions(parts: Sequence[_Part]) -> Iterator[_Expression]:
 
     def fields(contents: Sequence[cst.CSTNode]) -> Iterator[_Expression]:
         for content in contents:
-            if isinstance(content, _Expression.__args__):
+            if isinstance(content, _Expression):
                 yield content
                 yield from fields(content.format_spec or ())
 
@@ -234,10 +229,10 @@ def _string_node(
     def values(part: _Part, contents: Sequence[cst.CSTNode]) -> list[ast.expr]:
         found: list[ast.expr] = []
         for content in contents:
-            if isinstance(content, _Text.__args__):
+            if isinstance(content, _Text):
                 found.append(ast.Constant(_literal(content.value, part)))
                 continue
-            assert isinstance(content, _Expression.__args__)
+            assert isinstance(content, _Expression)
             if content.equal is not None:  # f"{x=}": the text up to "=" comes first
                 spelled = [content.whitespace_before_expression, content.expression]
                 spelled += [content.whitespace_after_expression, content.equal]
