@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import httpmap
+from . import grammar, httpmap
 from .catalog import ATTRIBUTES, SAFE_TYPES, VALUE_TYPES, Catalog, Treatment
 from .facts import (
     Callee,
@@ -259,7 +259,7 @@ def parse_module(source: SourceFile) -> ast.Module:
     """The module's tree; ``build_index`` silences the warnings (invalid escapes and the like
     are the user's business, not noise for our output) once for all files."""
     try:
-        return ast.parse(source.text, filename=str(source.path))
+        return grammar.parse(source.text, filename=str(source.path))
     except SyntaxError as exc:
         raise SourceError(source.path, f"cannot parse: {exc.msg}", exc.lineno or _null_line(source)) from exc
     except (ValueError, RecursionError, MemoryError) as exc:

@@ -11,6 +11,7 @@ edit found its node, no ``await`` went into an annotation, and the new code comp
 
 from __future__ import annotations
 
+import ast
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import TypeGuard, TypeVar
@@ -18,6 +19,7 @@ from typing import TypeGuard, TypeVar
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
+from . import grammar
 from .codemods import aiohttp_client
 from .codemods.async_sleep import async_sleep
 from .codemods.async_twin import async_twin
@@ -327,14 +329,35 @@ def apply_edits(code: str, edits: Sequence[Edit], first_party: frozenset[str] = 
 
 
 def _check_compiles(code: str) -> None:
-    """Compile, not only parse: ``await`` outside an async function, or in an annotation, parses."""
+    """Compile, not only parse: ``await`` outside an async function, or in an annotation, parses.
+
+    Code written for a newer Python than the running one can't be compiled here; for it, the
+    check is that ``grammar`` still reads it as the original was read."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the code's own warnings (escapes) are not ours to print
             compile(code, "<rewrite>", "exec", dont_inherit=True)
     except SyntaxError as exc:
-        raise RewriteError(
-            f"the rewrite would not compile ({exc.msg}, line {exc.lineno}); file left unchanged"
-        ) from exc
+        if not _newer_than_this_python(code):
+            raise RewriteError(
+                f"the rewrite would not compile ({exc.msg}, line {exc.lineno}); file left unchanged"
+            ) from exc
     except (RecursionError, MemoryError) as exc:
         raise RewriteError("the rewrite is too deeply nested to compile; file left unchanged") from exc
+
+
+def _newer_than_this_python(code: str) -> bool:
+    """Whether only ``grammar``'s lowering reads ``code`` (raises ``RewriteError`` when nothing does)."""
+    try:
+        ast.parse(code)
+    except SyntaxError:
+        pass
+    else:
+        return False
+    try:
+        grammar.parse(code)
+    except SyntaxError as exc:
+        raise RewriteError(
+            f"the rewrite would not parse ({exc.msg}, line {exc.lineno}); file left unchanged"
+        ) from exc
+    return True

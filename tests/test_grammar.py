@@ -1,0 +1,139 @@
+"""Code newer than the running Python is read through libcst into the tree this Python makes of
+its nearest equivalent, with every node where it is in the original text."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from async_migrate import lowering
+from async_migrate.catalog import Catalog
+from async_migrate.grammar import TemplateStr, TypeParameterExpressions, parse, parse_lowered
+from async_migrate.index import build_index
+from async_migrate.source import read_source
+
+FULL_STACK = Path(__file__).parent / "fixtures" / "newer_syntax_full_stack_deps" / "input"
+
+
+def _assert_names_where_they_are(text: str, tree: ast.AST) -> None:
+    """Every name's position spans exactly that name in the original text."""
+    names = [node for node in ast.walk(tree) if isinstance(node, ast.Name)]
+    assert names
+    for node in names:
+        assert ast.get_source_segment(text, node) == node.id, ast.dump(node, include_attributes=True)
+
+
+@pytest.mark.parametrize(
+    ("version", "newer", "equivalent"),
+    [
+        # PEP 701 (3.12): quotes reused inside, non-ASCII text, conversions, nested specs, "="
+        (
+            (3, 11),
+            'x = f"é{d["k"]}?{y!r:>{w}} {z=}" + call(a, "é")\n',
+            'x = f"é{d[\'k\']}?{y!r:>{w}} {z=}" + call(a, "é")\n',
+        ),
+        # a comment and a line break inside a replacement field; a concatenation with a plain string
+        ((3, 11), 'x = (f"{a  # the first\n    + b}" "?", c)\n', 'x = (f"{a + b}" "?", c)\n'),
+        ((3, 11), 'x = f"{f"{f"{a}"}"}" + g(b)\n', "x = f'''{f\"{f'{a}'}\"}''' + g(b)\n"),
+        # PEP 758 (3.14)
+        ((3, 13), "try:\n    f()\nexcept A, B:\n    g()\n", "try:\n    f()\nexcept (A, B):\n    g()\n"),
+        ((3, 13), "try:\n    f()\nexcept* A, B:\n    g()\n", "try:\n    f()\nexcept* (A, B):\n    g()\n"),
+        # PEP 654 (3.11), read by 3.10 as a plain except
+        ((3, 10), "try:\n    f()\nexcept* (A, B):\n    g()\n", "try:\n    f()\nexcept (A, B):\n    g()\n"),
+        # PEP 695 and 696 (3.12, 3.13): type parameters dropped, aliases bound
+        (
+            (3, 11),
+            "def f[T: int = str, *Ts, **P](x: T) -> T:\n    return g(x)\n",
+            "def f(x: T) -> T:\n    return g(x)\n",
+        ),
+        (
+            (3, 11),
+            "class C[\n    T,  # the item\n](Base[T]):\n    x: T = h()\n",
+            "class C(Base[T]):\n\n\n    x: T = h()\n",
+        ),
+        ((3, 11), "if x:\n    type Pair[T] = tuple[T, T]\n", "if x:\n    Pair = tuple[T, T]\n"),
+    ],
+)
+def test_newer_syntax_reads_as_its_equivalent(version: tuple[int, int], newer: str, equivalent: str) -> None:
+    tree = parse_lowered(newer, "<test>", version)
+    assert tree is not None
+    assert ast.dump(ast.Module(tree.body, [])) == ast.dump(ast.parse(equivalent))
+    _assert_names_where_they_are(newer, tree)
+
+
+def test_the_names_type_parameters_use_stay_in_the_tree() -> None:
+    """Never in a statement (no definition evaluates them), but where a walk of the module
+    counts them, so an import only they use is not taken as unused."""
+    newer = "def f[T: (time.struct_time, B) = C, *Ts = D](x):\n    pass\ntype X[\n    U: E\n] = F\n"
+    tree = parse_lowered(newer, "<test>", (3, 11))
+    assert tree is not None
+    (kept,) = tree.type_ignores
+    assert isinstance(kept, TypeParameterExpressions)
+    assert [ast.unparse(expression) for expression in kept.expressions] == [
+        "(time.struct_time, B)",
+        "C",
+        "D",
+        "E",
+    ]
+    _assert_names_where_they_are(newer, kept)
+
+
+def test_each_statement_keeps_its_line() -> None:
+    newer = "class C[\n    T,\n](Base):\n    x = f(\n        f'{a[\"k\"]}'\n    )\n"
+    tree = parse_lowered(newer.replace("'", '"'), "<test>", (3, 11))
+    assert tree is not None
+    (klass,) = tree.body
+    assert isinstance(klass, ast.ClassDef) and klass.body[0].lineno == 4 and klass.body[0].end_lineno == 6
+
+
+def test_a_t_string_is_a_template_not_a_str() -> None:
+    tree = parse_lowered('x = t"{a}-{b!r:>{w}}" + f(c)\n', "<test>", (3, 13))
+    assert tree is not None
+    template = tree.body[0].value.left  # type: ignore[attr-defined]
+    assert isinstance(template, TemplateStr) and not isinstance(template, ast.JoinedStr)
+    assert ast.dump(ast.JoinedStr(template.values)) == ast.dump(ast.parse('f"{a}-{b!r:>{w}}"').body[0].value)  # type: ignore[attr-defined]
+    assert (template.col_offset, template.end_col_offset) == (4, 21)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "try:\n    f()\nexcept A, B as error:\n    g()\n",  # no Python reads it
+        "def f[T](x: T) -> T:\n    return x\nx = = 1\n",  # newer syntax, and an error
+        'x = t"a" "b"\n',  # 3.14 does not let a t-string join other strings
+        "x = (\n",
+    ],
+)
+def test_what_neither_parser_reads_is_reported_as_python_reports_it(text: str) -> None:
+    with pytest.raises(SyntaxError) as python:
+        ast.parse(text)
+    with pytest.raises(SyntaxError) as ours:
+        parse(text)
+    assert (ours.value.msg, ours.value.lineno) == (python.value.msg, python.value.lineno)
+
+
+def test_syntax_this_python_reads_is_neither_lowered_nor_looked_at(monkeypatch: pytest.MonkeyPatch) -> None:
+    tree = parse_lowered("try:\n    f()\nexcept* A, B:\n    g()\nexcept* C:\n    pass\n", "<test>", (3, 13))
+    assert tree is not None and type(tree.body[0]).__name__ == "TryStar"
+
+    def fail(text: str, version: tuple[int, int]) -> None:
+        raise AssertionError("lowered a file ast reads")
+
+    monkeypatch.setattr(lowering, "lower", fail)
+    assert ast.dump(parse("x = f'{a}'\n")) == ast.dump(ast.parse("x = f'{a}'\n"))
+
+
+def test_the_full_stack_templates_dependencies_are_indexed() -> None:
+    """Its ``deps.py`` catches ``except InvalidTokenError, ValidationError:`` (Python 3.14)."""
+    paths = sorted(FULL_STACK.rglob("*.py"))
+    index = build_index([read_source(path) for path in paths], Catalog())
+    assert index.errors == []
+    deps = {name for name in index.functions if name.startswith("app.api.deps.")}
+    assert deps == {
+        "app.api.deps.get_db",
+        "app.api.deps.get_current_user",
+        "app.api.deps.get_current_active_superuser",
+    }
+    assert deps <= set(index.entry_points)
