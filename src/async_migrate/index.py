@@ -1224,6 +1224,9 @@ class _CallCollector:
             target = target.args[0]  # the partial calls what it wraps
         if isinstance(target, ast.Lambda):
             return  # its body's calls are recorded where they are
+        kind = self.scope.type_of(target)
+        if kind in SAFE_TYPES or kind == DATA:
+            return  # a plain value, not a callable (re.sub's replacement string)
         if isinstance(target, (ast.Name, ast.Attribute)):
             callee = self.scope.callee(ast.Call(func=target, args=[], keywords=[]))
         elif (
