@@ -69,7 +69,7 @@ def file(name: str, request: Request):
 @app.get("/wait")
 def wait(request: Request):
     # waits for /open: on the event loop, /open could never run
-    opened = request.app.state.gate.wait(2)
+    opened = request.app.state.gate.wait(4)
     request.app.state.gate.clear()
     return {"opened": opened}
 
