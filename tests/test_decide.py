@@ -404,3 +404,42 @@ def test_a_callee_is_planned_again_when_its_caller_drops_out_after_it(tmp_path: 
     plan = plan_for(tmp_path, {"app.py": code})
     assert verdicts(plan) == {"a_helper": Verdict.KEPT_SYNC, "z_route": Verdict.KEPT_SYNC}
     assert Rule.SYNC_CALLER in rules_of(plan, "a_helper")
+
+
+def _findings(plan: Plan, name: str) -> list[tuple[Rule, str]]:
+    (decision,) = [d for d in plan.decisions if d.qualname.endswith("." + name)]
+    return [(finding.rule, finding.message) for finding in decision.findings]
+
+
+def test_a_call_through_a_framework_held_object_names_the_call_and_its_holder(tmp_path: Path) -> None:
+    code = HEADER + (
+        "from fastapi import Request\n"
+        "@app.get('/')\ndef rows(request: Request):\n"
+        "    return request.app.state.db.execute('select 1')\n"
+        "@app.get('/url')\ndef url(request: Request):\n"
+        "    return {'path': request.url.path, 'root': request.scope.get('root_path')}\n"
+    )
+    plan = plan_for(tmp_path, {"app.py": code})
+    assert verdicts(plan)["rows"] is Verdict.KEPT_SYNC
+    ((rule, message),) = _findings(plan, "rows")
+    assert rule is Rule.UNKNOWN_CALL
+    assert message.startswith("request.app.state.db.execute(): ")
+    assert "keeps on request.app" in message
+    assert verdicts(plan)["url"] is Verdict.CONVERTED  # the framework's own attributes stay known
+
+
+def test_an_existing_async_def_gets_no_await_inside_a_thread_lock(tmp_path: Path) -> None:
+    code = HEADER + (
+        "import threading, time\n_lock = threading.Lock()\n"
+        "@app.get('/')\nasync def locked():\n    with _lock:\n        time.sleep(0.1)\n"
+        "@app.get('/unknown')\nasync def held(thing=Depends(object)):\n"
+        "    with thing:\n        time.sleep(0.1)\n"
+    )
+    plan = plan_for(tmp_path, {"app.py": code})
+    assert verdicts(plan) == {"locked": Verdict.UNCHANGED, "held": Verdict.UNCHANGED}
+    assert not plan.edits
+    assert Rule.THREAD_LOCK in rules_of(plan, "locked")
+    held = _findings(plan, "held")
+    # the await it would add is the blocker; the unknown __enter__ itself is the author's choice
+    assert [rule for rule, _ in held] == [Rule.THREAD_LOCK, Rule.UNCHECKED_IN_ASYNC]
+    assert "inside 'with thing'" in held[0][1]

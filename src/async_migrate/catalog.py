@@ -31,6 +31,11 @@ class Treatment(enum.Enum):
     CONTEXT = "context"
     """Sets a context variable. Sync code runs in a copy of the request's context, so moving the
     call onto the loop, or into another worker thread, changes who sees the value."""
+    LOCK = "lock"
+    """Takes a thread lock (``Lock.acquire``, ``with lock:``, ``Condition.wait``). On the loop it
+    blocks while another thread holds the lock, and held across an await it deadlocks the worker
+    when a second request waits for it; in a worker thread it would be held by that thread. The
+    function stays sync."""
     NEVER = "never"
     """Must not run on the loop and must not move to a worker thread either (process-global state
     such as ``os.chdir``, or an indefinite wait): the function stays sync."""
@@ -50,15 +55,17 @@ def _rows(treatment: Treatment, names: Iterable[str], returns: str | None = None
     return {name: Entry(treatment, returns) for name in names}
 
 
-SAFE, SLEEP, POOL, CPU, RESOURCE, CONTEXT, NEVER = (
+SAFE, SLEEP, POOL, CPU, RESOURCE, CONTEXT, LOCK, NEVER = (
     Treatment.SAFE,
     Treatment.SLEEP,
     Treatment.THREADPOOL,
     Treatment.CPU,
     Treatment.RESOURCE,
     Treatment.CONTEXT,
+    Treatment.LOCK,
     Treatment.NEVER,
 )
+_THREAD_LOCKS = ("Lock", "RLock", "Semaphore", "BoundedSemaphore", "Condition")
 
 _FILE_METHODS = (
     "read",
@@ -133,6 +140,22 @@ CALLS: dict[str, Entry] = {
     **_rows(
         CONTEXT, ["contextvars.ContextVar.set", "contextvars.ContextVar.reset", "contextvars.Context.run"]
     ),
+    # -- thread synchronisation -----------------------------------------------------------
+    **{f"threading.{kind}": Entry(SAFE, f"threading.{kind}") for kind in (*_THREAD_LOCKS, "Event")},
+    **_rows(
+        LOCK, [f"threading.{kind}.{method}" for kind in _THREAD_LOCKS for method in ("acquire", "__enter__")]
+    ),
+    **_rows(LOCK, ["threading.Condition.wait", "threading.Condition.wait_for"]),
+    **_rows(
+        SAFE,
+        [
+            f"threading.{kind}.{method}"
+            for kind in _THREAD_LOCKS
+            for method in ("release", "locked", "notify", "notify_all", "__exit__")
+        ],
+    ),
+    **_rows(SAFE, ["threading.Event.set", "threading.Event.clear", "threading.Event.is_set"]),
+    **_rows(POOL, ["threading.Event.wait"]),
     # -- subprocess and processes ---------------------------------------------------------
     **_rows(POOL, ["subprocess.run"], returns="subprocess.CompletedProcess"),
     **_rows(
@@ -522,6 +545,57 @@ ATTRIBUTES: dict[str, str] = {
     "pathlib.Path.parts": "builtins.tuple",
 }
 """Types of attributes of external types, where they matter for the methods called on them."""
+
+CALLS_ITS_ARGUMENTS: dict[str, tuple[tuple[int, ...], tuple[str, ...]]] = {
+    **dict.fromkeys(
+        ["builtins.map", "builtins.filter", "functools.reduce", "itertools.starmap", "itertools.filterfalse"],
+        ((0,), ()),
+    ),
+    **dict.fromkeys(["itertools.takewhile", "itertools.dropwhile"], ((0,), ())),
+    **dict.fromkeys(
+        [
+            "builtins.sorted",
+            "builtins.min",
+            "builtins.max",
+            "builtins.list.sort",
+            "builtins.object.sort",  # a plain value's sort: a list's
+            "heapq.nsmallest",
+            "heapq.nlargest",
+            "heapq.merge",
+            "bisect.bisect",
+            "bisect.bisect_left",
+            "bisect.bisect_right",
+            "bisect.insort",
+            "bisect.insort_left",
+            "bisect.insort_right",
+        ],
+        ((), ("key",)),
+    ),
+    "itertools.groupby": ((1,), ("key",)),
+    "itertools.accumulate": ((1,), ("func",)),
+    "re.sub": ((1,), ("repl",)),
+    "re.subn": ((1,), ("repl",)),
+}
+"""Functions that call a callable argument (these positions and keywords) before they return or
+while their result is iterated, on the caller's thread: a blocking callable passed there runs
+on the event loop."""
+
+HELD_ATTRIBUTES: dict[str, str | None] = {
+    "app": None,
+    "state": None,
+    "user": None,
+    "auth": None,
+    "extra": None,
+    "scope": "starlette.types.Scope",
+}
+"""Attributes of a framework object (``request.app``, ``request.state``, ``websocket.scope``...)
+where the service keeps its own objects: a session, a connection, a model, an ``Event``. What is
+read through them is of unknown type (or, for ``scope``, a mapping of such objects), never "safe
+because it hangs off a framework object"."""
+
+HELD_MAPPINGS: frozenset[str] = frozenset({"starlette.types.Scope"})
+"""Framework mappings of the service's objects: their methods are a dict's, but what they return
+is of unknown type."""
 
 VALUE_TYPES: frozenset[str] = frozenset(
     {

@@ -118,8 +118,11 @@ def decide(
     def drops_out(qualname: str) -> bool:
         fact = index.functions[qualname]
         outcome = outcomes[qualname] = _plan_body(fact, index, catalog, helpers, converting, http)
-        if qualname not in entries and not outcome.edits and not outcome.blockers:
-            converting.discard(qualname)  # a pure helper: called directly, as it is
+        pure = not outcome.edits and not outcome.blockers or helpers[qualname].weight is Weight.PURE
+        if qualname not in entries and pure:
+            # a pure helper is called directly, as it is; one that only calls itself (recursion)
+            # or another pure one in a cycle would otherwise await itself as a coroutine
+            converting.discard(qualname)
             return True
         blockers = _shape_blockers(fact, index, catalog, converting, frozen | unfixable) + outcome.blockers
         if qualname not in entries or not convert_threadpool_only:
@@ -475,6 +478,7 @@ def _plan_body(
                 )
             )
     lambda_spans: list[Span] = []
+    held: list[CallFact] = []  # ``with x:`` of an object not known to be safe to hold on the loop
     for call in fact.calls:
         if any(span in moved_blocks for span in call.with_blocks) or _inside_any(call.span, lambda_spans):
             continue
@@ -499,7 +503,34 @@ def _plan_body(
                 Rule.SKIPPED, f"{call.text}() skipped by a comment", Location(fact.path, call.span.line)
             )
             (outcome.notes if tolerant else outcome.blockers).append(finding)
+        elif (
+            call.use == "enter" and (len(outcome.edits), len(outcome.blockers), len(outcome.notes)) != before
+        ):
+            held.append(call)
+    outcome.blockers += _awaits_while_held(fact, outcome.edits, held)
     return outcome
+
+
+_AWAITS = (AwaitCall, AsyncSleep, AsyncTwin, HttpRequest, OpenSession, WrapCall, WrapBlock)
+"""The edits that put an ``await`` where they are."""
+
+
+def _awaits_while_held(fact: FunctionFact, edits: list[Edit], held: list[CallFact]) -> list[Finding]:
+    """An ``await`` inside ``with lock:`` lets another request run while the lock is held: if it
+    waits for the lock on the loop, the holder never resumes to release it."""
+    found = []
+    for edit in edits:
+        if not isinstance(edit, _AWAITS):
+            continue
+        holder = next((call for call in held if call.held and _inside_any(edit.span, [call.held])), None)
+        if holder is not None:
+            message = (
+                f"would await inside 'with {holder.text.removesuffix('.__enter__')}' "
+                f"(line {holder.span.line}), which may hold a thread lock: a second request waiting "
+                "for it would block the event loop, and this one could never release it"
+            )
+            found.append(Finding(Rule.THREAD_LOCK, message, Location(fact.path, edit.span.line)))
+    return found
 
 
 def _blocks_to_move(fact: FunctionFact, catalog: Catalog) -> dict[Span, WithFact]:
@@ -545,7 +576,7 @@ def _helper_name(fact: FunctionFact, taken: int) -> str:
 
 def _plan_project_call(fact, call, qualname, index, helpers, converting, outcome, block) -> None:  # noqa: ANN001
     callee_fact = index.functions[qualname]
-    if qualname in converting:
+    if qualname in converting and call.use != "reference":
         outcome.edits.append(AwaitCall(Rule.AWAIT_CALL, fact.path, call.span))
         return
     if callee_fact.is_async:
@@ -562,7 +593,9 @@ def _plan_project_call(fact, call, qualname, index, helpers, converting, outcome
     if callee_fact.is_generator:
         block(Rule.GENERATOR, call, f"{call.text}() is a blocking generator ({status.witness})")
     elif not call.awaitable:
-        block(Rule.NOT_AWAITABLE_HERE, call, f"{call.text}() blocks ({status.witness}) where await can't go")
+        block(
+            Rule.NOT_AWAITABLE_HERE, call, f"{_called(call)} blocks ({status.witness}) where await can't go"
+        )
     else:
         outcome.edits.append(WrapCall(Rule.THREADPOOL_CALL, fact.path, call.span, _needs_lambda(call)))
 
@@ -582,8 +615,14 @@ def _plan_external_call(fact, call, callee, catalog, outcome, block, lambda_span
     if treatment is Treatment.CONTEXT:
         block(Rule.CONTEXT_VARIABLE, call, f"{name}() sets a context variable in this function's context")
         return
+    if treatment is Treatment.LOCK:
+        owner = name.rpartition(".")[0]
+        block(
+            Rule.THREAD_LOCK, call, f"{call.text}() takes a {owner}, which must not be waited for on the loop"
+        )
+        return
     if not call.awaitable:
-        block(Rule.NOT_AWAITABLE_HERE, call, f"{name} blocks where await can't go")
+        block(Rule.NOT_AWAITABLE_HERE, call, f"{_called(call, name)} blocks where await can't go")
         return
     if treatment is Treatment.ASYNC_TWIN and entry.twin:
         twin = AsyncTwin(Rule.ASYNC_TWIN, fact.path, call.span, callee.qualname, entry.twin, call.binding)
@@ -607,6 +646,13 @@ def _plan_http_call(fact: FunctionFact, call: CallFact, translation: Translation
         outcome.edits.append(wrap)
     else:
         outcome.edits.extend(translation)
+
+
+def _called(call: CallFact, name: str | None = None) -> str:
+    """How a report names what ``call`` runs: ``helper()``, or a callable passed to be called."""
+    if call.use == "reference":
+        return f"{name or call.text}, passed as a callable that is called here,"
+    return f"{call.text}()" if name is None else name
 
 
 def _needs_lambda(call: CallFact) -> bool:

@@ -151,7 +151,8 @@ class CallFact:
     """How the result is used: ``with_item`` (context manager of a ``with``), ``method_call``
     (``open(p).read()``), ``streamed`` (the content of a ``StreamingResponse``), ``other``; or
     ``reference`` when this is not a call at all but a callable passed as an argument
-    (``map(os.path.exists, paths)``), which will be called later."""
+    (``map(os.path.exists, paths)``), which will be called later; ``enter`` for the
+    ``__enter__`` of an object named in a ``with`` statement (``with lock:``)."""
     outer_call: Span | None
     """For ``use == "method_call"``: the call of the method on this call's result."""
     with_blocks: tuple[Span, ...]
@@ -170,6 +171,9 @@ class CallFact:
     handlers: tuple[HandlerFact, ...] = ()
     """The ``except`` clauses of the function around the call, innermost first."""
     http: HttpFact | None = None
+    held: Span | None = None
+    """For ``use == "enter"`` (the ``__enter__`` of an object named in a ``with``, ``with lock:``):
+    the ``with`` statement, whose body runs while the object is held."""
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import grammar, httpmap
-from .catalog import ATTRIBUTES, SAFE_TYPES, VALUE_TYPES, Catalog, Treatment
+from .catalog import (
+    ATTRIBUTES,
+    CALLS_ITS_ARGUMENTS,
+    HELD_ATTRIBUTES,
+    HELD_MAPPINGS,
+    SAFE_TYPES,
+    VALUE_TYPES,
+    Catalog,
+    Treatment,
+)
 from .facts import (
     Callee,
     CallerRef,
@@ -84,6 +93,10 @@ THREADPOOL_RUNNERS = frozenset(
     }
 )
 """Functions that call their first argument in a worker thread: what they run is off the loop."""
+PARTIALS = frozenset({"functools.partial", "functools.cmp_to_key"})
+"""Wrap a callable: calling the result calls the callable."""
+KEY_MAKERS = frozenset({"operator.itemgetter", "operator.attrgetter"})
+"""Make a key function that only reads items or attributes."""
 _BUILTIN_NAMES = frozenset(dir(builtins))
 _TRY_STATEMENTS = (ast.Try, getattr(ast, "TryStar", ast.Try))  # try/except* is Python 3.11+
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -578,6 +591,8 @@ class Project:
                 return ATTRIBUTES[f"{type_name}.{name}"]
             if type_name in SAFE_TYPES or type_name in VALUE_TYPES or type_name == DATA:
                 return DATA
+            if name in HELD_ATTRIBUTES and self.catalog.in_safe_module(type_name):
+                return HELD_ATTRIBUTES[name]
             # an attribute of a framework object (request.scope) stays in its safe module
             return f"{type_name}.{name}" if self.catalog.in_safe_module(type_name) else None
         if name in info.fields:
@@ -609,6 +624,8 @@ class Project:
             return self.annotation_type(node.returns, module)
         if isinstance(callee, ExternalCallee):
             name = callee.qualname
+            if name.rpartition(".")[0] in HELD_MAPPINGS:
+                return None
             if name.startswith("builtins."):
                 return name if name in SAFE_TYPES else DATA
             entry = self.catalog.lookup(name)
@@ -722,6 +739,27 @@ class _Scope:
             return body if body == orelse else None
         return None
 
+    def _unknown_method(self, func: ast.Attribute) -> UnknownCallee:
+        holder = self.held_by_framework(func.value)
+        if holder is None:
+            return UnknownCallee(f"method {func.attr!r} of a value whose type is unknown")
+        value = _text(func.value)
+        return UnknownCallee(
+            f"method {func.attr!r} of {value}, an object the service keeps on {holder}: its type is unknown"
+        )
+
+    def held_by_framework(self, node: ast.expr) -> str | None:
+        """The framework attribute (``request.app``, ``request.state``...) that ``node`` is read
+        through, if any: what the service stores there is its own, of unknown type."""
+        while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call)):
+            inner = node.func if isinstance(node, ast.Call) else node.value
+            if isinstance(node, ast.Attribute) and node.attr in HELD_ATTRIBUTES:
+                owner = self.type_of(inner)
+                if owner and owner not in self.project.classes and self.project.catalog.in_safe_module(owner):
+                    return _text(node)
+            node = inner
+        return None
+
     def _offloaded_result_type(self, call: ast.Call) -> str | None:
         """``await run_in_threadpool(fn, *args)`` has the type of ``fn(*args)``."""
         if self.project.qualname(call.func, self.module) not in THREADPOOL_RUNNERS or not call.args:
@@ -751,7 +789,7 @@ class _Scope:
             if not isinstance(func.value, (ast.Name, ast.Attribute)) or _dotted(func.value) is None:
                 owner = self.type_of(func.value)
                 if owner is None:
-                    return UnknownCallee(f"method {func.attr!r} of a value whose type is unknown")
+                    return self._unknown_method(func)
                 return self.project.method(owner, func.attr)
         qualname = self.project.qualname(func, self.module)
         if qualname is None:
@@ -759,6 +797,8 @@ class _Scope:
                 owner = self.type_of(func.value)
                 if owner is not None:
                     return self.project.method(owner, func.attr)
+                if self.held_by_framework(func.value):
+                    return self._unknown_method(func)
             return UnknownCallee("the callee cannot be named")
         if qualname in self.project.function_nodes:
             return ProjectCallee(qualname)
@@ -1026,10 +1066,14 @@ class _CallCollector:
             if kind is ast.Name:
                 return  # a leaf too
         elif kind is ast.Call:
-            self._record(node, parent, where)
+            callee = self._record(node, parent, where)
+            called = self._called_arguments(node, callee)
             arguments = [*node.args, *(keyword.value for keyword in node.keywords)]
             for argument in arguments[1:] if self._is_runner(node) else arguments:
-                self._maybe_reference(argument, where)
+                if id(argument) in called:
+                    self._reference(argument, where)
+                else:
+                    self._maybe_reference(argument, where)
         elif kind in _DEFINITIONS:
             # decorators, bases and defaults run here; a function body runs later, elsewhere
             for child in [*node.decorator_list, *_defaults(node)]:
@@ -1048,6 +1092,7 @@ class _CallCollector:
                 self._visit(child, node, inner)
             return
         elif kind is ast.With:
+            self._enter_held(node, where)
             if id(node) in self.with_spans:
                 where = where.inside(node, self.with_spans[id(node)])
         elif kind in _TRY_STATEMENTS and self.scope.function is not None:
@@ -1061,10 +1106,10 @@ class _CallCollector:
         for child in _children(node):
             self._visit(child, node, where)
 
-    def _record(self, node: ast.Call, parent: ast.AST | None, where: _Where) -> None:
+    def _record(self, node: ast.Call, parent: ast.AST | None, where: _Where) -> Callee:
         callee = self.scope.callee(node)
         if self.scope.function is None and not isinstance(callee, ProjectCallee):
-            return  # module-level code matters only as a caller of the project's functions
+            return callee  # module-level code matters only as a caller of the project's functions
         use, outer = "other", None
         if id(node) in self._streamed_calls:
             use = "streamed"
@@ -1098,6 +1143,7 @@ class _CallCollector:
                 http=self._http_fact(node, callee),
             )
         )
+        return callee
 
     def _handler_fact(self, handler: ast.ExceptHandler) -> HandlerFact:
         if id(handler) not in self._handler_facts:
@@ -1159,6 +1205,48 @@ class _CallCollector:
             completed.append(call)
         return completed
 
+    def _called_arguments(self, node: ast.Call, callee: Callee) -> set[int]:
+        """The arguments ``node``'s callee calls on this thread (``map``'s function, ``key=``)."""
+        if self.scope.function is None or not isinstance(callee, ExternalCallee):
+            return set()
+        positions, keywords = CALLS_ITS_ARGUMENTS.get(callee.qualname, ((), ()))
+        called = {id(node.args[i]) for i in positions if i < len(node.args)}
+        return called | {id(keyword.value) for keyword in node.keywords if keyword.arg in keywords}
+
+    def _reference(self, argument: ast.expr, where: _Where) -> None:
+        """A callable that the call it is passed to calls here, on the loop once converted: what
+        it would do counts as a call that can't be awaited (whatever it is: a project helper, a
+        bound method, a value of unknown type)."""
+        target = argument
+        if isinstance(target, ast.Call) and self.scope.project.qualname(target.func, self.module) in PARTIALS:
+            if not target.args:
+                return
+            target = target.args[0]  # the partial calls what it wraps
+        if isinstance(target, ast.Lambda):
+            return  # its body's calls are recorded where they are
+        kind = self.scope.type_of(target)
+        if kind in SAFE_TYPES or kind == DATA:
+            return  # a plain value, not a callable (re.sub's replacement string)
+        if isinstance(target, (ast.Name, ast.Attribute)):
+            callee = self.scope.callee(ast.Call(func=target, args=[], keywords=[]))
+        elif (
+            isinstance(target, ast.Call)
+            and self.scope.project.qualname(target.func, self.module) in KEY_MAKERS
+        ):
+            return  # operator.itemgetter(1) & co. only read items and attributes
+        else:
+            callee = UnknownCallee("a callable the index cannot name")
+        if isinstance(callee, LocalCallee):
+            return  # its body's calls are recorded where they are, where await can't go
+        if isinstance(callee, ExternalCallee):
+            entry = self.scope.project.catalog.lookup(callee.qualname)
+            if entry is not None and entry.treatment is Treatment.SAFE:
+                return
+        location = Location(self.module.path, argument.lineno)
+        if isinstance(callee, ProjectCallee) and (callee.qualname, location) not in self.value_refs:
+            self.value_refs.append((callee.qualname, location))  # ``self.load`` is a value too
+        self._append_reference(target, callee, where)
+
     def _maybe_reference(self, argument: ast.expr, where: _Where) -> None:
         """A blocking function passed as a callable (``map(os.path.exists, ...)``) will be called."""
         if self.scope.function is None or not isinstance(argument, (ast.Name, ast.Attribute)):
@@ -1171,14 +1259,44 @@ class _CallCollector:
         entry = self.scope.project.catalog.lookup(qualname)
         if entry is None or entry.treatment is Treatment.SAFE:
             return
+        self._append_reference(argument, ExternalCallee(qualname), where)
+
+    def _enter_held(self, statement: ast.With, where: _Where) -> None:
+        """``with lock:`` calls ``lock.__enter__()``, judged by the object's type (a call in the
+        ``with`` is judged as a call: its callee says what it returns)."""
+        if self.scope.function is None:
+            return
+        for item in statement.items:
+            held = item.context_expr
+            if isinstance(held, ast.Call):
+                continue
+            owner = self.scope.type_of(held)
+            callee = (
+                UnknownCallee(f"{_text(held)} is held by a with statement, and its type is unknown")
+                if owner is None
+                else self.scope.project.method(owner, "__enter__")
+            )
+            self._append_reference(held, callee, where, "enter", self.columns.span(statement))
+
+    def _append_reference(
+        self,
+        argument: ast.expr,
+        callee: Callee,
+        where: _Where,
+        use: str = "reference",
+        held: Span | None = None,
+    ) -> None:
+        """A call that the code makes without writing one: a callable passed to be called, or
+        the ``__enter__`` of a ``with``; either way, ``await`` can't go there."""
         self.calls.append(
             CallFact(
                 span=self.columns.span(argument),
-                text=_text(argument),
-                callee=ExternalCallee(qualname),
+                text=_text(argument) if held is None else f"{_text(argument)}.__enter__",
+                callee=callee,
                 awaitable=False,
                 awaited=False,
-                use="reference",
+                use=use,
+                held=held,
                 outer_call=None,
                 with_blocks=where.withs,
                 offloaded=where.offloaded,

@@ -161,6 +161,14 @@ class Rule(enum.Enum):
         "is; on a call line it leaves that call alone (and a sync function stays sync if that call "
         "would block).",
     )
+    THREAD_LOCK = (
+        "AM216",
+        "thread-lock",
+        "A function that takes a thread lock (`with lock:`, `lock.acquire()`, `Condition.wait()` of "
+        "a `threading` Lock, RLock, Semaphore or Condition), or that would await inside a `with` "
+        "block of an object of unknown type, stays `def`: on the event loop a request that finds "
+        "the lock taken blocks the loop, and if the holder is awaiting, nothing ever releases it.",
+    )
     # -- notes on existing async code -------------------------------------------------------
     UNCHECKED_IN_ASYNC = (
         "AM301",
