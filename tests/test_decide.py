@@ -404,3 +404,56 @@ def test_a_callee_is_planned_again_when_its_caller_drops_out_after_it(tmp_path: 
     plan = plan_for(tmp_path, {"app.py": code})
     assert verdicts(plan) == {"a_helper": Verdict.KEPT_SYNC, "z_route": Verdict.KEPT_SYNC}
     assert Rule.SYNC_CALLER in rules_of(plan, "a_helper")
+
+
+ORM_MODELS = (
+    "from sqlalchemy.orm import DeclarativeBase, relationship\n"
+    "class Base(DeclarativeBase):\n    pass\n"
+    "class Owner(Base):\n    __tablename__ = 'owners'\n"
+    "class Pet(Base):\n    __tablename__ = 'pets'\n"
+    "    owner = relationship('models.Owner', backref='pets')\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "verdict"),
+    [
+        ("return len(owner.pets)", Verdict.KEPT_SYNC),  # a backref named by a dotted string
+        ("owner.pets = []", Verdict.KEPT_SYNC),  # replacing a collection loads the old one
+        ("return await run_in_threadpool(lambda: len(owner.pets))", Verdict.UNCHANGED),  # off the loop
+        ("return owner.name", Verdict.CONVERTED),  # not a relationship
+    ],
+)
+def test_relationship_reads_keep_a_function_sync(tmp_path: Path, body: str, verdict: Verdict) -> None:
+    code = HEADER + (
+        "from fastapi.concurrency import run_in_threadpool\nfrom models import Owner\n"
+        "def get_owner() -> Owner:\n    return Owner()\n"
+        f"@app.get('/')\n{'async ' if 'await' in body else ''}def pets(owner: Owner = Depends(get_owner)):\n"
+        f"    {body}\n"
+    )
+    plan = plan_for(tmp_path, {"models.py": ORM_MODELS, "app.py": code})
+    assert verdicts(plan)["pets"] is verdict
+    assert (Rule.ORM_LAZY_LOAD in rules_of(plan, "pets")) is (verdict is Verdict.KEPT_SYNC)
+
+
+@pytest.mark.parametrize(
+    ("model", "verdict"),
+    [
+        ("response_model=None", Verdict.CONVERTED),  # FastAPI validates nothing
+        ("response_model=OwnerName", Verdict.CONVERTED),  # no field named like a relationship
+        ("response_model=list[OwnerWithPets]", Verdict.KEPT_SYNC),
+        ("response_model=vendor.Schema", Verdict.KEPT_SYNC),  # fields unknown: may read them
+    ],
+)
+def test_a_response_model_reading_relationships_keeps_the_route_sync(
+    tmp_path: Path, model: str, verdict: Verdict
+) -> None:
+    code = HEADER + (
+        "import vendor\nfrom pydantic import BaseModel\nfrom models import Owner\n"
+        "class OwnerName(BaseModel):\n    name: str\n"
+        "class OwnerWithPets(OwnerName):\n    pets: list[dict]\n"
+        "def get_owner() -> Owner:\n    return Owner()\n"
+        f"@app.get('/', {model})\ndef owner(owner: Owner = Depends(get_owner)):\n    return owner\n"
+    )
+    plan = plan_for(tmp_path, {"models.py": ORM_MODELS, "app.py": code})
+    assert verdicts(plan)["owner"] is verdict

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import httpmap
+from . import httpmap, orm
 from .catalog import ATTRIBUTES, SAFE_TYPES, VALUE_TYPES, Catalog, Treatment
 from .facts import (
     Callee,
@@ -40,6 +40,7 @@ from .facts import (
     HandlerFact,
     HttpFact,
     ImportBinding,
+    LazyLoad,
     LocalCallee,
     Location,
     ProjectCallee,
@@ -398,6 +399,16 @@ class Project:
                 if resolved in DEPENDENCY_MARKERS or resolved.rpartition(".")[2] in ROUTE_REGISTRATIONS:
                     aliases.add(local)
         return frozenset(aliases)
+
+    @functools.cached_property
+    def relationships(self) -> dict[str, frozenset[str]]:
+        """Mapped project class -> its relationship attributes (reading one may run a query)."""
+        return orm.relationships(self)
+
+    @functools.cached_property
+    def relationship_names(self) -> frozenset[str]:
+        """Every relationship attribute name: an attribute named otherwise is never one."""
+        return frozenset().union(*self.relationships.values())
 
     def _is_thread_local_type(self, qualname: str | None, depth: int = 0) -> bool:
         """``threading.local`` or a project class derived from it."""
@@ -969,6 +980,7 @@ class _CallCollector:
         self.calls: list[CallFact] = []
         self.value_refs: list[tuple[str, Location]] = []
         self.thread_locals: set[str] = set()
+        self.lazy_loads: list[LazyLoad] = []
         self._outer_call: dict[int, Span] = {}
         self._offloaded_lambdas: set[int] = set()
         self._offloaded_names: set[str] = set()
@@ -1025,6 +1037,8 @@ class _CallCollector:
                 self._maybe_thread_local(node)
             if kind is ast.Name:
                 return  # a leaf too
+            if node.attr in self.scope.project.relationship_names:
+                self._maybe_lazy_load(node, where)
         elif kind is ast.Call:
             self._record(node, parent, where)
             arguments = [*node.args, *(keyword.value for keyword in node.keywords)]
@@ -1198,6 +1212,14 @@ class _CallCollector:
             qualname = self.scope.project.qualname(node, self.module)
             if qualname in self.scope.project.thread_locals:
                 self.thread_locals.add(qualname)
+
+    def _maybe_lazy_load(self, node: ast.Attribute, where: _Where) -> None:
+        """``user.organizations`` on a mapped instance, unless it runs in a worker thread already."""
+        if self.scope.function is None or where.offloaded:
+            return
+        owner = self.scope.type_of(node.value)
+        if node.attr in self.scope.project.relationships.get(owner or "", ()):
+            self.lazy_loads.append(LazyLoad(node.lineno, _text(node)))
 
     def _maybe_value_use(self, node: ast.Name | ast.Attribute, parent: ast.AST | None) -> None:
         if isinstance(parent, ast.Attribute):
@@ -1491,10 +1513,101 @@ def _scan_function(
         calls=collector.with_http_sites(),
         withs=withs,
         thread_locals=tuple(sorted(collector.thread_locals)),
+        lazy_loads=(*collector.lazy_loads, *_response_lazy_loads(project, module, scope, node, own)),
         skip=node.lineno in module.skip_lines,
         names=module.global_names.union(bindings),
     )
     return fact, collector.value_refs
+
+
+def _response_lazy_loads(
+    project: Project,
+    module: ModuleTable,
+    scope: _Scope,
+    node: ast.FunctionDef | ast.AsyncFunctionDef,
+    own: list[ast.AST],
+) -> list[LazyLoad]:
+    """A route returning a mapped instance whose response model has a field named like one of
+    its relationships: FastAPI reads that relationship while validating the response, on the
+    loop once the route is ``async def``. A model the index can't see may have such a field."""
+    if not project.relationships:
+        return []
+    model = _response_model(project, module, node)
+    if model is None:
+        return []
+    found = []
+    for child in own:
+        if isinstance(child, ast.Return) and child.value is not None:
+            returned = scope.type_of(child.value)
+            relationships = project.relationships.get(returned or "", frozenset())
+            fields = _model_fields(project, module, model)
+            read = relationships if fields is None else relationships & fields
+            if read:
+                what = f"the response model {_text(model)} reads {returned.rpartition('.')[2]}.{min(read)}"
+                found.append(LazyLoad(child.lineno, what))
+    return found
+
+
+def _response_model(
+    project: Project, module: ModuleTable, node: ast.FunctionDef | ast.AsyncFunctionDef
+) -> ast.expr | None:
+    """The ``response_model=`` of the function's route decorator, else its return annotation
+    (FastAPI's order); ``None`` when FastAPI validates nothing."""
+    for decorator in node.decorator_list:
+        if isinstance(decorator, ast.Call):
+            target = project.qualname(decorator.func, module)
+            model = _keyword(decorator, "response_model")
+            if target and _is_route_method(project, target) and model is not None:
+                return None if isinstance(model, ast.Constant) and model.value is None else model
+    return node.returns
+
+
+def _model_fields(
+    project: Project, module: ModuleTable, model: ast.expr, depth: int = 0
+) -> frozenset[str] | None:
+    """The field names of a response model (through ``list[...]``, ``Optional[...]``, unions);
+    ``None`` when some class of it is not the project's, so its fields are unknown."""
+    if isinstance(model, ast.Constant) and model.value is None:
+        return frozenset()
+    if isinstance(model, ast.BinOp):
+        left = _model_fields(project, module, model.left, depth + 1)
+        right = _model_fields(project, module, model.right, depth + 1)
+        return None if left is None or right is None else left | right
+    if isinstance(model, ast.Subscript):
+        items = model.slice.elts if isinstance(model.slice, ast.Tuple) else [model.slice]
+        outer = project.qualname(model.value, module) or ""
+        if outer in {"typing.Annotated", "typing_extensions.Annotated"}:
+            items = items[:1]
+        if outer in project.classes:  # a generic model of the project: its fields, then its parameters
+            fields = _class_fields(project, outer)
+        elif outer.partition(".")[0] in {"typing", "typing_extensions", "builtins", "collections"}:
+            fields = frozenset()
+        else:
+            return None
+        for item in items:
+            found = _model_fields(project, module, item, depth + 1)
+            if found is None:
+                return None
+            fields |= found
+        return fields
+    qualname = project.qualname(model, module)
+    alias = project._type_alias(qualname)
+    if alias is not None and depth < 10:
+        return _model_fields(project, alias[0], alias[1], depth + 1)
+    if qualname in project.classes:
+        return _class_fields(project, qualname) - project.relationships.get(qualname, frozenset())
+    if qualname == "typing.Any" or qualname in SAFE_TYPES:
+        return frozenset()
+    return None
+
+
+def _class_fields(project: Project, qualname: str, seen: frozenset[str] = frozenset()) -> frozenset[str]:
+    info = project.classes[qualname]
+    fields = frozenset(info.fields)
+    for base in info.bases:
+        if base in project.classes and base not in seen:
+            fields |= _class_fields(project, base, seen | {qualname})
+    return fields
 
 
 def _holds_resource(scope: _Scope, statement: ast.With) -> bool:

@@ -161,6 +161,15 @@ class Rule(enum.Enum):
         "is; on a call line it leaves that call alone (and a sync function stays sync if that call "
         "would block).",
     )
+    ORM_LAZY_LOAD = (
+        "AM216",
+        "orm-lazy-load",
+        "A function that reads (or sets) a relationship of a SQLAlchemy or SQLModel instance "
+        "(`user.organizations`), itself or through a helper, stays `def`: the read may run a query "
+        "(a lazy load, or a reload after a commit expired it). So does a route returning a mapped "
+        "instance whose response model has a field named like one of its relationships: FastAPI "
+        "reads it while validating the response, on the event loop for an `async def` route.",
+    )
     # -- notes on existing async code -------------------------------------------------------
     UNCHECKED_IN_ASYNC = (
         "AM301",
