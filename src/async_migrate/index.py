@@ -290,32 +290,42 @@ def _relative_base(module: ModuleTable, level: int) -> str:
     return package
 
 
+def _imported(
+    statement: ast.Import | ast.ImportFrom, module: ModuleTable
+) -> Iterator[tuple[str, str, ImportBinding | None]]:
+    """What an import statement binds: (local name, qualified name, binding) for each name, and
+    ("*", module, None) for a star import. In a module or in a function alike."""
+    if isinstance(statement, ast.Import):
+        for alias in statement.names:
+            if alias.asname:
+                yield alias.asname, alias.name, ImportBinding(alias.name, None, alias.asname)
+            else:
+                top = alias.name.partition(".")[0]
+                yield top, top, ImportBinding(alias.name)
+        return
+    base = statement.module or ""
+    if statement.level:
+        prefix = _relative_base(module, statement.level)
+        base = f"{prefix}.{base}" if base and prefix else (base or prefix)
+    for alias in statement.names:
+        if alias.name == "*":
+            yield "*", base, None
+        else:
+            yield (
+                alias.asname or alias.name,
+                f"{base}.{alias.name}",
+                ImportBinding(base, alias.name, alias.asname),
+            )
+
+
 def _collect_module_table(module: ModuleTable) -> None:
     for statement in _top_level_statements(module.tree.body):
-        if isinstance(statement, ast.Import):
-            for alias in statement.names:
-                if alias.asname:
-                    module.imports[alias.asname] = (
-                        alias.name,
-                        ImportBinding(alias.name, None, alias.asname),
-                    )
+        if isinstance(statement, (ast.Import, ast.ImportFrom)):
+            for local, target, binding in _imported(statement, module):
+                if binding is None:
+                    module.star_imports.append(target)
                 else:
-                    top = alias.name.partition(".")[0]
-                    module.imports[top] = (top, ImportBinding(alias.name))
-        elif isinstance(statement, ast.ImportFrom):
-            base = statement.module or ""
-            if statement.level:
-                prefix = _relative_base(module, statement.level)
-                base = f"{prefix}.{base}" if base and prefix else (base or prefix)
-            for alias in statement.names:
-                if alias.name == "*":
-                    module.star_imports.append(base)
-                    continue
-                local = alias.asname or alias.name
-                module.imports[local] = (
-                    f"{base}.{alias.name}",
-                    ImportBinding(base, alias.name, alias.asname),
-                )
+                    module.imports[local] = (target, binding)
         elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             module.defs[statement.name] = statement
             module.imports.pop(statement.name, None)
@@ -445,7 +455,11 @@ class Project:
             elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
                 fields[statement.target.id] = statement.annotation
         # not remembered: the project's classes and functions are still being collected
-        bases = [self._qualname(base, module) for base in node.bases]
+        # a generic base (``Generic[T]``, ``Page[Item]``) is its class
+        bases = [
+            self._qualname(base.value if isinstance(base, ast.Subscript) else base, module)
+            for base in node.bases
+        ]
         self.classes[qualname] = ClassInfo(qualname, module, bases, methods, fields, node.lineno)
 
     # -- names --------------------------------------------------------------------------
@@ -546,6 +560,26 @@ class Project:
             "typing.Tuple": "builtins.tuple",
             "typing.Any": None,
         }.get(qualname, qualname)
+
+    def class_alias(self, qualname: str) -> str | None:
+        """The class a module variable names (``Page = RootModel[list[Item]]``, ``Model = Base``):
+        a project class, or an external one, capitalised by convention; never a typing form."""
+        module_name, _, name = qualname.rpartition(".")
+        module = self.modules.get(module_name)
+        value = module.variables.get(name) if module else None
+        if isinstance(value, ast.Subscript):
+            value = value.value
+        if module is None or not isinstance(value, (ast.Name, ast.Attribute)):
+            return None
+        target = self.qualname(value, module)
+        if target is None or target in self.classes:
+            return target
+        owner, _, last = target.rpartition(".")
+        external = owner not in self.modules and owner.partition(".")[0] not in {
+            "typing",
+            "typing_extensions",
+        }
+        return target if external and last[:1].isupper() else None
 
     def variable_type(self, qualname: str) -> str | None:
         if qualname in self._var_types:
@@ -662,13 +696,48 @@ class _Scope:
         self.bindings = bindings
         self.class_qualname = class_qualname
         self._types: dict[str, str | None] = {}
+        self.imports = self._local_imports()
+        """Names bound only by the function's own imports, each to one name: resolved as a
+        module's imports are."""
+
+    def _local_imports(self) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for name, values in self.bindings.items():
+            if values and all(isinstance(value, _Imported) for value in values):
+                targets = {
+                    target
+                    for value in values
+                    for local, target, binding in _imported(value.statement, self.module)  # type: ignore[attr-defined]
+                    if local == name and binding is not None
+                }
+                if len(targets) == 1:
+                    found[name] = targets.pop()
+        return found
+
+    def is_local(self, name: str) -> bool:
+        """A name bound in the function by anything but its own imports."""
+        return name in self.bindings and name not in self.imports
+
+    def qualname(self, node: ast.expr) -> str | None:
+        """``Project.qualname`` seen from inside the function: its own imports first, and none
+        for the other names it binds."""
+        parts = _dotted(node)
+        if parts is None or parts[0] not in self.bindings:
+            return self.project.qualname(node, self.module)
+        target = self.imports.get(parts[0])
+        return None if target is None else self.project.canonical(".".join([target, *parts[1:]]))
+
+    def binding(self, node: ast.expr) -> ImportBinding | None:
+        """The module-level import a call's name comes from (a function's own imports stay)."""
+        parts = _dotted(node)
+        return None if parts and parts[0] in self.bindings else self.project.binding(node, self.module)
 
     def local_type(self, name: str) -> str | None:
         if name in self._types:
             return self._types[name]
         self._types[name] = None
         types = {self._binding_type(value) for value in self.bindings[name]}
-        result = types.pop() if len(types) == 1 else None
+        result = types.pop() if len(types) == 1 else _plain(types)
         self._types[name] = result
         return result
 
@@ -702,9 +771,9 @@ class _Scope:
             if isinstance(node, kind):
                 return name
         if isinstance(node, ast.Name):
-            if node.id in self.bindings:
+            if self.is_local(node.id):
                 return self.local_type(node.id)
-            qualname = self.project.qualname(node, self.module)
+            qualname = self.qualname(node)
             if qualname in self.project.classes:
                 return None
             if qualname and qualname.rpartition(".")[0] in self.project.modules:
@@ -724,18 +793,27 @@ class _Scope:
         if isinstance(node, ast.Await) and isinstance(node.value, ast.Call):
             return self._offloaded_result_type(node.value)
         if isinstance(node, ast.Call):
-            constructed = self.project.qualname(node.func, self.module)
+            constructed = self.qualname(node.func)
             if constructed in self.project.classes:
                 return constructed
             return self.project.return_type(self.callee(node))
         if isinstance(node, ast.IfExp):
             body, orelse = self.type_of(node.body), self.type_of(node.orelse)
-            return body if body == orelse else None
+            return body if body == orelse else _plain({body, orelse})
+        if isinstance(node, ast.BoolOp):  # ``name or ""``: one of its operands
+            types = {self.type_of(value) for value in node.values}
+            return types.pop() if len(types) == 1 else _plain(types)
+        if isinstance(node, ast.Compare):  # ``is`` and ``in`` give a bool; the others may be overloaded
+            if all(isinstance(op, (ast.Is, ast.IsNot, ast.In, ast.NotIn)) for op in node.ops):
+                return "builtins.bool"
+            return "builtins.bool" if _plain({self.type_of(node.left)}) else None
+        if isinstance(node, ast.UnaryOp):
+            return "builtins.bool" if isinstance(node.op, ast.Not) else _plain({self.type_of(node.operand)})
         return None
 
     def _offloaded_result_type(self, call: ast.Call) -> str | None:
         """``await run_in_threadpool(fn, *args)`` has the type of ``fn(*args)``."""
-        if self.project.qualname(call.func, self.module) not in THREADPOOL_RUNNERS or not call.args:
+        if self.qualname(call.func) not in THREADPOOL_RUNNERS or not call.args:
             return None
         target = call.args[0]
         if isinstance(target, ast.Lambda):
@@ -749,12 +827,12 @@ class _Scope:
 
     def callee(self, call: ast.Call) -> Callee:
         func = call.func
-        if isinstance(func, ast.Name) and func.id in self.bindings:
+        if isinstance(func, ast.Name) and self.is_local(func.id):
             if func.id in self.local_functions:
                 return LocalCallee(func.id)
             return UnknownCallee(f"calls the local value {func.id!r}")
         if isinstance(func, ast.Attribute):
-            if isinstance(func.value, ast.Name) and func.value.id in self.bindings:
+            if isinstance(func.value, ast.Name) and self.is_local(func.value.id):
                 owner = self.local_type(func.value.id)
                 if owner is None:
                     return UnknownCallee(f"method {func.attr!r} of {func.value.id!r}, whose type is unknown")
@@ -764,7 +842,7 @@ class _Scope:
                 if owner is None:
                     return UnknownCallee(f"method {func.attr!r} of a value whose type is unknown")
                 return self.project.method(owner, func.attr)
-        qualname = self.project.qualname(func, self.module)
+        qualname = self.qualname(func)
         if qualname is None:
             if isinstance(func, ast.Attribute):
                 owner = self.type_of(func.value)
@@ -780,7 +858,15 @@ class _Scope:
             return self.project.method(owner_name, attr)
         if owner_name.rpartition(".")[0] in self.project.modules or owner_name in self.project.modules:
             if owner_name in self.project.modules:
-                return UnknownCallee(f"{qualname} is not a function the index knows")
+                aliased = self.project.class_alias(qualname)
+                if aliased is None:
+                    return UnknownCallee(f"{qualname} is not a function the index knows")
+                if aliased in self.project.classes:
+                    return self.project.constructor(aliased)
+                return ExternalCallee(aliased)
+            aliased = self.project.class_alias(owner_name)
+            if aliased is not None:
+                return self.project.method(aliased, attr)
             owner = self.project.variable_type(owner_name)
             if owner is None:
                 return UnknownCallee(f"method {attr!r} of {owner_name}, whose type is unknown")
@@ -809,6 +895,12 @@ _BINDING_NODES = frozenset(
     }
 )
 """The node types ``_function_bindings`` looks at."""
+
+
+def _plain(types: set[str | None]) -> str | None:
+    """``DATA`` when each of the types a value may have is a plain value type (``None``, a str,
+    a list, parsed data), whose methods never block; else unknown."""
+    return DATA if types and all(t in SAFE_TYPES or t == DATA for t in types) else None
 
 
 def _function_bindings(
@@ -852,7 +944,7 @@ def _function_bindings(
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             for alias in node.names:
                 local = (alias.asname or alias.name).partition(".")[0]
-                bindings.setdefault(local, []).append(None)
+                bindings.setdefault(local, []).append(_Imported(node))
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             bindings.setdefault(node.name, []).append(None)
     for name in declared_global | declared_nonlocal:
@@ -866,6 +958,14 @@ class _Annotated(ast.expr):
     def __init__(self, annotation: ast.expr) -> None:
         super().__init__()
         self.annotation = annotation
+
+
+class _Imported(ast.expr):
+    """Marks a binding made by an import statement of the function itself."""
+
+    def __init__(self, statement: ast.Import | ast.ImportFrom) -> None:
+        super().__init__()
+        self.statement = statement
 
 
 class _Self(ast.expr):
@@ -1017,13 +1117,13 @@ class _CallCollector:
 
     def _streamed(self, call: ast.Call) -> ast.Call | None:
         """The generator call given as a ``StreamingResponse``'s content, if any."""
-        if self.scope.project.qualname(call.func, self.module) not in STREAMING_RESPONSES:
+        if self.scope.qualname(call.func) not in STREAMING_RESPONSES:
             return None
         content = call.args[0] if call.args else _keyword(call, "content")
         return content if isinstance(content, ast.Call) else None
 
     def _is_runner(self, call: ast.Call) -> bool:
-        return self.scope.project.qualname(call.func, self.module) in THREADPOOL_RUNNERS
+        return self.scope.qualname(call.func) in THREADPOOL_RUNNERS
 
     def _visit(self, node: ast.AST, parent: ast.AST | None, where: _Where) -> None:
         # tested by exact type, the commonest kinds first: this runs for every node of the project
@@ -1103,7 +1203,7 @@ class _CallCollector:
                 outer_call=outer,
                 with_blocks=where.withs,
                 offloaded=where.offloaded,
-                binding=self.scope.project.binding(node.func, self.module),
+                binding=self.scope.binding(node.func),
                 keywords=tuple(keyword.arg for keyword in node.keywords if keyword.arg),
                 has_star_kwargs=any(keyword.arg is None for keyword in node.keywords),
                 sole_numeric_arg=sole,
@@ -1119,7 +1219,9 @@ class _CallCollector:
         return self._handler_facts[id(handler)]
 
     def _http_fact(self, node: ast.Call, callee: Callee) -> HttpFact | None:
-        if not isinstance(callee, ExternalCallee):
+        if not isinstance(callee, ExternalCallee) or (_dotted(node.func) or [""])[0] in self.scope.imports:
+            # a library the function imports itself is left to the threadpool: the except
+            # clauses naming its errors resolve through module-level imports only
             return None
         source = httpmap.source(callee.qualname)
         if source is None:
@@ -1137,7 +1239,7 @@ class _CallCollector:
                 self.module.identifiers,
                 self._is_http_call,
                 self._session_library,
-                lambda node: self.scope.project.binding(node, self.module),
+                self.scope.binding,
             )
         library, verb = source
         fact = self._http.analyse(node, library, verb, callee.qualname in httpmap.SESSION_METHODS)
@@ -1152,7 +1254,7 @@ class _CallCollector:
         return isinstance(callee, ExternalCallee) and httpmap.source(callee.qualname) is not None
 
     def _session_library(self, node: ast.Call) -> str | None:
-        return httpmap.SESSIONS.get(self.scope.project.qualname(node.func, self.module) or "")
+        return httpmap.SESSIONS.get(self.scope.qualname(node.func) or "")
 
     def with_http_sites(self) -> list[CallFact]:
         """The calls, each HTTP fact completed with the handlers around its response's
@@ -1177,9 +1279,7 @@ class _CallCollector:
         """A blocking function passed as a callable (``map(os.path.exists, ...)``) will be called."""
         if self.scope.function is None or not isinstance(argument, (ast.Name, ast.Attribute)):
             return  # (module-level code matters only as a caller of the project's functions)
-        if isinstance(argument, ast.Name) and argument.id in self.scope.bindings:
-            return
-        qualname = self.scope.project.qualname(argument, self.module)
+        qualname = self.scope.qualname(argument)
         if qualname is None or qualname.rpartition(".")[0] in self.scope.project.modules:
             return
         entry = self.scope.project.catalog.lookup(qualname)
@@ -1204,12 +1304,8 @@ class _CallCollector:
         )
 
     def _maybe_thread_local(self, node: ast.Name | ast.Attribute) -> None:
-        if (
-            isinstance(node, ast.Name)
-            and node.id not in self.scope.bindings
-            and self.scope.project.thread_locals
-        ):
-            qualname = self.scope.project.qualname(node, self.module)
+        if isinstance(node, ast.Name) and self.scope.project.thread_locals:
+            qualname = self.scope.qualname(node)
             if qualname in self.scope.project.thread_locals:
                 self.thread_locals.add(qualname)
 
@@ -1226,9 +1322,7 @@ class _CallCollector:
             return  # only the whole dotted expression counts
         if isinstance(parent, ast.Call) and parent.func is node:
             return
-        if isinstance(node, ast.Name) and node.id in self.scope.bindings:
-            return
-        qualname = self.scope.project.qualname(node, self.module)
+        qualname = self.scope.qualname(node)
         if qualname in self.scope.project.function_nodes:
             self.value_refs.append((qualname, Location(self.module.path, node.lineno)))
 
