@@ -443,3 +443,122 @@ def test_an_existing_async_def_gets_no_await_inside_a_thread_lock(tmp_path: Path
     # the await it would add is the blocker; the unknown __enter__ itself is the author's choice
     assert [rule for rule, _ in held] == [Rule.THREAD_LOCK, Rule.UNCHECKED_IN_ASYNC]
     assert "inside 'with thing'" in held[0][1]
+
+
+ORM_MODELS = (
+    "from sqlalchemy.orm import DeclarativeBase, relationship\n"
+    "class Base(DeclarativeBase):\n    pass\n"
+    "class Owner(Base):\n    __tablename__ = 'owners'\n"
+    "class Pet(Base):\n    __tablename__ = 'pets'\n"
+    "    owner = relationship('models.Owner', backref='pets')\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "verdict"),
+    [
+        ("return len(owner.pets)", Verdict.KEPT_SYNC),  # a backref named by a dotted string
+        ("owner.pets = []", Verdict.KEPT_SYNC),  # replacing a collection loads the old one
+        ("return await run_in_threadpool(lambda: len(owner.pets))", Verdict.UNCHANGED),  # off the loop
+        ("return owner.name", Verdict.CONVERTED),  # not a relationship
+    ],
+)
+def test_relationship_reads_keep_a_function_sync(tmp_path: Path, body: str, verdict: Verdict) -> None:
+    code = HEADER + (
+        "from fastapi.concurrency import run_in_threadpool\nfrom models import Owner\n"
+        "def get_owner() -> Owner:\n    return Owner()\n"
+        f"@app.get('/')\n{'async ' if 'await' in body else ''}def pets(owner: Owner = Depends(get_owner)):\n"
+        f"    {body}\n"
+    )
+    plan = plan_for(tmp_path, {"models.py": ORM_MODELS, "app.py": code})
+    assert verdicts(plan)["pets"] is verdict
+    assert (Rule.ORM_LAZY_LOAD in rules_of(plan, "pets")) is (verdict is Verdict.KEPT_SYNC)
+
+
+@pytest.mark.parametrize(
+    ("model", "verdict"),
+    [
+        ("response_model=None", Verdict.CONVERTED),  # FastAPI validates nothing
+        ("response_model=OwnerName", Verdict.CONVERTED),  # no field named like a relationship
+        ("response_model=list[OwnerWithPets]", Verdict.KEPT_SYNC),
+        ("response_model=vendor.Schema", Verdict.KEPT_SYNC),  # fields unknown: may read them
+    ],
+)
+def test_a_response_model_reading_relationships_keeps_the_route_sync(
+    tmp_path: Path, model: str, verdict: Verdict
+) -> None:
+    code = HEADER + (
+        "import vendor\nfrom pydantic import BaseModel\nfrom models import Owner\n"
+        "class OwnerName(BaseModel):\n    name: str\n"
+        "class OwnerWithPets(OwnerName):\n    pets: list[dict]\n"
+        "def get_owner() -> Owner:\n    return Owner()\n"
+        f"@app.get('/', {model})\ndef owner(owner: Owner = Depends(get_owner)):\n    return owner\n"
+    )
+    plan = plan_for(tmp_path, {"models.py": ORM_MODELS, "app.py": code})
+    assert verdicts(plan)["owner"] is verdict
+
+
+@pytest.mark.parametrize(
+    ("body", "verdict"),
+    [
+        # a function's own imports resolve as a module's do
+        ("import time as clock\n    clock.sleep(1)", Verdict.CONVERTED),
+        ("from time import sleep\n    sleep(1)", Verdict.CONVERTED),
+        # a name the function also binds otherwise is not the import
+        ("import time as clock\n    clock = vendor.Clock()\n    clock.sleep(1)", Verdict.KEPT_SYNC),
+        # loguru logs as the logging module does; adding a sink opens a file
+        ("logger.bind(a=1).info('x')\n    time.sleep(1)", Verdict.CONVERTED),
+        ("logger.add('app.log')\n    time.sleep(1)", Verdict.CONVERTED),
+        ("logger.add('app.log')", Verdict.KEPT_SYNC),
+        # one-time I/O (mimetypes' tables) is safe; a zone's file is read while it is not cached
+        ("return mimetypes.guess_type('a.png')", Verdict.CONVERTED),
+        ("mimetypes.init()", Verdict.KEPT_SYNC),
+        ("return ZoneInfo('UTC')", Verdict.KEPT_SYNC),
+        # json reads the file object it is given
+        ("return json.load(open_upload())", Verdict.KEPT_SYNC),
+        # the type of a value is evident when each value it may hold is plain
+        ("name = other if flag else ''\n    return name.upper()", Verdict.KEPT_SYNC),  # other: unknown
+        ("name = None\n    if flag:\n        name = 'a'\n    return (name or '').upper()", Verdict.CONVERTED),
+        (
+            "parts = None\n    if flag:\n        parts = 'a-b'.split('-')\n    words = parts or []\n"
+            "    words.append('c')",
+            Verdict.CONVERTED,
+        ),
+    ],
+)
+def test_the_catalog_and_the_index_tell_what_blocks(tmp_path: Path, body: str, verdict: Verdict) -> None:
+    code = HEADER + (
+        "import io\nimport json\nimport mimetypes\nimport time\nimport vendor\n"
+        "from zoneinfo import ZoneInfo\nfrom loguru import logger\n"
+        "def open_upload():\n    return io.BytesIO(b'{}')\n"
+        f"@app.get('/')\ndef route(flag: bool = False, other=None):\n    {body}\n"
+    )
+    plan = plan_for(tmp_path, {"app.py": code})
+    assert verdicts(plan)["route"] is verdict
+
+
+def test_a_caller_importing_the_function_itself_is_a_caller(tmp_path: Path) -> None:
+    code = HEADER + "import time\n@app.get('/')\ndef route():\n    time.sleep(1)\n"
+    test = "def test_route():\n    from app import route\n    assert route() is None\n"
+    plan = plan_for(tmp_path, {"app.py": code, "test_app.py": test})
+    assert verdicts(plan)["route"] is Verdict.KEPT_SYNC
+    assert rules_of(plan, "route") == {Rule.SYNC_CALLER}
+
+
+@pytest.mark.parametrize(
+    "models",
+    [
+        "Items = RootModel[list[Item]]\n",  # a module variable naming a generic pydantic model
+        "class Page(BaseModel, Generic[T]):\n    items: list[T]\nItems = Page[Item]\n",  # a project generic
+    ],
+)
+def test_pydantic_models_of_the_project_validate_without_blocking(tmp_path: Path, models: str) -> None:
+    code = HEADER + (
+        "import time\nfrom typing import Generic, TypeVar\nfrom pydantic import BaseModel, RootModel\n"
+        "T = TypeVar('T')\nclass Item(BaseModel):\n    name: str\n"
+        f"{models}"
+        "@app.post('/')\ndef route(payload: list[dict]):\n    time.sleep(1)\n"
+        "    return Items.model_validate(payload).model_dump()\n"
+    )
+    plan = plan_for(tmp_path, {"app.py": code})
+    assert verdicts(plan)["route"] is Verdict.CONVERTED

@@ -108,6 +108,56 @@ CALLS: dict[str, Entry] = {
     # pydantic-settings reads the .env file and secrets directory when a settings object is built
     **_rows(POOL, ["pydantic_settings.BaseSettings", "pydantic_settings.main.BaseSettings"]),
     **_rows(POOL, ["inspect.getsource", "inspect.getsourcelines", "inspect.getsourcefile"]),
+    # json reads or writes the file object it is given: a real file (an UploadFile's .file once
+    # it rolled to disk) blocks, whatever json's own functions do
+    **_rows(POOL, ["json.load", "json.dump"]),
+    # -- one-time I/O -----------------------------------------------------------------------
+    # mimetypes' module functions read the system's mime.types files on their first call in the
+    # process, then only look up tables (Starlette's FileResponse calls guess_type on the loop):
+    # safe, as the rest of the module. What reads files on every call is not.
+    **_rows(
+        POOL,
+        [
+            "mimetypes.init",
+            "mimetypes.read_mime_types",
+            "mimetypes.MimeTypes",
+            "mimetypes.MimeTypes.read",
+            "mimetypes.MimeTypes.readfp",
+            "mimetypes.MimeTypes.read_windows_registry",
+        ],
+    ),
+    # ZoneInfo(key) reads the zone's file whenever the key is not cached, and the cache keeps only
+    # the last 8 keys and the instances still referenced: not one-time, so it goes to the threadpool
+    **_rows(POOL, ["zoneinfo.ZoneInfo", "zoneinfo.ZoneInfo.no_cache"], returns="zoneinfo.ZoneInfo"),
+    **_rows(POOL, ["zoneinfo.ZoneInfo.from_file", "zoneinfo.available_timezones"]),
+    # -- loguru: its logging methods block only on their sinks, as the logging module's do --------
+    **_rows(
+        SAFE,
+        [
+            f"loguru.logger.{method}"
+            for method in (
+                "trace",
+                "debug",
+                "info",
+                "success",
+                "warning",
+                "error",
+                "critical",
+                "exception",
+                "log",
+                "catch",
+                "contextualize",  # sets a context variable and resets it when its block ends
+                "level",
+                "disable",
+                "enable",
+            )
+        ],
+    ),
+    **_rows(
+        SAFE, [f"loguru.logger.{method}" for method in ("bind", "opt", "patch")], returns="loguru.logger"
+    ),
+    # adding a sink opens its file; removing one closes it and joins its thread; complete() waits
+    **_rows(POOL, [f"loguru.logger.{method}" for method in ("add", "remove", "configure", "complete")]),
     # -- in-memory files, tokens, query builders: no I/O -----------------------------------
     **_rows(SAFE, ["io.BytesIO"], returns="io.BytesIO"),
     **_rows(SAFE, ["io.StringIO"], returns="io.StringIO"),

@@ -65,6 +65,8 @@ class HelperStatus:
     weight: Weight
     witness: str = ""
     """The call that made it so, followed through helpers (``a() -> b() -> requests.get``)."""
+    rule: Rule = Rule.UNKNOWN_CALL
+    """Why an ``UNKNOWN`` helper can't move off its caller's thread, for the caller's report."""
 
 
 @dataclass
@@ -444,6 +446,8 @@ def _plan_body(
         finding = Finding(rule, message, Location(fact.path, call.span.line))
         if tolerant and rule is Rule.UNKNOWN_CALL:
             outcome.notes.append(Finding(Rule.UNCHECKED_IN_ASYNC, message, finding.location))
+        elif tolerant and rule is Rule.ORM_LAZY_LOAD:
+            outcome.notes.append(finding)  # the author's choice, reported
         else:
             outcome.blockers.append(finding)
 
@@ -451,6 +455,10 @@ def _plan_body(
         for name in fact.thread_locals:
             message = f"uses the thread-local {name.rpartition('.')[2]}"
             outcome.blockers.append(Finding(Rule.THREAD_LOCAL, message, fact.location))
+    for load in fact.lazy_loads:
+        message = f"{load.what}: a relationship, which may run a query"
+        finding = Finding(Rule.ORM_LAZY_LOAD, message, Location(fact.path, load.line))
+        (outcome.notes if tolerant else outcome.blockers).append(finding)
     moved_blocks = _blocks_to_move(fact, catalog)
     outermost = _outermost(moved_blocks, fact)
     for block_fact in (moved_blocks[span] for span in outermost):
@@ -586,7 +594,7 @@ def _plan_project_call(fact, call, qualname, index, helpers, converting, outcome
         return
     if status.weight is Weight.UNKNOWN:
         message = f"{call.text}() reaches {status.witness}: not safe to move off this thread"
-        block(Rule.UNKNOWN_CALL, call, message)
+        block(status.rule, call, message)
         return
     if callee_fact.is_generator and call.use == "streamed":
         return  # StreamingResponse runs each step of a sync generator in the threadpool
@@ -661,14 +669,7 @@ def _needs_lambda(call: CallFact) -> bool:
 
 def _helper_statuses(index: ProjectIndex, catalog: Catalog) -> dict[str, HelperStatus]:
     """The worst thing each sync function reaches, as a fixpoint over the call graph."""
-    statuses = {
-        # thread-local state pins a helper to its caller's thread: it can't be moved on its own
-        q: HelperStatus(Weight.UNKNOWN, f"thread-local {fact.thread_locals[0]}")
-        if fact.thread_locals
-        else HelperStatus(Weight.PURE)
-        for q, fact in index.functions.items()
-        if not fact.is_async
-    }
+    statuses = {q: _own_status(fact) for q, fact in index.functions.items() if not fact.is_async}
 
     def worsens(qualname: str) -> bool:
         current = worst = statuses[qualname]
@@ -683,6 +684,21 @@ def _helper_statuses(index: ProjectIndex, catalog: Catalog) -> dict[str, HelperS
     return statuses
 
 
+def _own_status(fact: FunctionFact) -> HelperStatus:
+    """What a sync function's own body does before its calls are counted."""
+    if fact.thread_locals:
+        # thread-local state pins a helper to its caller's thread: it can't be moved on its own
+        return HelperStatus(Weight.UNKNOWN, f"thread-local {fact.thread_locals[0]}")
+    if fact.lazy_loads:
+        # a relationship read may query, and what it returns may query again when read later: its
+        # callers stay sync too
+        load = fact.lazy_loads[0]
+        return HelperStatus(
+            Weight.UNKNOWN, f"{load.what} (a relationship, which may run a query)", Rule.ORM_LAZY_LOAD
+        )
+    return HelperStatus(Weight.PURE)
+
+
 def _call_status(
     call: CallFact, index: ProjectIndex, catalog: Catalog, statuses: dict[str, HelperStatus]
 ) -> HelperStatus:
@@ -695,7 +711,7 @@ def _call_status(
         inner = statuses.get(callee.qualname)
         if inner is None or inner.weight is Weight.PURE:
             return HelperStatus(Weight.PURE)
-        return HelperStatus(inner.weight, f"{call.text}() -> {inner.witness}")
+        return replace(inner, witness=f"{call.text}() -> {inner.witness}")
     entry = catalog.lookup(callee.qualname)
     name = callee.qualname.removeprefix("builtins.")
     if entry is None:

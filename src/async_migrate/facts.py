@@ -189,6 +189,15 @@ class WithFact:
 
 
 @dataclass(frozen=True)
+class LazyLoad:
+    """A read (or write) of an ORM relationship, which may run a query (see ``orm.py``)."""
+
+    line: int
+    what: str
+    """For people: ``user.organizations``, or how the response model reaches a relationship."""
+
+
+@dataclass(frozen=True)
 class Decorator:
     qualname: str | None
     text: str
@@ -219,6 +228,8 @@ class FunctionFact:
     withs: list[WithFact] = field(default_factory=list)
     thread_locals: tuple[str, ...] = ()
     """Module-level ``threading.local()`` objects the function uses."""
+    lazy_loads: tuple[LazyLoad, ...] = ()
+    """ORM relationships it reads, itself or through its response model (a route's)."""
     skip: bool = False
     """A ``# async-migrate: skip`` comment is on the ``def`` line."""
     names: frozenset[str] = frozenset()

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import grammar, httpmap
+from . import grammar, httpmap, orm
 from .catalog import (
     ATTRIBUTES,
     CALLS_ITS_ARGUMENTS,
@@ -49,6 +49,7 @@ from .facts import (
     HandlerFact,
     HttpFact,
     ImportBinding,
+    LazyLoad,
     LocalCallee,
     Location,
     ProjectCallee,
@@ -302,32 +303,42 @@ def _relative_base(module: ModuleTable, level: int) -> str:
     return package
 
 
+def _imported(
+    statement: ast.Import | ast.ImportFrom, module: ModuleTable
+) -> Iterator[tuple[str, str, ImportBinding | None]]:
+    """What an import statement binds: (local name, qualified name, binding) for each name, and
+    ("*", module, None) for a star import. In a module or in a function alike."""
+    if isinstance(statement, ast.Import):
+        for alias in statement.names:
+            if alias.asname:
+                yield alias.asname, alias.name, ImportBinding(alias.name, None, alias.asname)
+            else:
+                top = alias.name.partition(".")[0]
+                yield top, top, ImportBinding(alias.name)
+        return
+    base = statement.module or ""
+    if statement.level:
+        prefix = _relative_base(module, statement.level)
+        base = f"{prefix}.{base}" if base and prefix else (base or prefix)
+    for alias in statement.names:
+        if alias.name == "*":
+            yield "*", base, None
+        else:
+            yield (
+                alias.asname or alias.name,
+                f"{base}.{alias.name}",
+                ImportBinding(base, alias.name, alias.asname),
+            )
+
+
 def _collect_module_table(module: ModuleTable) -> None:
     for statement in _top_level_statements(module.tree.body):
-        if isinstance(statement, ast.Import):
-            for alias in statement.names:
-                if alias.asname:
-                    module.imports[alias.asname] = (
-                        alias.name,
-                        ImportBinding(alias.name, None, alias.asname),
-                    )
+        if isinstance(statement, (ast.Import, ast.ImportFrom)):
+            for local, target, binding in _imported(statement, module):
+                if binding is None:
+                    module.star_imports.append(target)
                 else:
-                    top = alias.name.partition(".")[0]
-                    module.imports[top] = (top, ImportBinding(alias.name))
-        elif isinstance(statement, ast.ImportFrom):
-            base = statement.module or ""
-            if statement.level:
-                prefix = _relative_base(module, statement.level)
-                base = f"{prefix}.{base}" if base and prefix else (base or prefix)
-            for alias in statement.names:
-                if alias.name == "*":
-                    module.star_imports.append(base)
-                    continue
-                local = alias.asname or alias.name
-                module.imports[local] = (
-                    f"{base}.{alias.name}",
-                    ImportBinding(base, alias.name, alias.asname),
-                )
+                    module.imports[local] = (target, binding)
         elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             module.defs[statement.name] = statement
             module.imports.pop(statement.name, None)
@@ -412,6 +423,16 @@ class Project:
                     aliases.add(local)
         return frozenset(aliases)
 
+    @functools.cached_property
+    def relationships(self) -> dict[str, frozenset[str]]:
+        """Mapped project class -> its relationship attributes (reading one may run a query)."""
+        return orm.relationships(self)
+
+    @functools.cached_property
+    def relationship_names(self) -> frozenset[str]:
+        """Every relationship attribute name: an attribute named otherwise is never one."""
+        return frozenset().union(*self.relationships.values())
+
     def _is_thread_local_type(self, qualname: str | None, depth: int = 0) -> bool:
         """``threading.local`` or a project class derived from it."""
         if qualname in {"threading.local", "_threading_local.local"}:
@@ -447,7 +468,11 @@ class Project:
             elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
                 fields[statement.target.id] = statement.annotation
         # not remembered: the project's classes and functions are still being collected
-        bases = [self._qualname(base, module) for base in node.bases]
+        # a generic base (``Generic[T]``, ``Page[Item]``) is its class
+        bases = [
+            self._qualname(base.value if isinstance(base, ast.Subscript) else base, module)
+            for base in node.bases
+        ]
         self.classes[qualname] = ClassInfo(qualname, module, bases, methods, fields, node.lineno)
 
     # -- names --------------------------------------------------------------------------
@@ -548,6 +573,26 @@ class Project:
             "typing.Tuple": "builtins.tuple",
             "typing.Any": None,
         }.get(qualname, qualname)
+
+    def class_alias(self, qualname: str) -> str | None:
+        """The class a module variable names (``Page = RootModel[list[Item]]``, ``Model = Base``):
+        a project class, or an external one, capitalised by convention; never a typing form."""
+        module_name, _, name = qualname.rpartition(".")
+        module = self.modules.get(module_name)
+        value = module.variables.get(name) if module else None
+        if isinstance(value, ast.Subscript):
+            value = value.value
+        if module is None or not isinstance(value, (ast.Name, ast.Attribute)):
+            return None
+        target = self.qualname(value, module)
+        if target is None or target in self.classes:
+            return target
+        owner, _, last = target.rpartition(".")
+        external = owner not in self.modules and owner.partition(".")[0] not in {
+            "typing",
+            "typing_extensions",
+        }
+        return target if external and last[:1].isupper() else None
 
     def variable_type(self, qualname: str) -> str | None:
         if qualname in self._var_types:
@@ -668,13 +713,48 @@ class _Scope:
         self.bindings = bindings
         self.class_qualname = class_qualname
         self._types: dict[str, str | None] = {}
+        self.imports = self._local_imports()
+        """Names bound only by the function's own imports, each to one name: resolved as a
+        module's imports are."""
+
+    def _local_imports(self) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for name, values in self.bindings.items():
+            if values and all(isinstance(value, _Imported) for value in values):
+                targets = {
+                    target
+                    for value in values
+                    for local, target, binding in _imported(value.statement, self.module)  # type: ignore[attr-defined]
+                    if local == name and binding is not None
+                }
+                if len(targets) == 1:
+                    found[name] = targets.pop()
+        return found
+
+    def is_local(self, name: str) -> bool:
+        """A name bound in the function by anything but its own imports."""
+        return name in self.bindings and name not in self.imports
+
+    def qualname(self, node: ast.expr) -> str | None:
+        """``Project.qualname`` seen from inside the function: its own imports first, and none
+        for the other names it binds."""
+        parts = _dotted(node)
+        if parts is None or parts[0] not in self.bindings:
+            return self.project.qualname(node, self.module)
+        target = self.imports.get(parts[0])
+        return None if target is None else self.project.canonical(".".join([target, *parts[1:]]))
+
+    def binding(self, node: ast.expr) -> ImportBinding | None:
+        """The module-level import a call's name comes from (a function's own imports stay)."""
+        parts = _dotted(node)
+        return None if parts and parts[0] in self.bindings else self.project.binding(node, self.module)
 
     def local_type(self, name: str) -> str | None:
         if name in self._types:
             return self._types[name]
         self._types[name] = None
         types = {self._binding_type(value) for value in self.bindings[name]}
-        result = types.pop() if len(types) == 1 else None
+        result = types.pop() if len(types) == 1 else _plain(types)
         self._types[name] = result
         return result
 
@@ -708,9 +788,9 @@ class _Scope:
             if isinstance(node, kind):
                 return name
         if isinstance(node, ast.Name):
-            if node.id in self.bindings:
+            if self.is_local(node.id):
                 return self.local_type(node.id)
-            qualname = self.project.qualname(node, self.module)
+            qualname = self.qualname(node)
             if qualname in self.project.classes:
                 return None
             if qualname and qualname.rpartition(".")[0] in self.project.modules:
@@ -730,13 +810,22 @@ class _Scope:
         if isinstance(node, ast.Await) and isinstance(node.value, ast.Call):
             return self._offloaded_result_type(node.value)
         if isinstance(node, ast.Call):
-            constructed = self.project.qualname(node.func, self.module)
+            constructed = self.qualname(node.func)
             if constructed in self.project.classes:
                 return constructed
             return self.project.return_type(self.callee(node))
         if isinstance(node, ast.IfExp):
             body, orelse = self.type_of(node.body), self.type_of(node.orelse)
-            return body if body == orelse else None
+            return body if body == orelse else _plain({body, orelse})
+        if isinstance(node, ast.BoolOp):  # ``name or ""``: one of its operands
+            types = {self.type_of(value) for value in node.values}
+            return types.pop() if len(types) == 1 else _plain(types)
+        if isinstance(node, ast.Compare):  # ``is`` and ``in`` give a bool; the others may be overloaded
+            if all(isinstance(op, (ast.Is, ast.IsNot, ast.In, ast.NotIn)) for op in node.ops):
+                return "builtins.bool"
+            return "builtins.bool" if _plain({self.type_of(node.left)}) else None
+        if isinstance(node, ast.UnaryOp):
+            return "builtins.bool" if isinstance(node.op, ast.Not) else _plain({self.type_of(node.operand)})
         return None
 
     def _unknown_method(self, func: ast.Attribute) -> UnknownCallee:
@@ -762,7 +851,7 @@ class _Scope:
 
     def _offloaded_result_type(self, call: ast.Call) -> str | None:
         """``await run_in_threadpool(fn, *args)`` has the type of ``fn(*args)``."""
-        if self.project.qualname(call.func, self.module) not in THREADPOOL_RUNNERS or not call.args:
+        if self.qualname(call.func) not in THREADPOOL_RUNNERS or not call.args:
             return None
         target = call.args[0]
         if isinstance(target, ast.Lambda):
@@ -776,12 +865,12 @@ class _Scope:
 
     def callee(self, call: ast.Call) -> Callee:
         func = call.func
-        if isinstance(func, ast.Name) and func.id in self.bindings:
+        if isinstance(func, ast.Name) and self.is_local(func.id):
             if func.id in self.local_functions:
                 return LocalCallee(func.id)
             return UnknownCallee(f"calls the local value {func.id!r}")
         if isinstance(func, ast.Attribute):
-            if isinstance(func.value, ast.Name) and func.value.id in self.bindings:
+            if isinstance(func.value, ast.Name) and self.is_local(func.value.id):
                 owner = self.local_type(func.value.id)
                 if owner is None:
                     return UnknownCallee(f"method {func.attr!r} of {func.value.id!r}, whose type is unknown")
@@ -791,7 +880,7 @@ class _Scope:
                 if owner is None:
                     return self._unknown_method(func)
                 return self.project.method(owner, func.attr)
-        qualname = self.project.qualname(func, self.module)
+        qualname = self.qualname(func)
         if qualname is None:
             if isinstance(func, ast.Attribute):
                 owner = self.type_of(func.value)
@@ -809,7 +898,15 @@ class _Scope:
             return self.project.method(owner_name, attr)
         if owner_name.rpartition(".")[0] in self.project.modules or owner_name in self.project.modules:
             if owner_name in self.project.modules:
-                return UnknownCallee(f"{qualname} is not a function the index knows")
+                aliased = self.project.class_alias(qualname)
+                if aliased is None:
+                    return UnknownCallee(f"{qualname} is not a function the index knows")
+                if aliased in self.project.classes:
+                    return self.project.constructor(aliased)
+                return ExternalCallee(aliased)
+            aliased = self.project.class_alias(owner_name)
+            if aliased is not None:
+                return self.project.method(aliased, attr)
             owner = self.project.variable_type(owner_name)
             if owner is None:
                 return UnknownCallee(f"method {attr!r} of {owner_name}, whose type is unknown")
@@ -838,6 +935,12 @@ _BINDING_NODES = frozenset(
     }
 )
 """The node types ``_function_bindings`` looks at."""
+
+
+def _plain(types: set[str | None]) -> str | None:
+    """``DATA`` when each of the types a value may have is a plain value type (``None``, a str,
+    a list, parsed data), whose methods never block; else unknown."""
+    return DATA if types and all(t in SAFE_TYPES or t == DATA for t in types) else None
 
 
 def _function_bindings(
@@ -881,7 +984,7 @@ def _function_bindings(
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             for alias in node.names:
                 local = (alias.asname or alias.name).partition(".")[0]
-                bindings.setdefault(local, []).append(None)
+                bindings.setdefault(local, []).append(_Imported(node))
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             bindings.setdefault(node.name, []).append(None)
     for name in declared_global | declared_nonlocal:
@@ -895,6 +998,14 @@ class _Annotated(ast.expr):
     def __init__(self, annotation: ast.expr) -> None:
         super().__init__()
         self.annotation = annotation
+
+
+class _Imported(ast.expr):
+    """Marks a binding made by an import statement of the function itself."""
+
+    def __init__(self, statement: ast.Import | ast.ImportFrom) -> None:
+        super().__init__()
+        self.statement = statement
 
 
 class _Self(ast.expr):
@@ -1009,6 +1120,7 @@ class _CallCollector:
         self.calls: list[CallFact] = []
         self.value_refs: list[tuple[str, Location]] = []
         self.thread_locals: set[str] = set()
+        self.lazy_loads: list[LazyLoad] = []
         self._outer_call: dict[int, Span] = {}
         self._offloaded_lambdas: set[int] = set()
         self._offloaded_names: set[str] = set()
@@ -1045,13 +1157,13 @@ class _CallCollector:
 
     def _streamed(self, call: ast.Call) -> ast.Call | None:
         """The generator call given as a ``StreamingResponse``'s content, if any."""
-        if self.scope.project.qualname(call.func, self.module) not in STREAMING_RESPONSES:
+        if self.scope.qualname(call.func) not in STREAMING_RESPONSES:
             return None
         content = call.args[0] if call.args else _keyword(call, "content")
         return content if isinstance(content, ast.Call) else None
 
     def _is_runner(self, call: ast.Call) -> bool:
-        return self.scope.project.qualname(call.func, self.module) in THREADPOOL_RUNNERS
+        return self.scope.qualname(call.func) in THREADPOOL_RUNNERS
 
     def _visit(self, node: ast.AST, parent: ast.AST | None, where: _Where) -> None:
         # tested by exact type, the commonest kinds first: this runs for every node of the project
@@ -1065,6 +1177,8 @@ class _CallCollector:
                 self._maybe_thread_local(node)
             if kind is ast.Name:
                 return  # a leaf too
+            if node.attr in self.scope.project.relationship_names:
+                self._maybe_lazy_load(node, where)
         elif kind is ast.Call:
             callee = self._record(node, parent, where)
             called = self._called_arguments(node, callee)
@@ -1134,7 +1248,7 @@ class _CallCollector:
                 outer_call=outer,
                 with_blocks=where.withs,
                 offloaded=where.offloaded,
-                binding=self.scope.project.binding(node.func, self.module),
+                binding=self.scope.binding(node.func),
                 keywords=tuple(keyword.arg for keyword in node.keywords if keyword.arg),
                 has_star_kwargs=any(keyword.arg is None for keyword in node.keywords),
                 sole_numeric_arg=sole,
@@ -1151,7 +1265,9 @@ class _CallCollector:
         return self._handler_facts[id(handler)]
 
     def _http_fact(self, node: ast.Call, callee: Callee) -> HttpFact | None:
-        if not isinstance(callee, ExternalCallee):
+        if not isinstance(callee, ExternalCallee) or (_dotted(node.func) or [""])[0] in self.scope.imports:
+            # a library the function imports itself is left to the threadpool: the except
+            # clauses naming its errors resolve through module-level imports only
             return None
         source = httpmap.source(callee.qualname)
         if source is None:
@@ -1169,7 +1285,7 @@ class _CallCollector:
                 self.module.identifiers,
                 self._is_http_call,
                 self._session_library,
-                lambda node: self.scope.project.binding(node, self.module),
+                self.scope.binding,
             )
         library, verb = source
         fact = self._http.analyse(node, library, verb, callee.qualname in httpmap.SESSION_METHODS)
@@ -1184,7 +1300,7 @@ class _CallCollector:
         return isinstance(callee, ExternalCallee) and httpmap.source(callee.qualname) is not None
 
     def _session_library(self, node: ast.Call) -> str | None:
-        return httpmap.SESSIONS.get(self.scope.project.qualname(node.func, self.module) or "")
+        return httpmap.SESSIONS.get(self.scope.qualname(node.func) or "")
 
     def with_http_sites(self) -> list[CallFact]:
         """The calls, each HTTP fact completed with the handlers around its response's
@@ -1251,9 +1367,7 @@ class _CallCollector:
         """A blocking function passed as a callable (``map(os.path.exists, ...)``) will be called."""
         if self.scope.function is None or not isinstance(argument, (ast.Name, ast.Attribute)):
             return  # (module-level code matters only as a caller of the project's functions)
-        if isinstance(argument, ast.Name) and argument.id in self.scope.bindings:
-            return
-        qualname = self.scope.project.qualname(argument, self.module)
+        qualname = self.scope.qualname(argument)
         if qualname is None or qualname.rpartition(".")[0] in self.scope.project.modules:
             return
         entry = self.scope.project.catalog.lookup(qualname)
@@ -1308,23 +1422,25 @@ class _CallCollector:
         )
 
     def _maybe_thread_local(self, node: ast.Name | ast.Attribute) -> None:
-        if (
-            isinstance(node, ast.Name)
-            and node.id not in self.scope.bindings
-            and self.scope.project.thread_locals
-        ):
-            qualname = self.scope.project.qualname(node, self.module)
+        if isinstance(node, ast.Name) and self.scope.project.thread_locals:
+            qualname = self.scope.qualname(node)
             if qualname in self.scope.project.thread_locals:
                 self.thread_locals.add(qualname)
+
+    def _maybe_lazy_load(self, node: ast.Attribute, where: _Where) -> None:
+        """``user.organizations`` on a mapped instance, unless it runs in a worker thread already."""
+        if self.scope.function is None or where.offloaded:
+            return
+        owner = self.scope.type_of(node.value)
+        if node.attr in self.scope.project.relationships.get(owner or "", ()):
+            self.lazy_loads.append(LazyLoad(node.lineno, _text(node)))
 
     def _maybe_value_use(self, node: ast.Name | ast.Attribute, parent: ast.AST | None) -> None:
         if isinstance(parent, ast.Attribute):
             return  # only the whole dotted expression counts
         if isinstance(parent, ast.Call) and parent.func is node:
             return
-        if isinstance(node, ast.Name) and node.id in self.scope.bindings:
-            return
-        qualname = self.scope.project.qualname(node, self.module)
+        qualname = self.scope.qualname(node)
         if qualname in self.scope.project.function_nodes:
             self.value_refs.append((qualname, Location(self.module.path, node.lineno)))
 
@@ -1609,10 +1725,101 @@ def _scan_function(
         calls=collector.with_http_sites(),
         withs=withs,
         thread_locals=tuple(sorted(collector.thread_locals)),
+        lazy_loads=(*collector.lazy_loads, *_response_lazy_loads(project, module, scope, node, own)),
         skip=node.lineno in module.skip_lines,
         names=module.global_names.union(bindings),
     )
     return fact, collector.value_refs
+
+
+def _response_lazy_loads(
+    project: Project,
+    module: ModuleTable,
+    scope: _Scope,
+    node: ast.FunctionDef | ast.AsyncFunctionDef,
+    own: list[ast.AST],
+) -> list[LazyLoad]:
+    """A route returning a mapped instance whose response model has a field named like one of
+    its relationships: FastAPI reads that relationship while validating the response, on the
+    loop once the route is ``async def``. A model the index can't see may have such a field."""
+    if not project.relationships:
+        return []
+    model = _response_model(project, module, node)
+    if model is None:
+        return []
+    found = []
+    for child in own:
+        if isinstance(child, ast.Return) and child.value is not None:
+            returned = scope.type_of(child.value)
+            relationships = project.relationships.get(returned or "", frozenset())
+            fields = _model_fields(project, module, model)
+            read = relationships if fields is None else relationships & fields
+            if read:
+                what = f"the response model {_text(model)} reads {returned.rpartition('.')[2]}.{min(read)}"
+                found.append(LazyLoad(child.lineno, what))
+    return found
+
+
+def _response_model(
+    project: Project, module: ModuleTable, node: ast.FunctionDef | ast.AsyncFunctionDef
+) -> ast.expr | None:
+    """The ``response_model=`` of the function's route decorator, else its return annotation
+    (FastAPI's order); ``None`` when FastAPI validates nothing."""
+    for decorator in node.decorator_list:
+        if isinstance(decorator, ast.Call):
+            target = project.qualname(decorator.func, module)
+            model = _keyword(decorator, "response_model")
+            if target and _is_route_method(project, target) and model is not None:
+                return None if isinstance(model, ast.Constant) and model.value is None else model
+    return node.returns
+
+
+def _model_fields(
+    project: Project, module: ModuleTable, model: ast.expr, depth: int = 0
+) -> frozenset[str] | None:
+    """The field names of a response model (through ``list[...]``, ``Optional[...]``, unions);
+    ``None`` when some class of it is not the project's, so its fields are unknown."""
+    if isinstance(model, ast.Constant) and model.value is None:
+        return frozenset()
+    if isinstance(model, ast.BinOp):
+        left = _model_fields(project, module, model.left, depth + 1)
+        right = _model_fields(project, module, model.right, depth + 1)
+        return None if left is None or right is None else left | right
+    if isinstance(model, ast.Subscript):
+        items = model.slice.elts if isinstance(model.slice, ast.Tuple) else [model.slice]
+        outer = project.qualname(model.value, module) or ""
+        if outer in {"typing.Annotated", "typing_extensions.Annotated"}:
+            items = items[:1]
+        if outer in project.classes:  # a generic model of the project: its fields, then its parameters
+            fields = _class_fields(project, outer)
+        elif outer.partition(".")[0] in {"typing", "typing_extensions", "builtins", "collections"}:
+            fields = frozenset()
+        else:
+            return None
+        for item in items:
+            found = _model_fields(project, module, item, depth + 1)
+            if found is None:
+                return None
+            fields |= found
+        return fields
+    qualname = project.qualname(model, module)
+    alias = project._type_alias(qualname)
+    if alias is not None and depth < 10:
+        return _model_fields(project, alias[0], alias[1], depth + 1)
+    if qualname in project.classes:
+        return _class_fields(project, qualname) - project.relationships.get(qualname, frozenset())
+    if qualname == "typing.Any" or qualname in SAFE_TYPES:
+        return frozenset()
+    return None
+
+
+def _class_fields(project: Project, qualname: str, seen: frozenset[str] = frozenset()) -> frozenset[str]:
+    info = project.classes[qualname]
+    fields = frozenset(info.fields)
+    for base in info.bases:
+        if base in project.classes and base not in seen:
+            fields |= _class_fields(project, base, seen | {qualname})
+    return fields
 
 
 def _holds_resource(scope: _Scope, statement: ast.With) -> bool:

@@ -169,6 +169,15 @@ class Rule(enum.Enum):
         "block of an object of unknown type, stays `def`: on the event loop a request that finds "
         "the lock taken blocks the loop, and if the holder is awaiting, nothing ever releases it.",
     )
+    ORM_LAZY_LOAD = (
+        "AM217",
+        "orm-lazy-load",
+        "A function that reads (or sets) a relationship of a SQLAlchemy or SQLModel instance "
+        "(`user.organizations`), itself or through a helper, stays `def`: the read may run a query "
+        "(a lazy load, or a reload after a commit expired it). So does a route returning a mapped "
+        "instance whose response model has a field named like one of its relationships: FastAPI "
+        "reads it while validating the response, on the event loop for an `async def` route.",
+    )
     # -- notes on existing async code -------------------------------------------------------
     UNCHECKED_IN_ASYNC = (
         "AM301",
