@@ -26,20 +26,27 @@ from async_migrate.runner import migrate
 
 HERE = Path(__file__).parent / "http"
 TARGETS = ["httpx", "httpx2", "aiohttp"]
+_EVERY_TARGET = {"semicolons": "shares a line"}
 EXPECTED_FALLBACKS = {
+    "httpx": _EVERY_TARGET,
+    "httpx2": _EVERY_TARGET,
     "aiohttp": {
+        **_EVERY_TARGET,
         "raise_for_status": ".response",
         "form": "auth=",
         "httpx_get": "httpx's own",
         "httpx_client": "httpx's own",
         "latin_header": "ASCII",
         "named_dicts": "ASCII",
-    }
+        "token_header": "ASCII",
+        "redirect_info": "is_redirect",
+    },
 }
-"""Calls that stay as they are for a target, and a word of the reason: aiohttp's
-ClientResponseError has no ``.response`` for the except clause to read, its Basic auth clashes
-with ~/.netrc credentials, it sends header values as UTF-8 where requests sends Latin-1, and
-httpx code only moves to httpx's own async client."""
+"""Calls that stay as they are for a target, and a word of the reason: a statement that shares
+its line can't move into a client block alone; aiohttp's ClientResponseError has no
+``.response`` for the except clause to read, its Basic auth clashes with ~/.netrc credentials,
+it sends header values as UTF-8 where requests sends Latin-1, its response has no
+``is_redirect``, and httpx code only moves to httpx's own async client."""
 
 CASES: list[tuple[str, dict[str, Any]]] = [
     ("redirect_chain", {}),
@@ -70,6 +77,13 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("named_dicts", {"name": "Zoë"}),
     ("latin_header", {"name": "Zoë"}),
     ("latin_header", {"name": "plain"}),
+    ("redirect_info", {"path": "redirect/1"}),
+    ("redirect_info", {"path": "status/304"}),
+    ("redirect_info", {"path": "echo"}),
+    ("token_header", {"token": "abc"}),
+    ("token_header", {"token": ""}),
+    ("token_header", {"token": "Zoë "}),
+    ("semicolons", {}),
 ]
 
 

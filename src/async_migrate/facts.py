@@ -92,7 +92,7 @@ class ResponseUse:
 
     kind: str
     """``ok`` / ``truth`` (``r.ok``, ``if r:``), ``error`` (``not r.ok``, ``not r``), ``bool``
-    (``bool(r)``), ``reason``, ``url``, ``status_code``, ``content``, ``json`` (the call
+    (``bool(r)``), ``reason``, ``url``, ``is_redirect``, ``status_code``, ``content``, ``json`` (the call
     ``r.json()``), or ``raise_for_status`` (the statement ``r.raise_for_status()``). Which of them
     need rewriting depends on the target client."""
     span: Span

@@ -58,6 +58,7 @@ class HttpCallAnalysis:
         is_http_call: Callable[[ast.Call], bool],
         session_library: Callable[[ast.Call], str | None],
         binding_of: Callable[[ast.expr], ImportBinding | None],
+        line_text: Callable[[int], str],
     ) -> None:
         self.function = function
         self.parents = parents
@@ -68,6 +69,7 @@ class HttpCallAnalysis:
         self.is_http_call = is_http_call
         self.session_library = session_library
         self.binding_of = binding_of
+        self.line_text = line_text
         self._sessions: dict[str, tuple[ast.With | None, str | None]] = {}
         self._names_read: dict[str, list[ast.Name]] | None = None
         self.uses: list[ResponseUse] = []
@@ -246,7 +248,18 @@ class HttpCallAnalysis:
         ]
         if others:
             return "another HTTP call shares the statement"
+        if not self._alone_on_its_lines(statement):
+            return "the call's statement shares a line with another (`;` or a one-line block)"
         return None
+
+    def _alone_on_its_lines(self, statement: ast.stmt) -> bool:
+        """Nothing but indentation before the statement and a comment after it: the rewrite
+        replaces whole lines, so ``x = 1; r = requests.get(u)`` or ``if c: r = ...`` can't move
+        into a client block alone."""
+        before = self.line_text(statement.lineno).encode()[: statement.col_offset]
+        last = statement.end_lineno or statement.lineno
+        after = self.line_text(last).encode()[statement.end_col_offset or 0 :].strip()
+        return not before.strip() and (not after or after.startswith(b"#"))
 
     def _free_name(self, *wanted: str) -> str:
         for name in [*wanted, *(f"{wanted[-1]}_{n}" for n in range(2, 10))]:
@@ -445,6 +458,8 @@ class HttpCallAnalysis:
             statement = self.parents.get(id(parent))
             if not isinstance(statement, ast.Expr) or not isinstance(attribute.value, ast.Name):
                 return f"{name}.raise_for_status() is used as a value (httpx raises for 3xx too)"
+            if not self._alone_on_its_lines(statement):
+                return f"{name}.raise_for_status() shares a line with another statement"
             self._use("raise_for_status", statement)
             self.raise_sites.append(self.span_of(parent))
             return None
@@ -460,9 +475,19 @@ class HttpCallAnalysis:
         if attr == "ok":
             self._truth_use(attribute, "ok")
             return None
-        if attr in {"reason", "url"}:
+        if attr in {"reason", "url", "is_redirect"}:
             self._use(attr, attribute)
             return None
+        if attr == "history":
+            counted = (
+                isinstance(parent, ast.Call)
+                and isinstance(parent.func, ast.Name)
+                and parent.func.id in {"len", "bool"}
+                and parent.args == [attribute]
+            )
+            if counted or self._is_condition(attribute):
+                return None  # a list (aiohttp: a tuple) of as many responses
+            return f"{name}.history: its items are the new client's responses, which read differently"
         hint = _RESPONSE_HINTS.get(attr, "it has no exact httpx equivalent")
         return f"{name}.{attr}: {hint}"
 

@@ -184,6 +184,8 @@ def _aiohttp_obstacle(http: HttpFact, keywords: tuple[str, ...], reads: list[Res
     if http.timeout == "unknown":
         return "timeout= may be a number or a (connect, read) pair, which aiohttp spells differently"
     for use in reads:
+        if use.kind == "is_redirect":
+            return "response.is_redirect: aiohttp's response has no such property"
         if use.kind in httpmap.AWAITED_READS and not use.awaitable:
             return f"response.{use.kind} is read where await can't go (aiohttp reads the body with await)"
     return None

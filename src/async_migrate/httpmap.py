@@ -66,11 +66,13 @@ REQUESTS_MAX_REDIRECTS = 30
 RESPONSE_ATTRIBUTES = frozenset({"status_code", "content", "headers", "json", "ok", "reason", "url"})
 """``requests.Response`` attributes the translation keeps working; any other use falls back."""
 
-RESPONSE_RENAMES = {"reason": "reason_phrase"}
+RESPONSE_RENAMES = {"reason": "reason_phrase", "is_redirect": "has_redirect_location"}
+"""httpx's ``is_redirect`` is true for any 3xx; ``has_redirect_location`` is requests'
+``is_redirect`` (301/302/303/307/308 with a Location)."""
 
 REWRITTEN_READS = {
-    "httpx": frozenset({"ok", "truth", "error", "bool", "reason", "url", "raise_for_status"}),
-    "aiohttp": frozenset({"truth", "error", "bool", "url", "status_code", "content", "json"}),
+    "httpx": frozenset({"ok", "truth", "error", "bool", "reason", "url", "raise_for_status", "is_redirect"}),
+    "aiohttp": frozenset({"truth", "error", "bool", "url", "status_code", "content", "json", "is_redirect"}),
 }
 """The response reads (``ResponseUse.kind``) that each client family spells differently."""
 

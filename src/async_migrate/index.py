@@ -1124,6 +1124,7 @@ class _CallCollector:
                 self._is_http_call,
                 self._session_library,
                 lambda node: self.scope.project.binding(node, self.module),
+                lambda line: self.module.lines(line, line),
             )
         library, verb = source
         fact = self._http.analyse(node, library, verb, callee.qualname in httpmap.SESSION_METHODS)

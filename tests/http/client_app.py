@@ -12,7 +12,7 @@ UPSTREAM = "http://127.0.0.1:9"
 @app.get("/redirects")
 def redirect_chain():
     r = requests.get(f"{UPSTREAM}/redirect/5", timeout=5)
-    return {"status": r.status_code, "url": r.url, "data": r.json()}
+    return {"status": r.status_code, "url": r.url, "data": r.json(), "redirects": len(r.history)}
 
 
 @app.get("/too-many-redirects")
@@ -161,3 +161,26 @@ def latin_header(name: str):
     # requests sends header values as Latin-1
     r = requests.get(f"{UPSTREAM}/echo", headers={"X-Name": name, "X-Trace": f"t-{name}"}, timeout=5)
     return r.json()
+
+
+@app.get("/redirect-info")
+def redirect_info(path: str):
+    # requests' is_redirect needs a Location (httpx's is_redirect is any 3xx)
+    r = requests.get(f"{UPSTREAM}/{path}", allow_redirects=False, timeout=5)
+    return {"redirect": r.is_redirect, "history": len(r.history), "followed": bool(r.history)}
+
+
+@app.get("/token-header")
+def token_header(token: str):
+    # a value built with + (str + bytes once encoded), and one that may end with a space
+    r = requests.get(
+        f"{UPSTREAM}/echo",
+        headers={"Authorization": "Bearer " + token, "X-Token": f"Token {token}"},
+        timeout=5,
+    )
+    return r.json()
+
+
+@app.get("/semicolons")
+def semicolons():
+    url = f"{UPSTREAM}/echo"; r = requests.get(url, timeout=5); return r.json()  # noqa: E702  # fmt: skip

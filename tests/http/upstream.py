@@ -49,8 +49,10 @@ class Handler(BaseHTTPRequestHandler):
                 "method": self.command,
                 "target": self.path,
                 "body": body.hex(),
+                # a recipient strips the whitespace around a field value (RFC 9110 5.5; h11,
+                # so uvicorn, does; http.server doesn't)
                 "headers": sorted(
-                    [name.lower(), value]
+                    [name.lower(), value.strip(" \t")]
                     for name, value in self.headers.items()
                     if name.lower() not in IGNORED_HEADERS
                 ),

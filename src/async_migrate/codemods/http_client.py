@@ -179,13 +179,33 @@ def open_session(statement: cst.With, edit: OpenSession, imports: ImportChanges)
     return statement.with_changes(items=[item.with_changes(item=client)], asynchronous=cst.Asynchronous())
 
 
+_ATOMS = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.SimpleString, cst.FormattedString)
+
+
+def _method(value: cst.BaseExpression, name: str, argument: str) -> cst.Call:
+    """``value.name(argument)``, with ``value`` parenthesized unless it is an atom (``"Bearer "
+    + token`` must not become ``"Bearer " + token.encode()``)."""
+    if not isinstance(value, _ATOMS) and not value.lpar:
+        value = value.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+    return cst.Call(func=cst.Attribute(value, cst.Name(name)), args=[cst.Arg(cst.SimpleString(argument))])
+
+
 def _latin1(value: cst.BaseExpression) -> cst.BaseExpression:
     """requests (http.client) sends header values and Basic credentials as Latin-1; httpx takes
     str values as ASCII only, and bytes as they are."""
     if isinstance(value, cst.SimpleString) and str(value.evaluated_value).isascii():
         return value
-    encode = cst.Attribute(value, cst.Name("encode"))
-    return cst.Call(func=encode, args=[cst.Arg(cst.SimpleString('"latin-1"'))])
+    return _method(value, "encode", '"latin-1"')
+
+
+def _header_value(value: cst.BaseExpression) -> cst.BaseExpression:
+    """A header value as requests puts it on the wire, without the trailing spaces and tabs
+    that httpx (h11) rejects and that RFC 9110 says are not part of the value (a recipient
+    strips them). A value that *starts* with whitespace fails in both libraries."""
+    literal = value.evaluated_value if isinstance(value, cst.SimpleString) else None
+    if not (isinstance(literal, str) and literal == literal.rstrip(" \t")):
+        value = _method(value, "rstrip", '" \\t"')
+    return _latin1(value)
 
 
 def _latin1_values(headers: cst.Arg) -> cst.Arg:
@@ -196,9 +216,9 @@ def _latin1_values(headers: cst.Arg) -> cst.Arg:
 
 
 def latin1_dict(mapping: cst.Dict) -> cst.Dict:
-    """Every value of a headers dict as the bytes requests would send."""
+    """Every value of a headers dict as requests would send it."""
     elements = [
-        element.with_changes(value=_latin1(element.value))
+        element.with_changes(value=_header_value(element.value))
         if isinstance(element, cst.DictElement)
         else element
         for element in mapping.elements
