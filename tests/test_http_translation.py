@@ -84,6 +84,13 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("token_header", {"token": ""}),
     ("token_header", {"token": "Zoë "}),
     ("semicolons", {}),
+    ("charset_json", {"charset": "iso-8859-1", "media": "application/json; charset=iso-8859-1"}),
+    ("charset_json", {"charset": "utf-16", "media": "application/json; charset=utf-16"}),
+    ("charset_json", {"charset": "iso-8859-1", "media": "text/plain"}),
+    ("charset_json", {"charset": "utf-8", "media": "application/json"}),
+    ("charset_json", {"charset": "iso-8859-1", "media": "application/json"}),
+    ("charset_json", {"charset": "utf-8", "media": "application/octet-stream", "length": 0}),
+    ("shadowed_names", {"name": "Zoë"}),
 ]
 
 

@@ -120,8 +120,6 @@ class HttpFact:
     uses: tuple[ResponseUse, ...] = ()
     raise_sites: tuple[tuple[HandlerFact, ...], ...] = ()
     """The handlers around each ``raise_for_status()`` of the response."""
-    json_sites: tuple[tuple[HandlerFact, ...], ...] = ()
-    """The handlers around each ``.json()`` of the response."""
     session: Span | None = None
     """For ``s.get(...)``: the ``with`` statement that opens the session ``s``."""
     session_binding: ImportBinding | None = None

@@ -74,7 +74,6 @@ class HttpCallAnalysis:
         self._names_read: dict[str, list[ast.Name]] | None = None
         self.uses: list[ResponseUse] = []
         self.raise_sites: list[Span] = []
-        self.json_sites: list[Span] = []
 
     def _reads(self, name: str) -> list[ast.Name]:
         """Every place the function reads ``name`` (one walk of the function, then looked up)."""
@@ -88,7 +87,6 @@ class HttpCallAnalysis:
     def analyse(self, call: ast.Call, library: str, verb: str, on_session: bool) -> HttpFact:
         self.uses.clear()
         self.raise_sites.clear()
-        self.json_sites.clear()
         statement = self._statement(call)
         obstacle = self._statement_obstacle(call, statement)
         session: ast.With | None = None
@@ -451,7 +449,6 @@ class HttpCallAnalysis:
         parent = self.parents.get(id(attribute))
         called = isinstance(parent, ast.Call) and parent.func is attribute
         if attr == "json" and called and not parent.args and not parent.keywords:
-            self.json_sites.append(self.span_of(parent))
             self._use("json", parent)
             return None
         if attr == "raise_for_status" and called and not parent.args:

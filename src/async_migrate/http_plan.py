@@ -16,12 +16,10 @@ from pathlib import Path
 from . import httpmap
 from .facts import (
     CallFact,
-    ExternalCallee,
     FunctionFact,
     HandlerFact,
     HttpFact,
     Location,
-    ProjectCallee,
     ResponseUse,
     Span,
 )
@@ -29,20 +27,14 @@ from .index import ProjectIndex
 from .plan import CatchAlso, Edit, HttpRequest, Latin1Headers, OpenSession, ResponseRead
 from .rules import Rule
 
-_JSON_DECODERS = ("json.", "simplejson.", "orjson.", "ujson.")
-
 
 @dataclass(frozen=True)
 class _Guard:
-    """A handler that may catch a translated call's errors, and which ones."""
+    """A handler that may catch a translated call's errors (those of ``response.json()`` are
+    requests' own: ``httpmap.REQUESTS_JSON``)."""
 
     path: Path
     handler: HandlerFact
-    function: FunctionFact
-    json_errors: bool
-    """It may catch the decode error of ``response.json()`` too."""
-    request_errors: bool
-    """It may catch errors of the request itself (not only of ``.json()``)."""
 
 
 Translation = list[Edit] | str
@@ -164,7 +156,7 @@ def _translate(
         ResponseRead(Rule.HTTP_CLIENT, fact.path, use.span, use.kind, use.bare, family) for use in reads
     ]
     for guard in _merged(_guards(index, fact, call)):
-        outcome = _adapt(guard, target, index)
+        outcome = _adapt(guard, target)
         if isinstance(outcome, str):
             return outcome
         if outcome is not None:
@@ -192,19 +184,15 @@ def _aiohttp_obstacle(http: HttpFact, keywords: tuple[str, ...], reads: list[Res
 
 
 def _guards(index: ProjectIndex, fact: FunctionFact, call: CallFact) -> Iterator[_Guard]:
-    """The handlers around the call, its response's raise/json calls, and (transitively) the
-    calls of the function that makes it."""
+    """The handlers around the call, its response's ``raise_for_status()``, and (transitively)
+    the calls of the function that makes it."""
     http = call.http
     assert http is not None
-    has_json = bool(http.json_sites)
     for handler in call.handlers:
-        yield _Guard(fact.path, handler, fact, False, True)
+        yield _Guard(fact.path, handler)
     for handlers in http.raise_sites:
         for handler in handlers:
-            yield _Guard(fact.path, handler, fact, False, True)
-    for handlers in http.json_sites:
-        for handler in handlers:
-            yield _Guard(fact.path, handler, fact, True, False)
+            yield _Guard(fact.path, handler)
     seen = {fact.qualname}
     pending = [fact.qualname]
     while pending:
@@ -216,7 +204,7 @@ def _guards(index: ProjectIndex, fact: FunctionFact, call: CallFact) -> Iterator
             caller = index.functions[ref.caller]
             site = next(c for c in caller.calls if c.span == ref.span)
             for handler in site.handlers:
-                yield _Guard(caller.path, handler, caller, has_json, True)
+                yield _Guard(caller.path, handler)
 
 
 def _app_handlers(index: ProjectIndex) -> list[AppHandler]:
@@ -274,21 +262,8 @@ def _module_of(index: ProjectIndex, qualname: str) -> str | None:
 
 
 def _merged(guards: Iterator[_Guard]) -> list[_Guard]:
-    """One guard per clause, catching everything any of its sightings does."""
-    merged: dict[tuple[Path, Span], _Guard] = {}
-    for guard in guards:
-        key = (guard.path, guard.handler.span)
-        seen = merged.get(key)
-        merged[key] = (
-            guard
-            if seen is None
-            else replace(
-                seen,
-                json_errors=seen.json_errors or guard.json_errors,
-                request_errors=seen.request_errors or guard.request_errors,
-            )
-        )
-    return list(merged.values())
+    """One guard per clause, however many times it is seen."""
+    return list(dict.fromkeys(guards))
 
 
 def merge_catches(edits: list[Edit]) -> list[Edit]:
@@ -309,7 +284,7 @@ def merge_catches(edits: list[Edit]) -> list[Edit]:
     return merged
 
 
-def _adapt(guard: _Guard, target: str, index: ProjectIndex) -> CatchAlso | str | None:
+def _adapt(guard: _Guard, target: str) -> CatchAlso | str | None:
     """The clause's new types, ``None`` when it needs none, or why it can't be adapted."""
     handler = guard.handler
     where = Location(guard.path, handler.span.line)
@@ -322,8 +297,6 @@ def _adapt(guard: _Guard, target: str, index: ProjectIndex) -> CatchAlso | str |
             continue
         name = httpmap.canonical_exception(caught)
         if name in httpmap.SHADOWING:
-            if name == "builtins.ValueError" and not guard.request_errors:
-                continue  # requests' and httpx's JSON decode errors are both ValueErrors
             short = name.removeprefix("builtins.")
             return f"except {short} at {where} catches requests' errors (all {short}s), not all of {target}'s"
         if not name.startswith("requests."):
@@ -332,13 +305,8 @@ def _adapt(guard: _Guard, target: str, index: ProjectIndex) -> CatchAlso | str |
         if name not in table:
             return f"except {name} at {where} has no exact {target} counterpart"
         requests_types.append(name)
-        also += [item if "." in item else f"{target}.{item}" for item in table[name]]
-        if name == "requests.RequestException" and guard.json_errors:
-            problem = _other_json_decoders(guard, index)
-            if problem:
-                return problem
-            also.append("json.JSONDecodeError")  # requests' decode error is a RequestException
-    if not requests_types:
+        also += [f"{target}.{item}" for item in table[name]]
+    if not also:
         return None
     readable = httpmap.ERROR_ATTRIBUTES[httpmap.family(target)]
     for use in handler.bound_uses:
@@ -347,32 +315,6 @@ def _adapt(guard: _Guard, target: str, index: ProjectIndex) -> CatchAlso | str |
         if use not in readable:
             return f"the except clause at {where} reads .{use} of the error, which httpx spells differently"
     return CatchAlso(Rule.HTTP_CLIENT, guard.path, handler.span, tuple(dict.fromkeys(also)))
-
-
-def _other_json_decoders(guard: _Guard, index: ProjectIndex) -> str | None:
-    """``except requests.RequestException`` around ``.json()`` can only also catch
-    ``json.JSONDecodeError`` if nothing else in its ``try`` may raise one."""
-    for call in guard.function.calls:
-        if guard.handler in call.handlers and call.http is None and _may_decode_json(call, index):
-            return (
-                f"except RequestException at {guard.path}:{guard.handler.span.line} also covers "
-                f"{call.text}(), which may raise a JSON decode error it must not start catching"
-            )
-    return None
-
-
-def _may_decode_json(call: CallFact, index: ProjectIndex, depth: int = 0) -> bool:
-    """Conservatively: may this call raise a JSON decode error other than the response's?"""
-    callee = call.callee
-    if isinstance(callee, ExternalCallee):
-        name = callee.qualname
-        return name.startswith(_JSON_DECODERS) or (
-            name.endswith(".json") and not name.startswith("requests.")
-        )
-    if isinstance(callee, ProjectCallee) and depth < 8:
-        fact = index.functions.get(callee.qualname)
-        return fact is None or any(_may_decode_json(inner, index, depth + 1) for inner in fact.calls)
-    return True
 
 
 def _free_name(index: ProjectIndex, path: Path, wanted: str) -> str:

@@ -71,7 +71,9 @@ RESPONSE_RENAMES = {"reason": "reason_phrase", "is_redirect": "has_redirect_loca
 ``is_redirect`` (301/302/303/307/308 with a Location)."""
 
 REWRITTEN_READS = {
-    "httpx": frozenset({"ok", "truth", "error", "bool", "reason", "url", "raise_for_status", "is_redirect"}),
+    "httpx": frozenset(
+        {"ok", "truth", "error", "bool", "reason", "url", "raise_for_status", "is_redirect", "json"}
+    ),
     "aiohttp": frozenset({"truth", "error", "bool", "url", "status_code", "content", "json", "is_redirect"}),
 }
 """The response reads (``ResponseUse.kind``) that each client family spells differently."""
@@ -97,7 +99,7 @@ _HTTPX_EXCEPTIONS = {
     "requests.ConnectTimeout": ("ConnectTimeout",),
     "requests.ReadTimeout": ("ReadTimeout",),
     "requests.TooManyRedirects": ("TooManyRedirects",),
-    "requests.JSONDecodeError": ("json.JSONDecodeError",),
+    "requests.JSONDecodeError": (),
 }
 
 _AIOHTTP_EXCEPTIONS = {
@@ -108,15 +110,16 @@ _AIOHTTP_EXCEPTIONS = {
     "requests.ConnectTimeout": ("ConnectionTimeoutError",),
     "requests.ReadTimeout": ("SocketTimeoutError",),
     "requests.TooManyRedirects": ("TooManyRedirects",),
-    "requests.JSONDecodeError": ("json.JSONDecodeError",),
+    "requests.JSONDecodeError": (),
 }
 
 EXCEPTIONS = {"httpx": _HTTPX_EXCEPTIONS, "aiohttp": _AIOHTTP_EXCEPTIONS}
 ERROR_ATTRIBUTES = {"httpx": frozenset({"", "args", "response"}), "aiohttp": frozenset({"", "args"})}
 """What an ``except`` clause may read of the error it binds: ``response`` (of an HTTPError)
 exists on httpx's ``HTTPStatusError``; aiohttp's ``ClientResponseError`` has no ``response``."""
-"""requests' exceptions and the ones httpx raises in the same situations (a bare name is in
-the client's module).
+"""requests' exceptions and the ones httpx raises in the same situations (names in the
+client's module). ``response.json()`` is decoded by requests itself (``REQUESTS_JSON``), so its
+errors are requests' own and need no counterpart.
 
 ``requests.HTTPError`` is raised by ``raise_for_status`` only: it maps to ``HTTPStatusError``,
 never to httpx's ``HTTPError``, which is the base of every httpx error (timeouts included).

@@ -975,7 +975,7 @@ class _CallCollector:
         self._streamed_calls: set[int] = set()
         self._handler_facts: dict[int, HandlerFact] = {}
         self._http: HttpCallAnalysis | None = None
-        self._http_sites: dict[Span, tuple[tuple[Span, ...], tuple[Span, ...]]] = {}
+        self._http_sites: dict[Span, tuple[Span, ...]] = {}
 
     def collect(self, nodes: Iterable[ast.AST], awaitable: bool, reachable: Iterable[ast.AST]) -> None:
         """Record the calls of ``nodes``; ``reachable``: every node under them that the scope's
@@ -1128,10 +1128,7 @@ class _CallCollector:
             )
         library, verb = source
         fact = self._http.analyse(node, library, verb, callee.qualname in httpmap.SESSION_METHODS)
-        self._http_sites[self.columns.span(node)] = (
-            tuple(self._http.raise_sites),
-            tuple(self._http.json_sites),
-        )
+        self._http_sites[self.columns.span(node)] = tuple(self._http.raise_sites)
         return fact
 
     def _is_http_call(self, node: ast.Call) -> bool:
@@ -1143,19 +1140,15 @@ class _CallCollector:
 
     def with_http_sites(self) -> list[CallFact]:
         """The calls, each HTTP fact completed with the handlers around its response's
-        ``raise_for_status()`` and ``.json()`` calls (collected after it)."""
+        ``raise_for_status()`` calls (collected after it)."""
         if not self._http_sites:
             return self.calls
         handlers = {call.span: call.handlers for call in self.calls}
         completed = []
         for call in self.calls:
             if call.http is not None and call.span in self._http_sites:
-                raises, jsons = self._http_sites[call.span]
-                http = replace(
-                    call.http,
-                    raise_sites=tuple(handlers.get(span, ()) for span in raises),
-                    json_sites=tuple(handlers.get(span, ()) for span in jsons),
-                )
+                raises = self._http_sites[call.span]
+                http = replace(call.http, raise_sites=tuple(handlers.get(span, ()) for span in raises))
                 call = replace(call, http=http)
             completed.append(call)
         return completed

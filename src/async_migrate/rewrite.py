@@ -190,7 +190,7 @@ class _PlanApplier(cst.CSTTransformer):
         assert isinstance(edit, ResponseRead)
         if edit.family == "aiohttp":
             return aiohttp_client.read_response(updated, edit, self.imports)
-        return read_response(updated, edit)
+        return read_response(updated, edit, self.imports)
 
     def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:
         return self._expression_edit(original_node, updated_node)
@@ -272,7 +272,7 @@ def apply_edits(code: str, edits: Sequence[Edit], first_party: frozenset[str] = 
         raise RewriteError("too deeply nested for libcst to parse; file left unchanged") from exc
     except cst.ParserSyntaxError as exc:
         raise RewriteError(f"libcst cannot parse this file: {exc.message} (line {exc.raw_line})") from exc
-    imports = ImportChanges(first_party)
+    imports = ImportChanges(first_party, code=code)
     applier = _PlanApplier(edits, imports, module)
     by_line: dict[int, list[Edit]] = {}
     for edit in edits:

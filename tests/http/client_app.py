@@ -184,3 +184,24 @@ def token_header(token: str):
 @app.get("/semicolons")
 def semicolons():
     url = f"{UPSTREAM}/echo"; r = requests.get(url, timeout=5); return r.json()  # noqa: E702  # fmt: skip
+
+
+@app.get("/charset-json")
+def charset_json(charset: str, media: str, length: int = 3):
+    # requests decodes with the charset the Content-Type names; text/* without one as ISO-8859-1
+    r = requests.get(
+        f"{UPSTREAM}/encoded", params={"charset": charset, "type": media, "length": length}, timeout=5
+    )
+    try:
+        return r.json()
+    except requests.JSONDecodeError:
+        return {"error": "not JSON"}
+
+
+@app.post("/shadowed")
+def shadowed_names(name: str):
+    # the rewrite's json.dumps, httpx/aiohttp client and client name must not pick these up
+    json = {"name": name}
+    httpx = aiohttp = client = "local"
+    r = requests.post(f"{UPSTREAM}/echo", json=json, timeout=5)
+    return {"seen": r.json(), "locals": [httpx, aiohttp, client]}

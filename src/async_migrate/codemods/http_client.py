@@ -16,7 +16,8 @@ out where httpx's differ::
 (the client's arguments are written on one line; the project's formatter lays them out).
 
 and so are the response reads whose meaning differs (``r.ok`` -> ``not r.is_error``, ``r.url`` ->
-``str(r.url)``, ``r.reason`` -> ``r.reason_phrase``, ``r.raise_for_status()`` only for 4xx/5xx)
+``str(r.url)``, ``r.reason`` -> ``r.reason_phrase``, ``r.raise_for_status()`` only for 4xx/5xx,
+``r.json()`` decoded by requests)
 and the ``except`` clauses for requests' errors, which also catch the client's equivalents.
 The index has already checked that every argument and use is one of these (``http_calls``).
 """
@@ -40,8 +41,49 @@ def keyword(name: str, value: cst.BaseExpression) -> cst.Arg:
     return cst.Arg(value=value, keyword=cst.Name(name), equal=_NO_SPACE)
 
 
-def _expression(code: str) -> cst.BaseExpression:
-    return cst.parse_expression(code)
+def module_attribute(qualname: str, imports: ImportChanges) -> cst.Attribute:
+    """``httpx.AsyncClient``, with the module under the name this file imports it by."""
+    module, _, attribute = qualname.rpartition(".")
+    return cst.Attribute(cst.Name(imports.module(module)), cst.Name(attribute))
+
+
+def json_body(value: cst.BaseExpression, imports: ImportChanges) -> cst.Call:
+    """The bytes requests sends for ``json=value``: ``json.dumps``' default spacing and ASCII
+    escapes, NaN rejected."""
+    dumps = cst.Call(
+        func=module_attribute("json.dumps", imports),
+        args=[cst.Arg(value), keyword("allow_nan", cst.Name("False"))],
+    )
+    return cst.Call(func=cst.Attribute(dumps, cst.Name("encode")))
+
+
+_REQUESTS_JSON = '''def {name}(response, body=None):
+    """response.json() as requests decodes it: the charset the Content-Type names, else
+    requests' defaults and guesses; a body that isn't JSON raises requests' JSONDecodeError."""
+    decoded = {requests}.Response()
+    decoded._content = response.content if body is None else body
+    content_type = response.headers.get("Content-Type")
+    if content_type is not None:
+        decoded.headers["Content-Type"] = content_type
+    decoded.encoding = {requests}.utils.get_encoding_from_headers(decoded.headers)
+    return decoded.json()
+'''
+
+
+def requests_json(
+    response: cst.BaseExpression, body: cst.BaseExpression | None, imports: ImportChanges
+) -> cst.Call:
+    """``r.json()`` of the new client's response (whose body, for aiohttp, is ``body``), decoded
+    by requests itself (httpx and aiohttp ignore a charset the Content-Type names, requests
+    decodes ``text/*`` without one as ISO-8859-1): the same value, or error, for every body."""
+    requests = imports.module("requests")
+    helper = imports.helper(
+        "_requests_json", lambda name: _REQUESTS_JSON.format(name=name, requests=requests)
+    )
+    if isinstance(response, cst.Await):  # (await client.get(u)).json(): no parentheses needed
+        response = response.with_changes(lpar=(), rpar=())
+    args = [cst.Arg(response)] + ([cst.Arg(body)] if body is not None else [])
+    return cst.Call(func=cst.Name(helper), args=args)
 
 
 class ClientRequest:
@@ -85,12 +127,7 @@ class ClientRequest:
             request.append(data if self.edit.form else keyword("content", data.value))
         headers = keywords.get("headers")
         if "json" in keywords:
-            self.imports.need("json")
-            body = cst.Call(
-                func=_expression("json.dumps"),
-                args=[cst.Arg(keywords["json"].value), keyword("allow_nan", cst.Name("False"))],
-            )
-            request.append(keyword("content", cst.Call(func=cst.Attribute(body, cst.Name("encode")))))
+            request.append(keyword("content", json_body(keywords["json"].value, self.imports)))
             headers = with_header(headers, "Content-Type", cst.SimpleString('"application/json"'))
         if headers is not None:
             request.append(_latin1_values(headers.with_changes(keyword=cst.Name("headers"))))
@@ -121,7 +158,7 @@ def shared_ssl_context(target: str, name: str, imports: ImportChanges) -> cst.Na
     """The module's one SSL context (and its transport imported up front, off the loop)."""
     transport = httpmap.TRANSPORTS[target]
     imports.need(transport, comment=f"noqa: F401 - {target} imports it on first use, on the loop")
-    imports.constant(name, f"{name} = {target}.create_ssl_context()")
+    imports.constant(name, f"{name} = {imports.module(target)}.create_ssl_context()")
     return cst.Name(name)
 
 
@@ -156,9 +193,8 @@ def httpx_client_args(keywords: dict[str, cst.Arg], ssl_context: cst.BaseExpress
 
 
 def async_client(target: str, args: list[cst.Arg], imports: ImportChanges) -> cst.Call:
-    imports.need(target)
     args = [arg.with_changes(comma=cst.MaybeSentinel.DEFAULT) for arg in args]
-    return cst.Call(func=cst.Attribute(cst.Name(target), cst.Name("AsyncClient")), args=args)
+    return cst.Call(func=module_attribute(f"{target}.AsyncClient", imports), args=args)
 
 
 def open_session(statement: cst.With, edit: OpenSession, imports: ImportChanges) -> cst.With:
@@ -280,7 +316,7 @@ def _not_error(response: cst.BaseExpression, bare: bool) -> cst.BaseExpression:
     return test if bare else test.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
 
 
-def read_response(node: cst.BaseExpression, edit: ResponseRead) -> cst.BaseExpression:
+def read_response(node: cst.BaseExpression, edit: ResponseRead, imports: ImportChanges) -> cst.BaseExpression:
     if edit.kind == "error":  # not r / not r.ok
         assert isinstance(node, cst.UnaryOperation)
         operand = node.expression
@@ -291,6 +327,9 @@ def read_response(node: cst.BaseExpression, edit: ResponseRead) -> cst.BaseExpre
     if edit.kind == "bool":
         assert isinstance(node, cst.Call)
         return _not_error(node.args[0].value, edit.bare)
+    if edit.kind == "json":
+        assert isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
+        return requests_json(node.func.value, None, imports)
     assert isinstance(node, cst.Attribute)
     if edit.kind == "ok":
         return _not_error(node.value, edit.bare)
@@ -317,7 +356,6 @@ def catch_also(node: cst.BaseExpression, edit: CatchAlso, imports: ImportChanges
     existing = list(node.elements) if isinstance(node, cst.Tuple) else [cst.Element(node)]
     added = []
     for name in edit.also:
-        imports.need(name.rpartition(".")[0])
-        added.append(cst.Element(_expression(name)))
+        added.append(cst.Element(module_attribute(name, imports)))
     elements = [element.with_changes(comma=cst.MaybeSentinel.DEFAULT) for element in [*existing, *added]]
     return cst.Tuple(elements=elements)
