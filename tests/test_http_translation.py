@@ -91,6 +91,8 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("charset_json", {"charset": "iso-8859-1", "media": "application/json"}),
     ("charset_json", {"charset": "utf-8", "media": "application/octet-stream", "length": 0}),
     ("shadowed_names", {"name": "Zoë"}),
+    ("optional_json", {"name": None}),
+    ("optional_json", {"name": "Zoë"}),
 ]
 
 

@@ -126,6 +126,8 @@ class HttpFact:
     """How the session's class was imported (``requests``), so the import can go once unused."""
     form: bool = False
     """``data=`` is a dict, sent as a form (else a str or bytes body)."""
+    optional_json: bool = False
+    """``json=`` is a name that may be None (requests then sends no body and no Content-Type)."""
     named_headers: Span | None = None
     """``headers=name``: the dict literal bound to ``name``, where its values are encoded."""
     ascii_headers: bool = True

@@ -19,6 +19,8 @@ from .facts import HttpFact, ImportBinding, ResponseUse, Span
 Parents = dict[int, ast.AST]
 TypeOf = Callable[[ast.expr], str | None]
 
+_LITERALS = (ast.Dict, ast.List, ast.Tuple, ast.DictComp, ast.ListComp, ast.JoinedStr)
+"""Expressions that are never None."""
 _PLAIN_TYPES = frozenset({"builtins.str", "builtins.int", "builtins.float"})
 _BYTES_OR_STR = frozenset({"builtins.str", "builtins.bytes"})
 _STATEMENTS = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr, ast.Return)
@@ -111,6 +113,7 @@ class HttpCallAnalysis:
             tuple(self.uses) if obstacle is None else (),
             timeout=self._timeout_shape(call),
             form=self._is_form(call),
+            optional_json=self._optional_json(call),
             ascii_headers=self._ascii_headers(call),
             named_headers=self._named_headers(call),
             session=self.span_of(session) if session is not None else None,
@@ -193,6 +196,19 @@ class HttpCallAnalysis:
         value = next((k.value for k in call.keywords if k.arg == "headers"), None)
         mapping = self._named_literal(value) if isinstance(value, ast.Name) else None
         return self.span_of(mapping) if mapping is not None else None
+
+    def _optional_json(self, call: ast.Call) -> bool:
+        """``json=name``: the name may be None (types are read through ``Optional``), when
+        requests sends no body and no Content-Type, so the translation tests it."""
+        value = next((k.value for k in call.keywords if k.arg == "json"), None)
+        return isinstance(value, ast.Name)
+
+    def _json(self, value: ast.expr) -> str | None:
+        if isinstance(value, (ast.Name, *_LITERALS)) or (
+            isinstance(value, ast.Constant) and value.value is not None
+        ):
+            return None
+        return "json= may be None (requests then sends no body) and is neither a literal nor a name to test"
 
     def _is_form(self, call: ast.Call) -> bool:
         """``data=`` is a dict (sent as a form), not a str or bytes body."""
@@ -305,6 +321,7 @@ class HttpCallAnalysis:
         checks: dict[str, Callable[[ast.expr], str | None]] = {
             "params": lambda value: self._params(value, url),
             "data": self._data,
+            "json": self._json,
             "headers": self._headers,
             "auth": self._auth,
             "verify": _verify,

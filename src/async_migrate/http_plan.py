@@ -133,6 +133,7 @@ def _translate(
             http.response_name,
             http.session is not None,
             http.form,
+            http.optional_json,
             None if http.session is not None else call.binding,
         )
     ]

@@ -205,3 +205,11 @@ def shadowed_names(name: str):
     httpx = aiohttp = client = "local"
     r = requests.post(f"{UPSTREAM}/echo", json=json, timeout=5)
     return {"seen": r.json(), "locals": [httpx, aiohttp, client]}
+
+
+@app.post("/optional-json")
+def optional_json(name: str | None = None):
+    # json=None: requests sends no body and no Content-Type
+    payload = {"name": name} if name is not None else None
+    r = requests.post(f"{UPSTREAM}/echo", json=payload, timeout=5)
+    return r.json()

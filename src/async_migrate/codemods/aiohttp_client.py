@@ -27,7 +27,7 @@ import libcst as cst
 
 from .. import httpmap
 from ..plan import HttpRequest, ResponseRead
-from .http_client import is_false, json_body, keyword, module_attribute, requests_json, with_header
+from .http_client import is_false, json_arguments, keyword, module_attribute, requests_json
 from .imports import ImportChanges
 
 
@@ -74,14 +74,17 @@ class SessionRequest:
             request.append(keywords["params"])
         headers = keywords.get("headers")
         if "data" in keywords:
-            data = keywords["data"]
-            request.append(data)
-            if not self.edit.form:
-                # requests sends a str or bytes body without a Content-Type; aiohttp would add one
-                request.append(keyword("skip_auto_headers", cst.parse_expression('["Content-Type"]')))
+            request.append(keywords["data"])
         if "json" in keywords:
-            request.append(keyword("data", json_body(keywords["json"].value, self.imports)))
-            headers = with_header(headers, "Content-Type", cst.SimpleString('"application/json"'))
+            edit = self.edit
+            body, headers = json_arguments(
+                keywords["json"].value, headers, edit.optional_json, "data", self.imports
+            )
+            request.append(body)
+        if ("data" in keywords and not self.edit.form) or ("json" in keywords and self.edit.optional_json):
+            # requests sends a str or bytes body, or none (json=None), without a Content-Type;
+            # aiohttp would add one
+            request.append(keyword("skip_auto_headers", cst.parse_expression('["Content-Type"]')))
         if headers is not None:
             request.append(headers.with_changes(keyword=cst.Name("headers")))
         redirects = keywords.get("allow_redirects")

@@ -47,14 +47,37 @@ def module_attribute(qualname: str, imports: ImportChanges) -> cst.Attribute:
     return cst.Attribute(cst.Name(imports.module(module)), cst.Name(attribute))
 
 
-def json_body(value: cst.BaseExpression, imports: ImportChanges) -> cst.Call:
-    """The bytes requests sends for ``json=value``: ``json.dumps``' default spacing and ASCII
-    escapes, NaN rejected."""
+def json_arguments(
+    value: cst.BaseExpression,
+    headers: cst.Arg | None,
+    optional: bool,
+    body_keyword: str,
+    imports: ImportChanges,
+) -> tuple[cst.Arg, cst.Arg]:
+    """The body and headers requests sends for ``json=value``: ``json.dumps``' default spacing
+    and ASCII escapes, NaN rejected, ``Content-Type: application/json``; for a name that may be
+    None, neither when it is (``content=None if v is None else ...``)."""
     dumps = cst.Call(
         func=module_attribute("json.dumps", imports),
         args=[cst.Arg(value), keyword("allow_nan", cst.Name("False"))],
     )
-    return cst.Call(func=cst.Attribute(dumps, cst.Name("encode")))
+    body: cst.BaseExpression = cst.Call(func=cst.Attribute(dumps, cst.Name("encode")))
+    content_type = cst.Dict(
+        [cst.DictElement(cst.SimpleString('"Content-Type"'), cst.SimpleString('"application/json"'))]
+    )
+    entry: cst.BaseDictElement = content_type.elements[0]
+    if optional:
+        is_none = cst.Comparison(value, [cst.ComparisonTarget(cst.Is(), cst.Name("None"))])
+        body = cst.IfExp(test=is_none, body=cst.Name("None"), orelse=body)
+        only_if = cst.IfExp(
+            test=is_none,
+            body=cst.Dict([]),
+            orelse=content_type,
+            lpar=[cst.LeftParen()],
+            rpar=[cst.RightParen()],
+        )
+        entry = cst.StarredDictElement(only_if)
+    return keyword(body_keyword, body), _json_content_type(headers, entry)
 
 
 _REQUESTS_JSON = '''def {name}(response, body=None):
@@ -127,8 +150,11 @@ class ClientRequest:
             request.append(data if self.edit.form else keyword("content", data.value))
         headers = keywords.get("headers")
         if "json" in keywords:
-            request.append(keyword("content", json_body(keywords["json"].value, self.imports)))
-            headers = with_header(headers, "Content-Type", cst.SimpleString('"application/json"'))
+            edit = self.edit
+            body, headers = json_arguments(
+                keywords["json"].value, headers, edit.optional_json, "content", self.imports
+            )
+            request.append(body)
         if headers is not None:
             request.append(_latin1_values(headers.with_changes(keyword=cst.Name("headers"))))
         if "auth" in keywords:
@@ -275,10 +301,9 @@ def is_false(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.Name) and node.value == "False"
 
 
-def with_header(headers: cst.Arg | None, name: str, value: cst.BaseExpression) -> cst.Arg:
-    """``headers=`` with ``name`` set, as requests sets it (``Content-Type`` for ``json=`` unless
-    the headers name one; ``Authorization`` for ``auth=``, over any given)."""
-    entry = cst.DictElement(cst.SimpleString(f'"{name}"'), value)
+def _json_content_type(headers: cst.Arg | None, entry: cst.BaseDictElement) -> cst.Arg:
+    """``headers=`` with requests' ``Content-Type`` for ``json=`` (``entry``), unless the
+    headers name one."""
     if headers is None:
         return keyword("headers", cst.Dict([entry]))
     mapping = headers.value
@@ -290,7 +315,7 @@ def with_header(headers: cst.Arg | None, name: str, value: cst.BaseExpression) -
         for element in mapping.elements
         if isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString)
     ]
-    if name == "Content-Type" and name.lower() in keys:
+    if "content-type" in keys:
         return headers
     elements = [*mapping.elements]
     if elements:
