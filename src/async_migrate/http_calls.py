@@ -531,3 +531,84 @@ def _verify(value: ast.expr) -> str | None:
     if isinstance(value, ast.Constant) and isinstance(value.value, bool):
         return None
     return "verify= is not True or False (a CA bundle path needs an SSL context)"
+
+
+def error_uses(handler: ast.ExceptHandler) -> tuple[tuple[str, ...], list[ast.expr]]:
+    """How an ``except ... as e:`` body uses ``e``, for telling whether it reads the same on
+    the new client's errors: ``args``, ``response.status_code`` (``response.headers[]`` for a
+    lookup), ``type`` (``type(e)``), ``""`` (passed on as a whole); and the class arguments of
+    its ``isinstance(e, X)`` checks, which must name the new client's errors too."""
+    if not handler.name:
+        return (), []
+    parents = {
+        id(child): node
+        for statement in handler.body
+        for node in ast.walk(statement)
+        for child in ast.iter_child_nodes(node)
+    }
+    uses: set[str] = set()
+    checks: list[ast.expr] = []
+    for statement in handler.body:
+        for node in ast.walk(statement):
+            if not (isinstance(node, ast.Name) and node.id == handler.name):
+                continue
+            parent = parents.get(id(node))
+            if isinstance(parent, ast.Attribute):
+                uses.add(_attribute_chain(parent, parents))
+            elif (
+                isinstance(parent, ast.Call)
+                and isinstance(parent.func, ast.Name)
+                and parent.args[:1] == [node]
+            ):
+                if parent.func.id == "isinstance" and len(parent.args) == 2:
+                    checks.append(parent.args[1])
+                    continue
+                uses.add("type" if parent.func.id == "type" else "")
+            else:
+                uses.add("")
+    return tuple(sorted(uses)), checks
+
+
+def _attribute_chain(attribute: ast.Attribute, parents: dict[int, ast.AST]) -> str:
+    """``e.args`` -> ``args``; ``e.response.reason`` -> ``response.reason``; ``e.response``
+    used whole -> ``response``; ``e.response.headers["x"]`` -> ``response.headers[]``."""
+    if attribute.attr != "response":
+        return attribute.attr
+    read = parents.get(id(attribute))
+    if not (isinstance(read, ast.Attribute) and read.value is attribute):
+        return "response"
+    after = parents.get(id(read))
+    lookup = (isinstance(after, ast.Subscript) and after.value is read) or (
+        isinstance(after, ast.Attribute) and after.attr == "get"
+    )
+    return f"response.{read.attr}" + ("[]" if read.attr == "headers" and lookup else "")
+
+
+def remote_handlers(tree: ast.Module, words: frozenset[str]) -> list[ast.ExceptHandler]:
+    """``except`` clauses that see the errors of code they don't call themselves: around
+    ``await call_next(request)`` in a middleware (every endpoint's errors pass through it),
+    and around the ``yield`` of a generator (a ``yield`` dependency gets its endpoint's)."""
+    if "call_next" not in words and "yield" not in words:
+        return []
+    found: dict[int, ast.ExceptHandler] = {}
+    for function in ast.walk(tree):
+        if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        parameters = {arg.arg for arg in [*function.args.posonlyargs, *function.args.args]}
+        for node in ast.walk(function):
+            if isinstance(node, ast.Try | ast.TryStar) and any(
+                _passes_control(inner, parameters) for statement in node.body for inner in ast.walk(statement)
+            ):
+                found.update((id(handler), handler) for handler in node.handlers)
+    return list(found.values())
+
+
+def _passes_control(node: ast.AST, parameters: set[str]) -> bool:
+    if isinstance(node, ast.Yield):
+        return True
+    return (
+        "call_next" in parameters
+        and isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "call_next"
+    )

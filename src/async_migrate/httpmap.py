@@ -114,9 +114,13 @@ _AIOHTTP_EXCEPTIONS = {
 }
 
 EXCEPTIONS = {"httpx": _HTTPX_EXCEPTIONS, "aiohttp": _AIOHTTP_EXCEPTIONS}
-ERROR_ATTRIBUTES = {"httpx": frozenset({"", "args", "response"}), "aiohttp": frozenset({"", "args"})}
-"""What an ``except`` clause may read of the error it binds: ``response`` (of an HTTPError)
-exists on httpx's ``HTTPStatusError``; aiohttp's ``ClientResponseError`` has no ``response``."""
+ERROR_ATTRIBUTES = {
+    "httpx": frozenset({"", "args", "response.status_code", "response.content", "response.headers[]"}),
+    "aiohttp": frozenset({"", "args"}),
+}
+"""What an ``except`` clause may read of the error it binds (``http_calls.error_uses``): of the
+``response`` of an HTTPError (httpx's ``HTTPStatusError`` has one) what reads the same on an
+httpx response; aiohttp's ``ClientResponseError`` has no ``response``."""
 """requests' exceptions and the ones httpx raises in the same situations (names in the
 client's module). ``response.json()`` is decoded by requests itself (``REQUESTS_JSON``), so its
 errors are requests' own and need no counterpart.

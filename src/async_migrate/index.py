@@ -47,7 +47,7 @@ from .facts import (
     UnknownCallee,
     WithFact,
 )
-from .http_calls import HttpCallAnalysis, parent_map
+from .http_calls import HttpCallAnalysis, error_uses, parent_map, remote_handlers
 from .source import SourceError, SourceFile, split_lines
 
 DATA = "builtins.object"
@@ -213,6 +213,9 @@ class ProjectIndex:
     exception_handlers: list[tuple[str | None, Location]] = field(default_factory=list)
     """App-wide handlers (``@app.exception_handler(X)``, ``add_exception_handler(X, ...)``): the
     exception each handles (``None`` when it can't be named), and where."""
+    remote_handlers: list[tuple[Path, HandlerFact]] = field(default_factory=list)
+    """``except`` clauses that see errors of code they don't call: around ``call_next`` in a
+    middleware, around ``yield`` in a dependency (``http_calls.remote_handlers``)."""
     _name_uses: dict[Path, Counter[str]] = field(default_factory=dict)
 
     @functools.cached_property
@@ -1220,24 +1223,18 @@ def _handler_fact(project: Project, module: ModuleTable, handler: ast.ExceptHand
         return HandlerFact(module.columns.start(handler), ("builtins.BaseException",))
     caught = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
     types = tuple(project.qualname(node, module) for node in caught)
-    uses: list[str] = []
-    if handler.name:
-        names = [
-            node
-            for statement in handler.body
-            for node in ast.walk(statement)
-            if isinstance(node, ast.Name) and node.id == handler.name
-        ]
-        attributes = [
-            node.attr
-            for statement in handler.body
-            for node in ast.walk(statement)
-            if isinstance(node, ast.Attribute)
-            and isinstance(node.value, ast.Name)
-            and node.value.id == handler.name
-        ]
-        uses = sorted(set(attributes)) + ([""] if len(names) > len(attributes) else [])
-    return HandlerFact(module.columns.span(handler.type), types, tuple(uses))
+    uses, checked = error_uses(handler)
+    checks = tuple(
+        HandlerFact(
+            module.columns.span(node),
+            tuple(
+                project.qualname(item, module)
+                for item in (node.elts if isinstance(node, ast.Tuple) else [node])
+            ),
+        )
+        for node in checked
+    )
+    return HandlerFact(module.columns.span(handler.type), types, uses, checks)
 
 
 def _text(node: ast.expr) -> str:
@@ -1758,6 +1755,11 @@ def _build_index(sources: Iterable[SourceFile], catalog: Catalog) -> ProjectInde
         _overrides(project),
         classes,
         _exception_handlers(project),
+        [
+            (module.path, _handler_fact(project, module, handler))
+            for module in project.modules.values()
+            for handler in remote_handlers(module.tree, module.identifiers)
+        ],
     )
 
 

@@ -178,7 +178,11 @@ class _PlanApplier(cst.CSTTransformer):
     ) -> cst.BaseExpression:
         if not self.expressions:
             return updated
-        edit = self.expressions.get(self._span(original))
+        span = self._span(original)
+        edit = self.expressions.get(span)
+        if edit is None and isinstance(original, cst.Tuple) and original.lpar:
+            # ``ast`` counts a tuple's parentheses in its span (``except (A, B)``), libcst doesn't
+            edit = self.expressions.get(span._replace(column=span.column - 1, end_column=span.end_column + 1))
         if edit is None:
             return updated
         self.pending.discard(edit)
