@@ -30,8 +30,8 @@ from .rules import Rule
 
 @dataclass(frozen=True)
 class _Guard:
-    """A handler that may catch a translated call's errors (those of ``response.json()`` are
-    requests' own: ``httpmap.REQUESTS_JSON``)."""
+    """A handler that may catch a translated call's errors (not those of ``response.json()``,
+    which requests still decodes: ``codemods.http_client.requests_json``)."""
 
     path: Path
     handler: HandlerFact
