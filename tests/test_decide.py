@@ -251,24 +251,27 @@ def _http_rules(plan: Plan, name: str) -> dict[Rule, str]:
     }
 
 
-def test_request_exception_around_json_also_catches_the_decode_error(tmp_path: Path) -> None:
+def test_request_exception_around_json_needs_no_decode_error_of_its_own(tmp_path: Path) -> None:
+    # r.json() is decoded by requests itself, so its error is still a RequestException
     code = HTTP_HEADER + (
         "@app.get('/')\ndef root():\n    try:\n        r = requests.get('http://h/', timeout=1)\n"
         "        return r.json()\n    except requests.RequestException:\n        return None\n"
     )
     plan = plan_for(tmp_path, {"app.py": code})
     (catch,) = [e for e in plan.edits[tmp_path / "app.py"] if isinstance(e, CatchAlso)]
-    assert catch.also == ("httpx.HTTPError", "httpx.InvalidURL", "json.JSONDecodeError")
+    assert catch.also == ("httpx.HTTPError", "httpx.InvalidURL")
 
 
-def test_no_new_json_error_is_caught_where_other_code_may_raise_one(tmp_path: Path) -> None:
+def test_other_json_decoders_in_the_try_start_catching_nothing_new(tmp_path: Path) -> None:
     code = HTTP_HEADER + (
         "@app.get('/')\ndef root(raw: str):\n    try:\n        extra = json.loads(raw)\n"
         "        r = requests.get('http://h/', timeout=1)\n        return r.json(), extra\n"
         "    except requests.RequestException:\n        return None\n"
     )
-    rules = _http_rules(plan_for(tmp_path, {"app.py": code}), "root")
-    assert Rule.HTTP_CLIENT not in rules and "json.loads()" in rules[Rule.HTTP_THREADPOOL]
+    plan = plan_for(tmp_path, {"app.py": code})
+    assert Rule.HTTP_CLIENT in _http_rules(plan, "root")
+    (catch,) = [e for e in plan.edits[tmp_path / "app.py"] if isinstance(e, CatchAlso)]
+    assert "json.JSONDecodeError" not in catch.also
 
 
 def test_a_value_error_clause_around_json_alone_needs_nothing(tmp_path: Path) -> None:

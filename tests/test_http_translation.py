@@ -26,20 +26,27 @@ from async_migrate.runner import migrate
 
 HERE = Path(__file__).parent / "http"
 TARGETS = ["httpx", "httpx2", "aiohttp"]
+_EVERY_TARGET = {"semicolons": "shares a line"}
 EXPECTED_FALLBACKS = {
+    "httpx": _EVERY_TARGET,
+    "httpx2": _EVERY_TARGET,
     "aiohttp": {
+        **_EVERY_TARGET,
         "raise_for_status": ".response",
         "form": "auth=",
         "httpx_get": "httpx's own",
         "httpx_client": "httpx's own",
         "latin_header": "ASCII",
         "named_dicts": "ASCII",
-    }
+        "token_header": "ASCII",
+        "redirect_info": "is_redirect",
+    },
 }
-"""Calls that stay as they are for a target, and a word of the reason: aiohttp's
-ClientResponseError has no ``.response`` for the except clause to read, its Basic auth clashes
-with ~/.netrc credentials, it sends header values as UTF-8 where requests sends Latin-1, and
-httpx code only moves to httpx's own async client."""
+"""Calls that stay as they are for a target, and a word of the reason: a statement that shares
+its line can't move into a client block alone; aiohttp's ClientResponseError has no
+``.response`` for the except clause to read, its Basic auth clashes with ~/.netrc credentials,
+it sends header values as UTF-8 where requests sends Latin-1, its response has no
+``is_redirect``, and httpx code only moves to httpx's own async client."""
 
 CASES: list[tuple[str, dict[str, Any]]] = [
     ("redirect_chain", {}),
@@ -70,6 +77,22 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("named_dicts", {"name": "Zoë"}),
     ("latin_header", {"name": "Zoë"}),
     ("latin_header", {"name": "plain"}),
+    ("redirect_info", {"path": "redirect/1"}),
+    ("redirect_info", {"path": "status/304"}),
+    ("redirect_info", {"path": "echo"}),
+    ("token_header", {"token": "abc"}),
+    ("token_header", {"token": ""}),
+    ("token_header", {"token": "Zoë "}),
+    ("semicolons", {}),
+    ("charset_json", {"charset": "iso-8859-1", "media": "application/json; charset=iso-8859-1"}),
+    ("charset_json", {"charset": "utf-16", "media": "application/json; charset=utf-16"}),
+    ("charset_json", {"charset": "iso-8859-1", "media": "text/plain"}),
+    ("charset_json", {"charset": "utf-8", "media": "application/json"}),
+    ("charset_json", {"charset": "iso-8859-1", "media": "application/json"}),
+    ("charset_json", {"charset": "utf-8", "media": "application/octet-stream", "length": 0}),
+    ("shadowed_names", {"name": "Zoë"}),
+    ("optional_json", {"name": None}),
+    ("optional_json", {"name": "Zoë"}),
 ]
 
 
@@ -150,6 +173,63 @@ def test_migrated_call_behaves_like_requests(versions, name: str, arguments: dic
         # yarl writes "/" and "?" unescaped inside query values; servers decode both alike
         before, after = _decoded_query(before), _decoded_query(after)
     assert after == before
+
+
+ERROR_FALLBACKS = {"reason": ".response.", "class_name": "by its class"}
+"""Endpoints of ``tests/http/errors_app.py`` kept on requests, for every target, and a word of
+why: their except clauses read what the new client's errors spell differently."""
+ERROR_PATHS = [
+    "/refused",
+    "/checked/200",
+    "/checked/500",
+    "/isinstance",
+    "/status-detail/404",
+    "/reason/404",
+    "/class-name",
+]
+
+
+@pytest.fixture(scope="module", params=TARGETS)
+def error_apps(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, upstream: str):
+    target = request.param
+    project = tmp_path_factory.mktemp(f"errors-{target}")
+    (project / "pyproject.toml").write_text(f'[project]\nname = "svc"\ndependencies = ["{target}"]\n')
+    shutil.copy(HERE / "errors_app.py", project / "errors_app.py")
+    result = migrate([project], Settings(http_client=target, convert_threadpool_only=True))
+    assert not result.errors
+    (change,) = result.changes
+    migrated_path = project / "migrated_errors_app.py"
+    migrated_path.write_text(change.new_text)
+    fallbacks = {
+        decision.name: finding.message
+        for decision in result.plan.decisions
+        for finding in decision.findings
+        if finding.rule is Rule.HTTP_THREADPOOL
+    }
+    expected = {**ERROR_FALLBACKS, **({"status_detail": ".response"} if target == "aiohttp" else {})}
+    assert fallbacks.keys() == expected.keys(), fallbacks
+    assert all(word in fallbacks[name] for name, word in expected.items()), fallbacks
+    refused = f"http://127.0.0.1:{closed_port()}"
+    apps = []
+    for path, name in ((HERE / "errors_app.py", "original"), (migrated_path, "migrated")):
+        module = _load(path, f"errors_app_{name}_{target}")
+        module.UPSTREAM, module.REFUSED = upstream, refused
+        apps.append(module.app)
+    return apps
+
+
+@pytest.mark.parametrize("path", ERROR_PATHS)
+def test_migrated_app_answers_upstream_failures_as_before(error_apps, path: str) -> None:
+    """The middleware, the yield dependency, the isinstance check still turn the new client's
+    errors into the status codes they answered before."""
+    from fastapi.testclient import TestClient
+
+    original, migrated = error_apps
+    with TestClient(original, raise_server_exceptions=False) as client:
+        before = client.get(path)
+    with blockbuster_ctx(), TestClient(migrated, raise_server_exceptions=False) as client:
+        after = client.get(path)
+    assert (after.status_code, after.text) == (before.status_code, before.text)
 
 
 def _decoded_query(result: Any) -> Any:

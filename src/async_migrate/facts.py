@@ -82,8 +82,11 @@ class HandlerFact:
     types: tuple[str | None, ...]
     """The qualified names it catches; ``None`` for one the index cannot name."""
     bound_uses: tuple[str, ...] = ()
-    """How the clause's ``as`` name is used in its body: attribute names, or ``""`` for the
-    name on its own."""
+    """How the clause's ``as`` name is used in its body (``http_calls.error_uses``): attribute
+    names (``response.reason`` for one of its response), ``type`` for ``type(e)``, or ``""``
+    for the name on its own."""
+    type_checks: tuple[HandlerFact, ...] = ()
+    """``isinstance(e, X)`` in its body: the class argument, as a clause of its own."""
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,7 @@ class ResponseUse:
 
     kind: str
     """``ok`` / ``truth`` (``r.ok``, ``if r:``), ``error`` (``not r.ok``, ``not r``), ``bool``
-    (``bool(r)``), ``reason``, ``url``, ``status_code``, ``content``, ``json`` (the call
+    (``bool(r)``), ``reason``, ``url``, ``is_redirect``, ``status_code``, ``content``, ``json`` (the call
     ``r.json()``), or ``raise_for_status`` (the statement ``r.raise_for_status()``). Which of them
     need rewriting depends on the target client."""
     span: Span
@@ -120,14 +123,14 @@ class HttpFact:
     uses: tuple[ResponseUse, ...] = ()
     raise_sites: tuple[tuple[HandlerFact, ...], ...] = ()
     """The handlers around each ``raise_for_status()`` of the response."""
-    json_sites: tuple[tuple[HandlerFact, ...], ...] = ()
-    """The handlers around each ``.json()`` of the response."""
     session: Span | None = None
     """For ``s.get(...)``: the ``with`` statement that opens the session ``s``."""
     session_binding: ImportBinding | None = None
     """How the session's class was imported (``requests``), so the import can go once unused."""
     form: bool = False
     """``data=`` is a dict, sent as a form (else a str or bytes body)."""
+    optional_json: bool = False
+    """``json=`` is a name that may be None (requests then sends no body and no Content-Type)."""
     named_headers: Span | None = None
     """``headers=name``: the dict literal bound to ``name``, where its values are encoded."""
     ascii_headers: bool = True

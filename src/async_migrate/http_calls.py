@@ -19,6 +19,8 @@ from .facts import HttpFact, ImportBinding, ResponseUse, Span
 Parents = dict[int, ast.AST]
 TypeOf = Callable[[ast.expr], str | None]
 
+_LITERALS = (ast.Dict, ast.List, ast.Tuple, ast.DictComp, ast.ListComp, ast.JoinedStr)
+"""Expressions that are never None."""
 _PLAIN_TYPES = frozenset({"builtins.str", "builtins.int", "builtins.float"})
 _BYTES_OR_STR = frozenset({"builtins.str", "builtins.bytes"})
 _STATEMENTS = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr, ast.Return)
@@ -58,6 +60,7 @@ class HttpCallAnalysis:
         is_http_call: Callable[[ast.Call], bool],
         session_library: Callable[[ast.Call], str | None],
         binding_of: Callable[[ast.expr], ImportBinding | None],
+        line_text: Callable[[int], str],
     ) -> None:
         self.function = function
         self.parents = parents
@@ -68,11 +71,11 @@ class HttpCallAnalysis:
         self.is_http_call = is_http_call
         self.session_library = session_library
         self.binding_of = binding_of
+        self.line_text = line_text
         self._sessions: dict[str, tuple[ast.With | None, str | None]] = {}
         self._names_read: dict[str, list[ast.Name]] | None = None
         self.uses: list[ResponseUse] = []
         self.raise_sites: list[Span] = []
-        self.json_sites: list[Span] = []
 
     def _reads(self, name: str) -> list[ast.Name]:
         """Every place the function reads ``name`` (one walk of the function, then looked up)."""
@@ -86,7 +89,6 @@ class HttpCallAnalysis:
     def analyse(self, call: ast.Call, library: str, verb: str, on_session: bool) -> HttpFact:
         self.uses.clear()
         self.raise_sites.clear()
-        self.json_sites.clear()
         statement = self._statement(call)
         obstacle = self._statement_obstacle(call, statement)
         session: ast.With | None = None
@@ -111,6 +113,7 @@ class HttpCallAnalysis:
             tuple(self.uses) if obstacle is None else (),
             timeout=self._timeout_shape(call),
             form=self._is_form(call),
+            optional_json=self._optional_json(call),
             ascii_headers=self._ascii_headers(call),
             named_headers=self._named_headers(call),
             session=self.span_of(session) if session is not None else None,
@@ -194,6 +197,19 @@ class HttpCallAnalysis:
         mapping = self._named_literal(value) if isinstance(value, ast.Name) else None
         return self.span_of(mapping) if mapping is not None else None
 
+    def _optional_json(self, call: ast.Call) -> bool:
+        """``json=name``: the name may be None (types are read through ``Optional``), when
+        requests sends no body and no Content-Type, so the translation tests it."""
+        value = next((k.value for k in call.keywords if k.arg == "json"), None)
+        return isinstance(value, ast.Name)
+
+    def _json(self, value: ast.expr) -> str | None:
+        if isinstance(value, (ast.Name, *_LITERALS)) or (
+            isinstance(value, ast.Constant) and value.value is not None
+        ):
+            return None
+        return "json= may be None (requests then sends no body) and is neither a literal nor a name to test"
+
     def _is_form(self, call: ast.Call) -> bool:
         """``data=`` is a dict (sent as a form), not a str or bytes body."""
         value = next((k.value for k in call.keywords if k.arg == "data"), None)
@@ -246,7 +262,18 @@ class HttpCallAnalysis:
         ]
         if others:
             return "another HTTP call shares the statement"
+        if not self._alone_on_its_lines(statement):
+            return "the call's statement shares a line with another (`;` or a one-line block)"
         return None
+
+    def _alone_on_its_lines(self, statement: ast.stmt) -> bool:
+        """Nothing but indentation before the statement and a comment after it: the rewrite
+        replaces whole lines, so ``x = 1; r = requests.get(u)`` or ``if c: r = ...`` can't move
+        into a client block alone."""
+        before = self.line_text(statement.lineno).encode()[: statement.col_offset]
+        last = statement.end_lineno or statement.lineno
+        after = self.line_text(last).encode()[statement.end_col_offset or 0 :].strip()
+        return not before.strip() and (not after or after.startswith(b"#"))
 
     def _free_name(self, *wanted: str) -> str:
         for name in [*wanted, *(f"{wanted[-1]}_{n}" for n in range(2, 10))]:
@@ -294,6 +321,7 @@ class HttpCallAnalysis:
         checks: dict[str, Callable[[ast.expr], str | None]] = {
             "params": lambda value: self._params(value, url),
             "data": self._data,
+            "json": self._json,
             "headers": self._headers,
             "auth": self._auth,
             "verify": _verify,
@@ -438,13 +466,14 @@ class HttpCallAnalysis:
         parent = self.parents.get(id(attribute))
         called = isinstance(parent, ast.Call) and parent.func is attribute
         if attr == "json" and called and not parent.args and not parent.keywords:
-            self.json_sites.append(self.span_of(parent))
             self._use("json", parent)
             return None
         if attr == "raise_for_status" and called and not parent.args:
             statement = self.parents.get(id(parent))
             if not isinstance(statement, ast.Expr) or not isinstance(attribute.value, ast.Name):
                 return f"{name}.raise_for_status() is used as a value (httpx raises for 3xx too)"
+            if not self._alone_on_its_lines(statement):
+                return f"{name}.raise_for_status() shares a line with another statement"
             self._use("raise_for_status", statement)
             self.raise_sites.append(self.span_of(parent))
             return None
@@ -460,9 +489,19 @@ class HttpCallAnalysis:
         if attr == "ok":
             self._truth_use(attribute, "ok")
             return None
-        if attr in {"reason", "url"}:
+        if attr in {"reason", "url", "is_redirect"}:
             self._use(attr, attribute)
             return None
+        if attr == "history":
+            counted = (
+                isinstance(parent, ast.Call)
+                and isinstance(parent.func, ast.Name)
+                and parent.func.id in {"len", "bool"}
+                and parent.args == [attribute]
+            )
+            if counted or self._is_condition(attribute):
+                return None  # a list (aiohttp: a tuple) of as many responses
+            return f"{name}.history: its items are the new client's responses, which read differently"
         hint = _RESPONSE_HINTS.get(attr, "it has no exact httpx equivalent")
         return f"{name}.{attr}: {hint}"
 
@@ -492,3 +531,84 @@ def _verify(value: ast.expr) -> str | None:
     if isinstance(value, ast.Constant) and isinstance(value.value, bool):
         return None
     return "verify= is not True or False (a CA bundle path needs an SSL context)"
+
+
+def error_uses(handler: ast.ExceptHandler) -> tuple[tuple[str, ...], list[ast.expr]]:
+    """How an ``except ... as e:`` body uses ``e``, for telling whether it reads the same on
+    the new client's errors: ``args``, ``response.status_code`` (``response.headers[]`` for a
+    lookup), ``type`` (``type(e)``), ``""`` (passed on as a whole); and the class arguments of
+    its ``isinstance(e, X)`` checks, which must name the new client's errors too."""
+    if not handler.name:
+        return (), []
+    parents = {
+        id(child): node
+        for statement in handler.body
+        for node in ast.walk(statement)
+        for child in ast.iter_child_nodes(node)
+    }
+    uses: set[str] = set()
+    checks: list[ast.expr] = []
+    for statement in handler.body:
+        for node in ast.walk(statement):
+            if not (isinstance(node, ast.Name) and node.id == handler.name):
+                continue
+            parent = parents.get(id(node))
+            if isinstance(parent, ast.Attribute):
+                uses.add(_attribute_chain(parent, parents))
+            elif (
+                isinstance(parent, ast.Call)
+                and isinstance(parent.func, ast.Name)
+                and parent.args[:1] == [node]
+            ):
+                if parent.func.id == "isinstance" and len(parent.args) == 2:
+                    checks.append(parent.args[1])
+                    continue
+                uses.add("type" if parent.func.id == "type" else "")
+            else:
+                uses.add("")
+    return tuple(sorted(uses)), checks
+
+
+def _attribute_chain(attribute: ast.Attribute, parents: dict[int, ast.AST]) -> str:
+    """``e.args`` -> ``args``; ``e.response.reason`` -> ``response.reason``; ``e.response``
+    used whole -> ``response``; ``e.response.headers["x"]`` -> ``response.headers[]``."""
+    if attribute.attr != "response":
+        return attribute.attr
+    read = parents.get(id(attribute))
+    if not (isinstance(read, ast.Attribute) and read.value is attribute):
+        return "response"
+    after = parents.get(id(read))
+    lookup = (isinstance(after, ast.Subscript) and after.value is read) or (
+        isinstance(after, ast.Attribute) and after.attr == "get"
+    )
+    return f"response.{read.attr}" + ("[]" if read.attr == "headers" and lookup else "")
+
+
+def remote_handlers(tree: ast.Module, words: frozenset[str]) -> list[ast.ExceptHandler]:
+    """``except`` clauses that see the errors of code they don't call themselves: around
+    ``await call_next(request)`` in a middleware (every endpoint's errors pass through it),
+    and around the ``yield`` of a generator (a ``yield`` dependency gets its endpoint's)."""
+    if "call_next" not in words and "yield" not in words:
+        return []
+    found: dict[int, ast.ExceptHandler] = {}
+    for function in ast.walk(tree):
+        if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        parameters = {arg.arg for arg in [*function.args.posonlyargs, *function.args.args]}
+        for node in ast.walk(function):
+            if isinstance(node, ast.Try | ast.TryStar) and any(
+                _passes_control(inner, parameters) for statement in node.body for inner in ast.walk(statement)
+            ):
+                found.update((id(handler), handler) for handler in node.handlers)
+    return list(found.values())
+
+
+def _passes_control(node: ast.AST, parameters: set[str]) -> bool:
+    if isinstance(node, ast.Yield):
+        return True
+    return (
+        "call_next" in parameters
+        and isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "call_next"
+    )

@@ -16,12 +16,10 @@ from pathlib import Path
 from . import httpmap
 from .facts import (
     CallFact,
-    ExternalCallee,
     FunctionFact,
     HandlerFact,
     HttpFact,
     Location,
-    ProjectCallee,
     ResponseUse,
     Span,
 )
@@ -29,20 +27,14 @@ from .index import ProjectIndex
 from .plan import CatchAlso, Edit, HttpRequest, Latin1Headers, OpenSession, ResponseRead
 from .rules import Rule
 
-_JSON_DECODERS = ("json.", "simplejson.", "orjson.", "ujson.")
-
 
 @dataclass(frozen=True)
 class _Guard:
-    """A handler that may catch a translated call's errors, and which ones."""
+    """A handler that may catch a translated call's errors (not those of ``response.json()``,
+    which requests still decodes: ``codemods.http_client.requests_json``)."""
 
     path: Path
     handler: HandlerFact
-    function: FunctionFact
-    json_errors: bool
-    """It may catch the decode error of ``response.json()`` too."""
-    request_errors: bool
-    """It may catch errors of the request itself (not only of ``.json()``)."""
 
 
 Translation = list[Edit] | str
@@ -55,7 +47,9 @@ def plan_http(
     """Every HTTP call of the index's functions, translated or with the reason it isn't."""
     found: dict[tuple[Path, Span], Translation] = {}
     ssl_names: dict[Path, str] = {}
-    app_handlers = _app_handlers(index)
+    reach = _Reach(index)
+    app_handlers = _app_handlers(index, reach)
+    remote = _remote_guards(index, reach)
     for fact in index.functions.values():
         for call in fact.calls:
             if call.http is None:
@@ -66,7 +60,9 @@ def plan_http(
                 continue
             if fact.path not in ssl_names:
                 ssl_names[fact.path] = _free_name(index, fact.path, "_SSL_CONTEXT")
-            found[key] = _translate(index, frozen, target, fact, call, ssl_names[fact.path], app_handlers)
+            found[key] = _translate(
+                index, frozen, target, fact, call, ssl_names[fact.path], app_handlers, remote
+            )
     _whole_sessions(index, found, target, ssl_names)
     return found
 
@@ -124,6 +120,7 @@ def _translate(
     call: CallFact,
     ssl_name: str,
     app_handlers: list[AppHandler],
+    remote: list[tuple[_Guard, set[str]]],
 ) -> Translation:
     http = call.http
     assert http is not None and http.statement is not None
@@ -141,6 +138,7 @@ def _translate(
             http.response_name,
             http.session is not None,
             http.form,
+            http.optional_json,
             None if http.session is not None else call.binding,
         )
     ]
@@ -163,15 +161,15 @@ def _translate(
     edits += [
         ResponseRead(Rule.HTTP_CLIENT, fact.path, use.span, use.kind, use.bare, family) for use in reads
     ]
-    for guard in _merged(_guards(index, fact, call)):
-        outcome = _adapt(guard, target, index)
+    reaching = (guard for guard, modules in remote if fact.module in modules)
+    for guard in _merged(_guards(index, fact, call), reaching):
+        outcome = _adapt(guard, target)
         if isinstance(outcome, str):
             return outcome
-        if outcome is not None:
-            if guard.path in frozen:
-                where = f"{guard.path}:{guard.handler.span.line}"
-                return f"an except clause at {where}, in a file not being rewritten, catches its errors"
-            edits.append(outcome)
+        if outcome and guard.path in frozen:
+            where = f"{guard.path}:{guard.handler.span.line}"
+            return f"an except clause at {where}, in a file not being rewritten, catches its errors"
+        edits += outcome
     return edits
 
 
@@ -184,25 +182,23 @@ def _aiohttp_obstacle(http: HttpFact, keywords: tuple[str, ...], reads: list[Res
     if http.timeout == "unknown":
         return "timeout= may be a number or a (connect, read) pair, which aiohttp spells differently"
     for use in reads:
+        if use.kind == "is_redirect":
+            return "response.is_redirect: aiohttp's response has no such property"
         if use.kind in httpmap.AWAITED_READS and not use.awaitable:
             return f"response.{use.kind} is read where await can't go (aiohttp reads the body with await)"
     return None
 
 
 def _guards(index: ProjectIndex, fact: FunctionFact, call: CallFact) -> Iterator[_Guard]:
-    """The handlers around the call, its response's raise/json calls, and (transitively) the
-    calls of the function that makes it."""
+    """The handlers around the call, its response's ``raise_for_status()``, and (transitively)
+    the calls of the function that makes it."""
     http = call.http
     assert http is not None
-    has_json = bool(http.json_sites)
     for handler in call.handlers:
-        yield _Guard(fact.path, handler, fact, False, True)
+        yield _Guard(fact.path, handler)
     for handlers in http.raise_sites:
         for handler in handlers:
-            yield _Guard(fact.path, handler, fact, False, True)
-    for handlers in http.json_sites:
-        for handler in handlers:
-            yield _Guard(fact.path, handler, fact, True, False)
+            yield _Guard(fact.path, handler)
     seen = {fact.qualname}
     pending = [fact.qualname]
     while pending:
@@ -214,28 +210,53 @@ def _guards(index: ProjectIndex, fact: FunctionFact, call: CallFact) -> Iterator
             caller = index.functions[ref.caller]
             site = next(c for c in caller.calls if c.span == ref.span)
             for handler in site.handlers:
-                yield _Guard(caller.path, handler, caller, has_json, True)
+                yield _Guard(caller.path, handler)
 
 
-def _app_handlers(index: ProjectIndex) -> list[AppHandler]:
-    """``@app.exception_handler(requests.X)`` (or ``OSError``...) sees the errors of every module
-    that one module of the project imports together with the one registering it (the app's main
-    module usually imports both)."""
-    relevant = []
-    for caught, where in index.exception_handlers:
-        name = httpmap.canonical_exception(caught) if caught else None
-        if name is None or name.startswith("requests.") or name in httpmap.SHADOWING:
-            relevant.append((name or "an exception the tool can't name", where))
-    if not relevant:
-        return []
-    closures = _import_closures(index)
-    by_path = {table.path: name for name, table in index.modules.items()}
-    found = []
-    for name, where in relevant:
-        registering = by_path.get(where.path)
-        reached = set().union(*(closure for closure in closures.values() if registering in closure))
-        found.append((name, where, reached))
-    return found
+def _may_see_requests_errors(caught: str | None) -> bool:
+    name = httpmap.canonical_exception(caught) if caught else None
+    return name is None or name.startswith("requests.") or name in httpmap.SHADOWING | httpmap.CATCH_ALL
+
+
+class _Reach:
+    """Which modules' errors can reach code in a module that no call leads to (an app-wide
+    handler, a middleware): those of every module that one module of the project imports
+    together with it (the app's main module usually imports both)."""
+
+    def __init__(self, index: ProjectIndex) -> None:
+        self.index = index
+        self._closures: dict[str, set[str]] | None = None
+
+    def of(self, path: Path) -> set[str]:
+        if self._closures is None:
+            self._closures = _import_closures(self.index)
+        module = self.index.module_at(path)
+        name = module.name if module is not None else None
+        return set().union(*(closure for closure in self._closures.values() if name in closure))
+
+
+def _app_handlers(index: ProjectIndex, reach: _Reach) -> list[AppHandler]:
+    """``@app.exception_handler(requests.X)`` (or ``OSError``...), and the modules whose errors
+    it sees."""
+    return [
+        (
+            httpmap.canonical_exception(caught) if caught else "an exception the tool can't name",
+            where,
+            reach.of(where.path),
+        )
+        for caught, where in index.exception_handlers
+        if _may_see_requests_errors(caught) and caught not in httpmap.CATCH_ALL
+    ]
+
+
+def _remote_guards(index: ProjectIndex, reach: _Reach) -> list[tuple[_Guard, set[str]]]:
+    """The clauses around a middleware's ``call_next`` or a dependency's ``yield`` that may
+    catch requests' errors, and the modules whose errors they see."""
+    return [
+        (_Guard(path, handler), reach.of(path))
+        for path, handler in index.remote_handlers
+        if any(map(_may_see_requests_errors, handler.types))
+    ]
 
 
 def _import_closures(index: ProjectIndex) -> dict[str, set[str]]:
@@ -271,22 +292,9 @@ def _module_of(index: ProjectIndex, qualname: str) -> str | None:
     return None
 
 
-def _merged(guards: Iterator[_Guard]) -> list[_Guard]:
-    """One guard per clause, catching everything any of its sightings does."""
-    merged: dict[tuple[Path, Span], _Guard] = {}
-    for guard in guards:
-        key = (guard.path, guard.handler.span)
-        seen = merged.get(key)
-        merged[key] = (
-            guard
-            if seen is None
-            else replace(
-                seen,
-                json_errors=seen.json_errors or guard.json_errors,
-                request_errors=seen.request_errors or guard.request_errors,
-            )
-        )
-    return list(merged.values())
+def _merged(*guards: Iterator[_Guard]) -> list[_Guard]:
+    """One guard per clause, however many times it is seen."""
+    return list(dict.fromkeys(guard for some in guards for guard in some))
 
 
 def merge_catches(edits: list[Edit]) -> list[Edit]:
@@ -307,70 +315,63 @@ def merge_catches(edits: list[Edit]) -> list[Edit]:
     return merged
 
 
-def _adapt(guard: _Guard, target: str, index: ProjectIndex) -> CatchAlso | str | None:
-    """The clause's new types, ``None`` when it needs none, or why it can't be adapted."""
+def _adapt(guard: _Guard, target: str) -> list[CatchAlso] | str:
+    """The clause's new types (and those of its ``isinstance`` checks), or why it can't be
+    adapted."""
     handler = guard.handler
     where = Location(guard.path, handler.span.line)
+    also, requests_types = _counterparts(handler, target, where)
+    if isinstance(also, str):
+        return also
+    catches_all = not httpmap.CATCH_ALL.isdisjoint(handler.types)
+    if not also and not catches_all:
+        return []
+    if "type" in handler.bound_uses or "__class__" in handler.bound_uses:
+        return f"the except clause at {where} tells the error by its class, which differs for {target}"
+    readable = httpmap.ERROR_ATTRIBUTES[httpmap.family(target)]
+    for use in handler.bound_uses:
+        if use.startswith("response") and set(requests_types) != {"requests.HTTPError"}:
+            return f"the except clause at {where} reads .response of an error that may not have one"
+        if use not in readable:
+            return (
+                f"the except clause at {where} reads .{use} of the error, which {target} spells differently"
+            )
+    edits = [CatchAlso(Rule.HTTP_CLIENT, guard.path, handler.span, also)] if also else []
+    for check in handler.type_checks:
+        outcome = _adapt(_Guard(guard.path, check), target)
+        if isinstance(outcome, str):
+            return outcome.replace("except clause", "isinstance() check")
+        edits += outcome
+    return edits
+
+
+def _counterparts(
+    handler: HandlerFact, target: str, where: Location
+) -> tuple[tuple[str, ...] | str, list[str]]:
+    """The target's errors to add to what the clause catches, and the requests errors it names
+    (or why it can't be adapted)."""
     also: list[str] = []
     requests_types: list[str] = []
     for caught in handler.types:
         if caught is None:
-            return f"the except clause at {where} catches something the tool can't name"
+            return f"the except clause at {where} catches something the tool can't name", []
         if caught in httpmap.CATCH_ALL:
             continue
         name = httpmap.canonical_exception(caught)
         if name in httpmap.SHADOWING:
-            if name == "builtins.ValueError" and not guard.request_errors:
-                continue  # requests' and httpx's JSON decode errors are both ValueErrors
             short = name.removeprefix("builtins.")
-            return f"except {short} at {where} catches requests' errors (all {short}s), not all of {target}'s"
+            return (
+                f"except {short} at {where} catches requests' errors (all {short}s), not all of {target}'s",
+                [],
+            )
         if not name.startswith("requests."):
             continue
         table = httpmap.EXCEPTIONS[httpmap.family(target)]
         if name not in table:
-            return f"except {name} at {where} has no exact {target} counterpart"
+            return f"except {name} at {where} has no exact {target} counterpart", []
         requests_types.append(name)
-        also += [item if "." in item else f"{target}.{item}" for item in table[name]]
-        if name == "requests.RequestException" and guard.json_errors:
-            problem = _other_json_decoders(guard, index)
-            if problem:
-                return problem
-            also.append("json.JSONDecodeError")  # requests' decode error is a RequestException
-    if not requests_types:
-        return None
-    readable = httpmap.ERROR_ATTRIBUTES[httpmap.family(target)]
-    for use in handler.bound_uses:
-        if use == "response" and set(requests_types) != {"requests.HTTPError"}:
-            return f"the except clause at {where} reads .response of an error that may not have one"
-        if use not in readable:
-            return f"the except clause at {where} reads .{use} of the error, which httpx spells differently"
-    return CatchAlso(Rule.HTTP_CLIENT, guard.path, handler.span, tuple(dict.fromkeys(also)))
-
-
-def _other_json_decoders(guard: _Guard, index: ProjectIndex) -> str | None:
-    """``except requests.RequestException`` around ``.json()`` can only also catch
-    ``json.JSONDecodeError`` if nothing else in its ``try`` may raise one."""
-    for call in guard.function.calls:
-        if guard.handler in call.handlers and call.http is None and _may_decode_json(call, index):
-            return (
-                f"except RequestException at {guard.path}:{guard.handler.span.line} also covers "
-                f"{call.text}(), which may raise a JSON decode error it must not start catching"
-            )
-    return None
-
-
-def _may_decode_json(call: CallFact, index: ProjectIndex, depth: int = 0) -> bool:
-    """Conservatively: may this call raise a JSON decode error other than the response's?"""
-    callee = call.callee
-    if isinstance(callee, ExternalCallee):
-        name = callee.qualname
-        return name.startswith(_JSON_DECODERS) or (
-            name.endswith(".json") and not name.startswith("requests.")
-        )
-    if isinstance(callee, ProjectCallee) and depth < 8:
-        fact = index.functions.get(callee.qualname)
-        return fact is None or any(_may_decode_json(inner, index, depth + 1) for inner in fact.calls)
-    return True
+        also += [f"{target}.{item}" for item in table[name]]
+    return tuple(dict.fromkeys(also)), requests_types
 
 
 def _free_name(index: ProjectIndex, path: Path, wanted: str) -> str:

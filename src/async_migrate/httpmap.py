@@ -66,11 +66,15 @@ REQUESTS_MAX_REDIRECTS = 30
 RESPONSE_ATTRIBUTES = frozenset({"status_code", "content", "headers", "json", "ok", "reason", "url"})
 """``requests.Response`` attributes the translation keeps working; any other use falls back."""
 
-RESPONSE_RENAMES = {"reason": "reason_phrase"}
+RESPONSE_RENAMES = {"reason": "reason_phrase", "is_redirect": "has_redirect_location"}
+"""httpx's ``is_redirect`` is true for any 3xx; ``has_redirect_location`` is requests'
+``is_redirect`` (301/302/303/307/308 with a Location)."""
 
 REWRITTEN_READS = {
-    "httpx": frozenset({"ok", "truth", "error", "bool", "reason", "url", "raise_for_status"}),
-    "aiohttp": frozenset({"truth", "error", "bool", "url", "status_code", "content", "json"}),
+    "httpx": frozenset(
+        {"ok", "truth", "error", "bool", "reason", "url", "raise_for_status", "is_redirect", "json"}
+    ),
+    "aiohttp": frozenset({"truth", "error", "bool", "url", "status_code", "content", "json", "is_redirect"}),
 }
 """The response reads (``ResponseUse.kind``) that each client family spells differently."""
 
@@ -95,7 +99,7 @@ _HTTPX_EXCEPTIONS = {
     "requests.ConnectTimeout": ("ConnectTimeout",),
     "requests.ReadTimeout": ("ReadTimeout",),
     "requests.TooManyRedirects": ("TooManyRedirects",),
-    "requests.JSONDecodeError": ("json.JSONDecodeError",),
+    "requests.JSONDecodeError": (),
 }
 
 _AIOHTTP_EXCEPTIONS = {
@@ -106,15 +110,20 @@ _AIOHTTP_EXCEPTIONS = {
     "requests.ConnectTimeout": ("ConnectionTimeoutError",),
     "requests.ReadTimeout": ("SocketTimeoutError",),
     "requests.TooManyRedirects": ("TooManyRedirects",),
-    "requests.JSONDecodeError": ("json.JSONDecodeError",),
+    "requests.JSONDecodeError": (),
 }
 
 EXCEPTIONS = {"httpx": _HTTPX_EXCEPTIONS, "aiohttp": _AIOHTTP_EXCEPTIONS}
-ERROR_ATTRIBUTES = {"httpx": frozenset({"", "args", "response"}), "aiohttp": frozenset({"", "args"})}
-"""What an ``except`` clause may read of the error it binds: ``response`` (of an HTTPError)
-exists on httpx's ``HTTPStatusError``; aiohttp's ``ClientResponseError`` has no ``response``."""
-"""requests' exceptions and the ones httpx raises in the same situations (a bare name is in
-the client's module).
+ERROR_ATTRIBUTES = {
+    "httpx": frozenset({"", "args", "response.status_code", "response.content", "response.headers[]"}),
+    "aiohttp": frozenset({"", "args"}),
+}
+"""What an ``except`` clause may read of the error it binds (``http_calls.error_uses``): of the
+``response`` of an HTTPError (httpx's ``HTTPStatusError`` has one) what reads the same on an
+httpx response; aiohttp's ``ClientResponseError`` has no ``response``."""
+"""requests' exceptions and the ones httpx raises in the same situations (names in the
+client's module). ``response.json()`` is decoded by requests itself (``REQUESTS_JSON``), so its
+errors are requests' own and need no counterpart.
 
 ``requests.HTTPError`` is raised by ``raise_for_status`` only: it maps to ``HTTPStatusError``,
 never to httpx's ``HTTPError``, which is the base of every httpx error (timeouts included).

@@ -57,7 +57,7 @@ from .facts import (
     UnknownCallee,
     WithFact,
 )
-from .http_calls import HttpCallAnalysis, parent_map
+from .http_calls import HttpCallAnalysis, error_uses, parent_map, remote_handlers
 from .source import SourceError, SourceFile, split_lines
 
 DATA = "builtins.object"
@@ -227,6 +227,9 @@ class ProjectIndex:
     exception_handlers: list[tuple[str | None, Location]] = field(default_factory=list)
     """App-wide handlers (``@app.exception_handler(X)``, ``add_exception_handler(X, ...)``): the
     exception each handles (``None`` when it can't be named), and where."""
+    remote_handlers: list[tuple[Path, HandlerFact]] = field(default_factory=list)
+    """``except`` clauses that see errors of code they don't call: around ``call_next`` in a
+    middleware, around ``yield`` in a dependency (``http_calls.remote_handlers``)."""
     _name_uses: dict[Path, Counter[str]] = field(default_factory=dict)
 
     @functools.cached_property
@@ -1127,7 +1130,7 @@ class _CallCollector:
         self._streamed_calls: set[int] = set()
         self._handler_facts: dict[int, HandlerFact] = {}
         self._http: HttpCallAnalysis | None = None
-        self._http_sites: dict[Span, tuple[tuple[Span, ...], tuple[Span, ...]]] = {}
+        self._http_sites: dict[Span, tuple[Span, ...]] = {}
 
     def collect(self, nodes: Iterable[ast.AST], awaitable: bool, reachable: Iterable[ast.AST]) -> None:
         """Record the calls of ``nodes``; ``reachable``: every node under them that the scope's
@@ -1286,13 +1289,11 @@ class _CallCollector:
                 self._is_http_call,
                 self._session_library,
                 self.scope.binding,
+                lambda line: self.module.lines(line, line),
             )
         library, verb = source
         fact = self._http.analyse(node, library, verb, callee.qualname in httpmap.SESSION_METHODS)
-        self._http_sites[self.columns.span(node)] = (
-            tuple(self._http.raise_sites),
-            tuple(self._http.json_sites),
-        )
+        self._http_sites[self.columns.span(node)] = tuple(self._http.raise_sites)
         return fact
 
     def _is_http_call(self, node: ast.Call) -> bool:
@@ -1304,19 +1305,15 @@ class _CallCollector:
 
     def with_http_sites(self) -> list[CallFact]:
         """The calls, each HTTP fact completed with the handlers around its response's
-        ``raise_for_status()`` and ``.json()`` calls (collected after it)."""
+        ``raise_for_status()`` calls (collected after it)."""
         if not self._http_sites:
             return self.calls
         handlers = {call.span: call.handlers for call in self.calls}
         completed = []
         for call in self.calls:
             if call.http is not None and call.span in self._http_sites:
-                raises, jsons = self._http_sites[call.span]
-                http = replace(
-                    call.http,
-                    raise_sites=tuple(handlers.get(span, ()) for span in raises),
-                    json_sites=tuple(handlers.get(span, ()) for span in jsons),
-                )
+                raises = self._http_sites[call.span]
+                http = replace(call.http, raise_sites=tuple(handlers.get(span, ()) for span in raises))
                 call = replace(call, http=http)
             completed.append(call)
         return completed
@@ -1460,24 +1457,18 @@ def _handler_fact(project: Project, module: ModuleTable, handler: ast.ExceptHand
         return HandlerFact(module.columns.start(handler), ("builtins.BaseException",))
     caught = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
     types = tuple(project.qualname(node, module) for node in caught)
-    uses: list[str] = []
-    if handler.name:
-        names = [
-            node
-            for statement in handler.body
-            for node in ast.walk(statement)
-            if isinstance(node, ast.Name) and node.id == handler.name
-        ]
-        attributes = [
-            node.attr
-            for statement in handler.body
-            for node in ast.walk(statement)
-            if isinstance(node, ast.Attribute)
-            and isinstance(node.value, ast.Name)
-            and node.value.id == handler.name
-        ]
-        uses = sorted(set(attributes)) + ([""] if len(names) > len(attributes) else [])
-    return HandlerFact(module.columns.span(handler.type), types, tuple(uses))
+    uses, checked = error_uses(handler)
+    checks = tuple(
+        HandlerFact(
+            module.columns.span(node),
+            tuple(
+                project.qualname(item, module)
+                for item in (node.elts if isinstance(node, ast.Tuple) else [node])
+            ),
+        )
+        for node in checked
+    )
+    return HandlerFact(module.columns.span(handler.type), types, uses, checks)
 
 
 def _text(node: ast.expr) -> str:
@@ -2089,6 +2080,11 @@ def _build_index(sources: Iterable[SourceFile], catalog: Catalog) -> ProjectInde
         _overrides(project),
         classes,
         _exception_handlers(project),
+        [
+            (module.path, _handler_fact(project, module, handler))
+            for module in project.modules.values()
+            for handler in remote_handlers(module.tree, module.identifiers)
+        ],
     )
 
 

@@ -111,6 +111,8 @@ class HttpRequest(Edit):
     """A request of a session opened by ``with`` (``OpenSession``): no client of its own."""
     form: bool = False
     """``data=`` is a dict (a form); else a str or bytes body."""
+    optional_json: bool = False
+    """``json=`` is a name that may be None: a body and a Content-Type only when it isn't."""
     unused_import: ImportBinding | None = None
 
 

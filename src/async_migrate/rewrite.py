@@ -196,7 +196,11 @@ class _PlanApplier(cst.CSTTransformer):
     ) -> cst.BaseExpression:
         if not self.expressions:
             return updated
-        edit = self.expressions.get(self._span(original))
+        span = self._span(original)
+        edit = self.expressions.get(span)
+        if edit is None and isinstance(original, cst.Tuple) and original.lpar:
+            # ``ast`` counts a tuple's parentheses in its span (``except (A, B)``), libcst doesn't
+            edit = self.expressions.get(span._replace(column=span.column - 1, end_column=span.end_column + 1))
         if edit is None:
             return updated
         self.pending.discard(edit)
@@ -208,7 +212,7 @@ class _PlanApplier(cst.CSTTransformer):
         assert isinstance(edit, ResponseRead)
         if edit.family == "aiohttp":
             return aiohttp_client.read_response(updated, edit, self.imports)
-        return read_response(updated, edit)
+        return read_response(updated, edit, self.imports)
 
     def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:
         return self._expression_edit(original_node, updated_node)
@@ -292,7 +296,7 @@ def apply_edits(code: str, edits: Sequence[Edit], first_party: frozenset[str] = 
         raise RewriteError(f"libcst cannot parse this file: {exc.message} (line {exc.raw_line})") from exc
     if module.code != code:  # form feeds, \r-only line endings: libcst would drop or change them
         raise RewriteError("libcst does not give back this file byte for byte; file left unchanged")
-    imports = ImportChanges(first_party)
+    imports = ImportChanges(first_party, code=code)
     applier = _PlanApplier(edits, imports, module)
     by_line: dict[int, list[Edit]] = {}
     for edit in edits:

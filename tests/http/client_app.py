@@ -12,7 +12,7 @@ UPSTREAM = "http://127.0.0.1:9"
 @app.get("/redirects")
 def redirect_chain():
     r = requests.get(f"{UPSTREAM}/redirect/5", timeout=5)
-    return {"status": r.status_code, "url": r.url, "data": r.json()}
+    return {"status": r.status_code, "url": r.url, "data": r.json(), "redirects": len(r.history)}
 
 
 @app.get("/too-many-redirects")
@@ -160,4 +160,56 @@ def named_dicts(name: str):
 def latin_header(name: str):
     # requests sends header values as Latin-1
     r = requests.get(f"{UPSTREAM}/echo", headers={"X-Name": name, "X-Trace": f"t-{name}"}, timeout=5)
+    return r.json()
+
+
+@app.get("/redirect-info")
+def redirect_info(path: str):
+    # requests' is_redirect needs a Location (httpx's is_redirect is any 3xx)
+    r = requests.get(f"{UPSTREAM}/{path}", allow_redirects=False, timeout=5)
+    return {"redirect": r.is_redirect, "history": len(r.history), "followed": bool(r.history)}
+
+
+@app.get("/token-header")
+def token_header(token: str):
+    # a value built with + (str + bytes once encoded), and one that may end with a space
+    r = requests.get(
+        f"{UPSTREAM}/echo",
+        headers={"Authorization": "Bearer " + token, "X-Token": f"Token {token}"},
+        timeout=5,
+    )
+    return r.json()
+
+
+@app.get("/semicolons")
+def semicolons():
+    url = f"{UPSTREAM}/echo"; r = requests.get(url, timeout=5); return r.json()  # noqa: E702  # fmt: skip
+
+
+@app.get("/charset-json")
+def charset_json(charset: str, media: str, length: int = 3):
+    # requests decodes with the charset the Content-Type names; text/* without one as ISO-8859-1
+    r = requests.get(
+        f"{UPSTREAM}/encoded", params={"charset": charset, "type": media, "length": length}, timeout=5
+    )
+    try:
+        return r.json()
+    except requests.JSONDecodeError:
+        return {"error": "not JSON"}
+
+
+@app.post("/shadowed")
+def shadowed_names(name: str):
+    # the rewrite's json.dumps, httpx/aiohttp client and client name must not pick these up
+    json = {"name": name}
+    httpx = aiohttp = client = "local"
+    r = requests.post(f"{UPSTREAM}/echo", json=json, timeout=5)
+    return {"seen": r.json(), "locals": [httpx, aiohttp, client]}
+
+
+@app.post("/optional-json")
+def optional_json(name: str | None = None):
+    # json=None: requests sends no body and no Content-Type
+    payload = {"name": name} if name is not None else None
+    r = requests.post(f"{UPSTREAM}/echo", json=payload, timeout=5)
     return r.json()

@@ -7,7 +7,7 @@ import json
 import time
 from contextlib import suppress
 from http.server import BaseHTTPRequestHandler
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 IGNORED_HEADERS = {"user-agent", "host", "connection"}
 """What differs by design (the User-Agent names the library) or by connection."""
@@ -41,6 +41,12 @@ class Handler(BaseHTTPRequestHandler):
             self._reply(int(path.rsplit("/", 1)[1]), b"plain text, not JSON", {"Content-Type": "text/plain"})
         elif path == "/set-cookie":
             self._reply(204, headers={"Set-Cookie": "token=abc; Path=/"})
+        elif path == "/encoded":
+            # a JSON body in the charset the query names, under the Content-Type it names
+            query = {name: values[0] for name, values in parse_qs(urlsplit(self.path).query).items()}
+            payload = json.dumps({"name": "Zoë ☃"[: int(query.get("length", 3))]}, ensure_ascii=False)
+            body = payload.encode(query["charset"])
+            self._reply(200, body, {"Content-Type": query["type"]})
         elif path == "/slow":
             time.sleep(2)
             self._reply(200, b"{}")
@@ -49,8 +55,10 @@ class Handler(BaseHTTPRequestHandler):
                 "method": self.command,
                 "target": self.path,
                 "body": body.hex(),
+                # a recipient strips the whitespace around a field value (RFC 9110 5.5; h11,
+                # so uvicorn, does; http.server doesn't)
                 "headers": sorted(
-                    [name.lower(), value]
+                    [name.lower(), value.strip(" \t")]
                     for name, value in self.headers.items()
                     if name.lower() not in IGNORED_HEADERS
                 ),

@@ -15,8 +15,8 @@ body, proxies and credentials from the environment (``trust_env``)::
         await r.read()
 
 Response reads that aiohttp spells differently follow: ``r.status_code`` -> ``r.status``,
-``r.content`` -> ``await r.read()``, ``r.json()`` -> ``json.loads(await r.read())`` (aiohttp's
-own ``json()`` checks the content type and returns None for an empty body), ``bool(r)`` ->
+``r.content`` -> ``await r.read()``, ``r.json()`` -> requests' own decoding of ``await r.read()``
+(aiohttp's ``json()`` checks the content type and returns None for an empty body), ``bool(r)`` ->
 ``r.ok``, ``r.url`` -> ``str(r.url)``. ``r.ok``, ``r.reason``, ``r.headers[...]`` and
 ``r.raise_for_status()`` (4xx/5xx) mean the same.
 """
@@ -27,7 +27,7 @@ import libcst as cst
 
 from .. import httpmap
 from ..plan import HttpRequest, ResponseRead
-from .http_client import is_false, keyword, with_header
+from .http_client import is_false, json_arguments, keyword, module_attribute, requests_json
 from .imports import ImportChanges
 
 
@@ -39,7 +39,6 @@ class SessionRequest:
         self.imports = imports
         if edit.unused_import is not None:
             imports.drop(edit.unused_import)
-        imports.need("aiohttp")
         positional = list(call.args[: 2 if edit.verb == "request" else 1])
         keywords = {arg.keyword.value: arg for arg in call.args if arg.keyword is not None}
         request_args = self._request_args(keywords)
@@ -67,7 +66,7 @@ class SessionRequest:
             args += [keyword("sock_connect", connect), keyword("sock_read", read)]
         elif value is not None and not (isinstance(value, cst.Name) and value.value == "None"):
             args += [keyword("sock_connect", value), keyword("sock_read", value)]
-        return cst.Call(func=cst.parse_expression("aiohttp.ClientTimeout"), args=args)
+        return cst.Call(func=module_attribute("aiohttp.ClientTimeout", self.imports), args=args)
 
     def _request_args(self, keywords: dict[str, cst.Arg]) -> list[cst.Arg]:
         request: list[cst.Arg] = []
@@ -75,19 +74,17 @@ class SessionRequest:
             request.append(keywords["params"])
         headers = keywords.get("headers")
         if "data" in keywords:
-            data = keywords["data"]
-            request.append(data)
-            if not self.edit.form:
-                # requests sends a str or bytes body without a Content-Type; aiohttp would add one
-                request.append(keyword("skip_auto_headers", cst.parse_expression('["Content-Type"]')))
+            request.append(keywords["data"])
         if "json" in keywords:
-            self.imports.need("json")
-            body = cst.Call(
-                func=cst.parse_expression("json.dumps"),
-                args=[cst.Arg(keywords["json"].value), keyword("allow_nan", cst.Name("False"))],
+            edit = self.edit
+            body, headers = json_arguments(
+                keywords["json"].value, headers, edit.optional_json, "data", self.imports
             )
-            request.append(keyword("data", cst.Call(func=cst.Attribute(body, cst.Name("encode")))))
-            headers = with_header(headers, "Content-Type", cst.SimpleString('"application/json"'))
+            request.append(body)
+        if ("data" in keywords and not self.edit.form) or ("json" in keywords and self.edit.optional_json):
+            # requests sends a str or bytes body, or none (json=None), without a Content-Type;
+            # aiohttp would add one
+            request.append(keyword("skip_auto_headers", cst.parse_expression('["Content-Type"]')))
         if headers is not None:
             request.append(headers.with_changes(keyword=cst.Name("headers")))
         redirects = keywords.get("allow_redirects")
@@ -110,20 +107,21 @@ def session(timeout: cst.BaseExpression, extra: list[cst.Arg], imports: ImportCh
     """A session that behaves as requests does: requests' timeouts, proxies and credentials
     from the environment (``trust_env``: HTTP(S)_PROXY, NO_PROXY, ~/.netrc), and cookies kept
     from hosts given by IP address too (aiohttp's default jar drops those)."""
-    imports.need("aiohttp")
+    jar = cst.Call(module_attribute("aiohttp.CookieJar", imports), [keyword("unsafe", cst.Name("True"))])
     args = [
         keyword("timeout", timeout),
         keyword("trust_env", cst.Name("True")),
-        keyword("cookie_jar", cst.parse_expression("aiohttp.CookieJar(unsafe=True)")),
+        keyword("cookie_jar", jar),
         *extra,
     ]
     args = [arg.with_changes(comma=cst.MaybeSentinel.DEFAULT) for arg in args]
-    return cst.Call(func=cst.parse_expression("aiohttp.ClientSession"), args=args)
+    return cst.Call(func=module_attribute("aiohttp.ClientSession", imports), args=args)
 
 
 def open_session(statement: cst.With, imports: ImportChanges) -> cst.With:
     """``with requests.Session() as s:`` -> ``async with aiohttp.ClientSession(...) as s:``."""
-    opened = session(cst.parse_expression("aiohttp.ClientTimeout(total=None)"), [], imports)
+    no_total = [keyword("total", cst.Name("None"))]
+    opened = session(cst.Call(module_attribute("aiohttp.ClientTimeout", imports), no_total), [], imports)
     item = statement.items[0].with_changes(item=opened)
     return statement.with_changes(items=[item], asynchronous=cst.Asynchronous())
 
@@ -168,8 +166,7 @@ def read_response(node: cst.BaseExpression, edit: ResponseRead, imports: ImportC
         return _read_body(node.value)
     if edit.kind == "json":
         assert isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
-        imports.need("json")
-        return cst.Call(func=cst.parse_expression("json.loads"), args=[cst.Arg(_read_body(node.func.value))])
+        return requests_json(node.func.value, _read_body(node.func.value), imports)
     if edit.kind == "url":
         return cst.Call(func=cst.Name("str"), args=[cst.Arg(node.with_changes(lpar=(), rpar=()))])
     if edit.kind == "error":  # not r -> not r.ok; not r.ok stays

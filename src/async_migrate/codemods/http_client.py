@@ -16,7 +16,8 @@ out where httpx's differ::
 (the client's arguments are written on one line; the project's formatter lays them out).
 
 and so are the response reads whose meaning differs (``r.ok`` -> ``not r.is_error``, ``r.url`` ->
-``str(r.url)``, ``r.reason`` -> ``r.reason_phrase``, ``r.raise_for_status()`` only for 4xx/5xx)
+``str(r.url)``, ``r.reason`` -> ``r.reason_phrase``, ``r.raise_for_status()`` only for 4xx/5xx,
+``r.json()`` decoded by requests)
 and the ``except`` clauses for requests' errors, which also catch the client's equivalents.
 The index has already checked that every argument and use is one of these (``http_calls``).
 """
@@ -40,8 +41,72 @@ def keyword(name: str, value: cst.BaseExpression) -> cst.Arg:
     return cst.Arg(value=value, keyword=cst.Name(name), equal=_NO_SPACE)
 
 
-def _expression(code: str) -> cst.BaseExpression:
-    return cst.parse_expression(code)
+def module_attribute(qualname: str, imports: ImportChanges) -> cst.Attribute:
+    """``httpx.AsyncClient``, with the module under the name this file imports it by."""
+    module, _, attribute = qualname.rpartition(".")
+    return cst.Attribute(cst.Name(imports.module(module)), cst.Name(attribute))
+
+
+def json_arguments(
+    value: cst.BaseExpression,
+    headers: cst.Arg | None,
+    optional: bool,
+    body_keyword: str,
+    imports: ImportChanges,
+) -> tuple[cst.Arg, cst.Arg]:
+    """The body and headers requests sends for ``json=value``: ``json.dumps``' default spacing
+    and ASCII escapes, NaN rejected, ``Content-Type: application/json``; for a name that may be
+    None, neither when it is (``content=None if v is None else ...``)."""
+    dumps = cst.Call(
+        func=module_attribute("json.dumps", imports),
+        args=[cst.Arg(value), keyword("allow_nan", cst.Name("False"))],
+    )
+    body: cst.BaseExpression = cst.Call(func=cst.Attribute(dumps, cst.Name("encode")))
+    content_type = cst.Dict(
+        [cst.DictElement(cst.SimpleString('"Content-Type"'), cst.SimpleString('"application/json"'))]
+    )
+    entry: cst.BaseDictElement = content_type.elements[0]
+    if optional:
+        is_none = cst.Comparison(value, [cst.ComparisonTarget(cst.Is(), cst.Name("None"))])
+        body = cst.IfExp(test=is_none, body=cst.Name("None"), orelse=body)
+        only_if = cst.IfExp(
+            test=is_none,
+            body=cst.Dict([]),
+            orelse=content_type,
+            lpar=[cst.LeftParen()],
+            rpar=[cst.RightParen()],
+        )
+        entry = cst.StarredDictElement(only_if)
+    return keyword(body_keyword, body), _json_content_type(headers, entry)
+
+
+_REQUESTS_JSON = '''def {name}(response, body=None):
+    """response.json() as requests decodes it: the charset the Content-Type names, else
+    requests' defaults and guesses; a body that isn't JSON raises requests' JSONDecodeError."""
+    decoded = {requests}.Response()
+    decoded._content = response.content if body is None else body
+    content_type = response.headers.get("Content-Type")
+    if content_type is not None:
+        decoded.headers["Content-Type"] = content_type
+    decoded.encoding = {requests}.utils.get_encoding_from_headers(decoded.headers)
+    return decoded.json()
+'''
+
+
+def requests_json(
+    response: cst.BaseExpression, body: cst.BaseExpression | None, imports: ImportChanges
+) -> cst.Call:
+    """``r.json()`` of the new client's response (whose body, for aiohttp, is ``body``), decoded
+    by requests itself (httpx and aiohttp ignore a charset the Content-Type names, requests
+    decodes ``text/*`` without one as ISO-8859-1): the same value, or error, for every body."""
+    requests = imports.module("requests")
+    helper = imports.helper(
+        "_requests_json", lambda name: _REQUESTS_JSON.format(name=name, requests=requests)
+    )
+    if isinstance(response, cst.Await):  # (await client.get(u)).json(): no parentheses needed
+        response = response.with_changes(lpar=(), rpar=())
+    args = [cst.Arg(response)] + ([cst.Arg(body)] if body is not None else [])
+    return cst.Call(func=cst.Name(helper), args=args)
 
 
 class ClientRequest:
@@ -85,13 +150,11 @@ class ClientRequest:
             request.append(data if self.edit.form else keyword("content", data.value))
         headers = keywords.get("headers")
         if "json" in keywords:
-            self.imports.need("json")
-            body = cst.Call(
-                func=_expression("json.dumps"),
-                args=[cst.Arg(keywords["json"].value), keyword("allow_nan", cst.Name("False"))],
+            edit = self.edit
+            body, headers = json_arguments(
+                keywords["json"].value, headers, edit.optional_json, "content", self.imports
             )
-            request.append(keyword("content", cst.Call(func=cst.Attribute(body, cst.Name("encode")))))
-            headers = with_header(headers, "Content-Type", cst.SimpleString('"application/json"'))
+            request.append(body)
         if headers is not None:
             request.append(_latin1_values(headers.with_changes(keyword=cst.Name("headers"))))
         if "auth" in keywords:
@@ -121,7 +184,7 @@ def shared_ssl_context(target: str, name: str, imports: ImportChanges) -> cst.Na
     """The module's one SSL context (and its transport imported up front, off the loop)."""
     transport = httpmap.TRANSPORTS[target]
     imports.need(transport, comment=f"noqa: F401 - {target} imports it on first use, on the loop")
-    imports.constant(name, f"{name} = {target}.create_ssl_context()")
+    imports.constant(name, f"{name} = {imports.module(target)}.create_ssl_context()")
     return cst.Name(name)
 
 
@@ -156,9 +219,8 @@ def httpx_client_args(keywords: dict[str, cst.Arg], ssl_context: cst.BaseExpress
 
 
 def async_client(target: str, args: list[cst.Arg], imports: ImportChanges) -> cst.Call:
-    imports.need(target)
     args = [arg.with_changes(comma=cst.MaybeSentinel.DEFAULT) for arg in args]
-    return cst.Call(func=cst.Attribute(cst.Name(target), cst.Name("AsyncClient")), args=args)
+    return cst.Call(func=module_attribute(f"{target}.AsyncClient", imports), args=args)
 
 
 def open_session(statement: cst.With, edit: OpenSession, imports: ImportChanges) -> cst.With:
@@ -179,13 +241,33 @@ def open_session(statement: cst.With, edit: OpenSession, imports: ImportChanges)
     return statement.with_changes(items=[item.with_changes(item=client)], asynchronous=cst.Asynchronous())
 
 
+_ATOMS = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.SimpleString, cst.FormattedString)
+
+
+def _method(value: cst.BaseExpression, name: str, argument: str) -> cst.Call:
+    """``value.name(argument)``, with ``value`` parenthesized unless it is an atom (``"Bearer "
+    + token`` must not become ``"Bearer " + token.encode()``)."""
+    if not isinstance(value, _ATOMS) and not value.lpar:
+        value = value.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+    return cst.Call(func=cst.Attribute(value, cst.Name(name)), args=[cst.Arg(cst.SimpleString(argument))])
+
+
 def _latin1(value: cst.BaseExpression) -> cst.BaseExpression:
     """requests (http.client) sends header values and Basic credentials as Latin-1; httpx takes
     str values as ASCII only, and bytes as they are."""
     if isinstance(value, cst.SimpleString) and str(value.evaluated_value).isascii():
         return value
-    encode = cst.Attribute(value, cst.Name("encode"))
-    return cst.Call(func=encode, args=[cst.Arg(cst.SimpleString('"latin-1"'))])
+    return _method(value, "encode", '"latin-1"')
+
+
+def _header_value(value: cst.BaseExpression) -> cst.BaseExpression:
+    """A header value as requests puts it on the wire, without the trailing spaces and tabs
+    that httpx (h11) rejects and that RFC 9110 says are not part of the value (a recipient
+    strips them). A value that *starts* with whitespace fails in both libraries."""
+    literal = value.evaluated_value if isinstance(value, cst.SimpleString) else None
+    if not (isinstance(literal, str) and literal == literal.rstrip(" \t")):
+        value = _method(value, "rstrip", '" \\t"')
+    return _latin1(value)
 
 
 def _latin1_values(headers: cst.Arg) -> cst.Arg:
@@ -196,9 +278,9 @@ def _latin1_values(headers: cst.Arg) -> cst.Arg:
 
 
 def latin1_dict(mapping: cst.Dict) -> cst.Dict:
-    """Every value of a headers dict as the bytes requests would send."""
+    """Every value of a headers dict as requests would send it."""
     elements = [
-        element.with_changes(value=_latin1(element.value))
+        element.with_changes(value=_header_value(element.value))
         if isinstance(element, cst.DictElement)
         else element
         for element in mapping.elements
@@ -219,10 +301,9 @@ def is_false(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.Name) and node.value == "False"
 
 
-def with_header(headers: cst.Arg | None, name: str, value: cst.BaseExpression) -> cst.Arg:
-    """``headers=`` with ``name`` set, as requests sets it (``Content-Type`` for ``json=`` unless
-    the headers name one; ``Authorization`` for ``auth=``, over any given)."""
-    entry = cst.DictElement(cst.SimpleString(f'"{name}"'), value)
+def _json_content_type(headers: cst.Arg | None, entry: cst.BaseDictElement) -> cst.Arg:
+    """``headers=`` with requests' ``Content-Type`` for ``json=`` (``entry``), unless the
+    headers name one."""
     if headers is None:
         return keyword("headers", cst.Dict([entry]))
     mapping = headers.value
@@ -234,7 +315,7 @@ def with_header(headers: cst.Arg | None, name: str, value: cst.BaseExpression) -
         for element in mapping.elements
         if isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString)
     ]
-    if name == "Content-Type" and name.lower() in keys:
+    if "content-type" in keys:
         return headers
     elements = [*mapping.elements]
     if elements:
@@ -260,7 +341,7 @@ def _not_error(response: cst.BaseExpression, bare: bool) -> cst.BaseExpression:
     return test if bare else test.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
 
 
-def read_response(node: cst.BaseExpression, edit: ResponseRead) -> cst.BaseExpression:
+def read_response(node: cst.BaseExpression, edit: ResponseRead, imports: ImportChanges) -> cst.BaseExpression:
     if edit.kind == "error":  # not r / not r.ok
         assert isinstance(node, cst.UnaryOperation)
         operand = node.expression
@@ -271,6 +352,9 @@ def read_response(node: cst.BaseExpression, edit: ResponseRead) -> cst.BaseExpre
     if edit.kind == "bool":
         assert isinstance(node, cst.Call)
         return _not_error(node.args[0].value, edit.bare)
+    if edit.kind == "json":
+        assert isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
+        return requests_json(node.func.value, None, imports)
     assert isinstance(node, cst.Attribute)
     if edit.kind == "ok":
         return _not_error(node.value, edit.bare)
@@ -297,7 +381,6 @@ def catch_also(node: cst.BaseExpression, edit: CatchAlso, imports: ImportChanges
     existing = list(node.elements) if isinstance(node, cst.Tuple) else [cst.Element(node)]
     added = []
     for name in edit.also:
-        imports.need(name.rpartition(".")[0])
-        added.append(cst.Element(_expression(name)))
+        added.append(cst.Element(module_attribute(name, imports)))
     elements = [element.with_changes(comma=cst.MaybeSentinel.DEFAULT) for element in [*existing, *added]]
     return cst.Tuple(elements=elements)

@@ -8,11 +8,18 @@ New imports go where isort would put them, as far as the file's own layout tells
 blank-line separated group that already imports from the same package (``fastapi``), else the
 first group of the same kind (standard library or not), in sorted position; else a new group
 after the last one. A name already imported at top level is not imported again.
+
+A module the rewritten code refers to by name (``json``, ``httpx``) is imported under another
+name when the file binds that name to something else anywhere (``import orjson as json``, a
+local variable ``json``): ``import json as _json``.
 """
 
 from __future__ import annotations
 
+import ast
+import functools
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -33,11 +40,47 @@ class ImportChanges:
 
     comments: dict[tuple[str, str | None], str] = field(default_factory=dict)
     """Why an import that the code doesn't otherwise use is there."""
+    code: str = ""
+    """The file's original source, read (once) when a rewrite asks for a module by name."""
+    aliases: dict[str, str] = field(default_factory=dict)
+    """Modules imported under another name, because the file binds theirs to something else."""
+    helpers: dict[str, str] = field(default_factory=dict)
 
     def need(self, module: str, name: str | None = None, *, comment: str | None = None) -> None:
         self.needed.add((module, name))
         if comment:
             self.comments[(module, name)] = comment
+
+    def module(self, module: str) -> str:
+        """The name the rewritten code calls ``module`` by (imported once): its own, unless the
+        file binds that name to something else, then a free one."""
+        if module not in self.aliases:
+            rebound = _names(self.code)[0]
+            self.aliases[module] = self.free(f"_{module}") if module in rebound else module
+        self.need(module)
+        self.unused.discard(ImportBinding(module))  # a rewrite dropped it, another one uses it
+        return self.aliases[module]
+
+    def free(self, name: str) -> str:
+        """``name``, or ``name_2``... if the file already uses it."""
+        taken = _names(self.code)[1]
+        candidate, n = name, 1
+        while candidate in taken:
+            n += 1
+            candidate = f"{name}_{n}"
+        return candidate
+
+    def helper(self, name: str, define: Callable[[str], str]) -> str:
+        """The name of a module-level function the rewrites call (``define(own_name)`` is its
+        code), defined once after the imports."""
+        if name not in self.helpers:
+            self.helpers[name] = self.free(name)
+            self.constant(self.helpers[name], define(self.helpers[name]))
+        return self.helpers[name]
+
+    def local_name(self, item: tuple[str, str | None]) -> str:
+        module, name = item
+        return name if name else self.aliases.get(module, module.partition(".")[0])
 
     def constant(self, name: str, statement: str) -> None:
         self.constants[name] = statement
@@ -46,11 +89,46 @@ class ImportChanges:
         self.unused.add(binding)
 
 
+_NAMED_BINDINGS = (
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    ast.ExceptHandler,
+    ast.MatchAs,
+    ast.MatchStar,
+)
+
+
+@functools.lru_cache(maxsize=4)
+def _names(code: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The names ``code`` binds other than by importing the module of that name (anywhere:
+    a local ``json = ...`` breaks ``json.dumps`` in that function), and every name it uses."""
+    rebound: set[str] = set()
+    used: set[str] = set()
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.Name):
+            used.add(node.id)
+            if not isinstance(node.ctx, ast.Load):
+                rebound.add(node.id)
+        elif isinstance(node, ast.arg):
+            rebound.add(node.arg)
+        elif isinstance(node, _NAMED_BINDINGS) and node.name:
+            rebound.add(node.name)
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            rebound.add(node.rest)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            for alias in node.names:
+                local = alias.asname or alias.name.partition(".")[0]
+                if isinstance(node, ast.ImportFrom) or local != alias.name.partition(".")[0]:
+                    rebound.add(local)
+    return frozenset(rebound), frozenset(used | rebound)
+
+
 def apply_import_changes(module: cst.Module, changes: ImportChanges) -> cst.Module:
     if changes.unused:
         module = _remove(module, changes.unused)
     missing = sorted(
-        (item for item in changes.needed if _local_name(item) not in _top_level_import_names(module)),
+        (item for item in changes.needed if changes.local_name(item) not in _top_level_import_names(module)),
         key=lambda item: (item[1] is not None, item),
     )
     if missing:
@@ -59,7 +137,8 @@ def apply_import_changes(module: cst.Module, changes: ImportChanges) -> cst.Modu
 
 
 def _add_constants(module: cst.Module, constants: dict[str, str]) -> cst.Module:
-    """After the last leading import (or the docstring), one blank line above and below."""
+    """After the last leading import (or the docstring), one blank line above and below (two
+    around a function, as PEP 8 has it)."""
     body = list(module.body)
     position = 0
     for index, statement in enumerate(body):
@@ -67,22 +146,19 @@ def _add_constants(module: cst.Module, constants: dict[str, str]) -> cst.Module:
             position = index + 1
         else:
             break
-    new = [
-        cst.parse_statement(statement, module.config_for_parsing).with_changes(
-            leading_lines=[cst.EmptyLine()] if position and index == 0 else []
-        )
-        for index, statement in enumerate(constants[name] for name in sorted(constants))
-    ]
+    new = []
+    for index, statement in enumerate(constants[name] for name in sorted(constants)):
+        parsed = cst.parse_statement(statement, module.config_for_parsing)
+        blanks = 2 if isinstance(parsed, cst.FunctionDef) else 1 if position and index == 0 else 0
+        new.append(parsed.with_changes(leading_lines=[cst.EmptyLine()] * blanks))
     if position < len(body):
         following = body[position]
-        if not _starts_with_blank(following):
-            body[position] = following.with_changes(leading_lines=[cst.EmptyLine(), *following.leading_lines])
+        blanks = 2 if isinstance(new[-1], cst.FunctionDef) else 1
+        lines = list(following.leading_lines)
+        while len(lines) < blanks or any(line.comment is not None for line in lines[:blanks]):
+            lines.insert(0, cst.EmptyLine())
+        body[position] = following.with_changes(leading_lines=lines)
     return module.with_changes(body=[*body[:position], *new, *body[position:]])
-
-
-def _local_name(item: tuple[str, str | None]) -> str:
-    module, name = item
-    return name if name else module.partition(".")[0]
 
 
 def _top_level_import_names(module: cst.Module) -> set[str]:
@@ -103,7 +179,10 @@ def _top_level_import_names(module: cst.Module) -> set[str]:
 def _insert(module: cst.Module, missing: list[tuple[str, str | None]], changes: ImportChanges) -> cst.Module:
     for item in missing:
         mod, name = item
+        alias = changes.local_name(item)
         text = f"from {mod} import {name}" if name else f"import {mod}"
+        if alias not in {mod, name}:
+            text += f" as {alias}"
         if item in changes.comments:
             text += f"  # {changes.comments[item]}"
         new = cst.parse_statement(text, module.config_for_parsing)
