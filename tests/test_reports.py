@@ -217,3 +217,113 @@ def test_suggestions_on_the_example_service_rebuild_what_write_mode_writes(
     assert run_tool("-q", ".", cwd=project).returncode == 0
     written = {p.relative_to(project).as_posix(): p.read_text() for p in project.rglob("*.py")}
     _check_suggestions(output_format, report.stdout, originals, written)
+
+
+KEPT = """import functools
+
+import vendor
+from fastapi import Depends, FastAPI
+
+app = FastAPI()
+
+
+@functools.lru_cache
+def settings():
+    return {"url": "http://upstream"}
+
+
+@app.get("/items")
+def items(q=None, conf=Depends(settings)):
+    term = q.strip()
+    client = vendor.Client(conf["url"])
+    return client.get("/items", params={"q": term})
+
+
+@app.get("/count")
+def count(q=None, db_session=None):
+    name = q.upper()
+    return db_session.query(name).count()
+
+
+def job():
+    return settings()
+"""
+
+
+@pytest.fixture
+def kept(tmp_path: Path) -> Path:
+    (tmp_path / "app.py").write_text(KEPT)
+    return tmp_path
+
+
+def test_summary_counts_functions_and_each_reason_once_per_function(kept: Path) -> None:
+    result = run_tool("--check", ".", cwd=kept)
+    assert result.returncode == 0, result.stderr
+    # items has three unknown calls, count two, settings two reasons: each function counts once
+    assert "functions: 0 converted to async, 0 async fixed, 3 kept sync;" in result.stderr
+    assert (
+        "kept sync, functions per reason (one can have several): "
+        "2 unknown-call, 1 unknown-decorator, 1 sync-caller.\n"
+    ) in result.stderr
+
+
+def test_the_decisive_reason_comes_first(kept: Path) -> None:
+    """An HTTP client's request or a database query, not the ``str.strip()`` above it, on an
+    unknown value, is what a reader must see first: in the text, and in a review's title."""
+    text = run_tool("--check", ".", cwd=kept).stderr
+    block = text[text.index("items (route)") : text.index("count (route)")]
+    assert block.index("client.get()") < block.index("vendor.Client()") < block.index("q.strip()")
+    block = text[text.index("count (route)") :]
+    assert block.index("db_session.query()") < block.index("q.upper()")
+    rdjson = json.loads(run_tool("--check", "--output-format", "rdjson", ".", cwd=kept).stdout)
+    items = next(d for d in rdjson["diagnostics"] if d["message"].startswith("items"))
+    assert items["message"].index("client.get()") < items["message"].index("q.strip()")
+
+
+def test_github_annotations_are_one_per_function(kept: Path) -> None:
+    annotations = run_tool("--check", "--output-format", "github", ".", cwd=kept).stdout.splitlines()
+    assert [line.split("::")[1].split(",title=")[0] for line in annotations] == [
+        "warning file=app.py,line=10",
+        "warning file=app.py,line=15",
+        "warning file=app.py,line=22",
+    ]
+    items = annotations[1]
+    assert items.startswith(
+        "::warning file=app.py,line=15,title=AM201 unknown-call::items (route): kept sync%0A"
+    )
+    assert items.count("%0AAM201 line ") == 3
+    assert items.index("client.get()") < items.index("q.strip()")
+
+
+def test_verbose_says_why_each_conversion_is_safe(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(
+        "import time\n\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n"
+        "def pause():\n    time.sleep(0.1)\n\n\n"
+        "@app.get('/slow')\ndef slow():\n    pause()\n    return {}\n\n\n"
+        "@app.get('/health')\ndef health():\n    return {}\n"
+    )
+    text = run_tool("--check", "-v", ".", cwd=tmp_path).stderr.splitlines()
+    said = {line: text[i + 1] for i, line in enumerate(text) if line.endswith(": converted")}
+    assert said == {
+        "app.py:8: pause (helper): converted": "    safe: its callers are all async and await it; "
+        "the calls below are the only ones in it that can block, and each leaves the loop",
+        "app.py:13: slow (route): converted": "    safe: FastAPI awaits it; "
+        "the calls below are the only ones in it that can block, and each leaves the loop",
+        "app.py:19: health (route): converted": "    safe: FastAPI awaits it; no call in it can block",
+    }
+
+
+def test_a_named_file_that_is_not_python_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("from fastapi import FastAPI\n")
+    result = run_tool("--check", "notes.txt", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == "async-migrate: error: notes.txt: not a Python file (name .py files or folders)\n"
+    (tmp_path / "manage").write_text("#!/usr/bin/env python3\nfrom fastapi import FastAPI\n")
+    assert run_tool("--check", "manage", cwd=tmp_path).returncode == 0
+
+
+def test_jobs_help_shows_one_default(tmp_path: Path) -> None:
+    help_text = run_tool("--help", cwd=tmp_path).stdout
+    jobs = help_text[help_text.index("--jobs") : help_text.index("--config")]
+    assert " ".join(jobs.split()).count("default") == 1, jobs
+    assert "all cores" in jobs

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .decisive import decisive_first
 from .diff import display_path
 from .plan import Finding, FunctionDecision, Verdict
 from .rules import Rule
@@ -33,22 +34,40 @@ def _where(decision: FunctionDecision) -> str:
     return f"{display_path(decision.location.path)}:{decision.location.line}"
 
 
+def _title(decision: FunctionDecision) -> str:
+    return f"{decision.name} ({decision.role}): {decision.verdict.value}"
+
+
 def text_report(result: RunResult, *, verb: str, verbose: bool) -> str:
-    """Why functions stayed as they were (and with ``verbose`` every decision), then a summary."""
+    """Why functions stayed as they were, the decisive reason first (and with ``verbose`` every
+    decision, with why each conversion is safe), then a summary."""
     lines: list[str] = []
     for decision in result.plan.decisions:
         notes_only = all(finding.rule is Rule.UNCHECKED_IN_ASYNC for finding in decision.findings)
         unfixable = decision.verdict is Verdict.UNCHANGED and not notes_only
         if decision.verdict is Verdict.KEPT_SYNC or unfixable or verbose:
-            lines.append(f"{_where(decision)}: {decision.name} ({decision.role}): {decision.verdict.value}")
-            lines.extend(
-                f"    {finding.rule.code} {_message(finding)}" for finding in _unique(decision.findings)
-            )
+            lines.append(f"{_where(decision)}: {_title(decision)}")
+            if decision.verdict is Verdict.CONVERTED:
+                lines.append(f"    safe: {_why_safe(decision)}")
+            lines.extend(f"    {finding.rule.code} {_message(finding)}" for finding in _said(decision))
     for error in result.errors:
         where = display_path(error.path) + (f":{error.line}" if error.line else "")
         lines.append(f"error: {where}: {error.reason}")
     lines.append(summary(result, verb=verb))
     return "\n".join(lines) + "\n"
+
+
+def _why_safe(decision: FunctionDecision) -> str:
+    """Why a converted function neither blocks the loop nor is left un-awaited."""
+    awaited = "its callers are all async and await it" if decision.role == "helper" else "FastAPI awaits it"
+    if any(f.rule in _REWRITES for f in decision.findings):
+        return f"{awaited}; the calls below are the only ones in it that can block, and each leaves the loop"
+    return f"{awaited}; no call in it can block"
+
+
+def _said(decision: FunctionDecision) -> list[Finding]:
+    """The findings to show, once each, the one that decides first."""
+    return decisive_first(_unique(decision.findings))
 
 
 def _message(finding: Finding) -> str:
@@ -68,10 +87,17 @@ def _unique(findings: list) -> list:
     return out
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' * (n != 1)}"
+
+
 def summary(result: RunResult, *, verb: str) -> str:
+    """Files, then functions (each counted once), then calls; then, on a line of their own, the
+    reasons functions were kept sync, each with the number of functions it applies to."""
     if result.without_fastapi:
-        files = result.files_checked
-        return f"{files} file{'s' * (files != 1)} checked: no FastAPI code in the project, nothing to do."
+        return (
+            f"{_count(result.files_checked, 'file')} checked: no FastAPI code in the project, nothing to do."
+        )
     verdicts = Counter(decision.verdict for decision in result.plan.decisions)
     rewrites = Counter(
         finding.rule
@@ -81,25 +107,26 @@ def summary(result: RunResult, *, verb: str) -> str:
         if finding.rule in _REWRITES
     )
     reasons = Counter(
-        finding.rule.title  # type: ignore[attr-defined]
+        rule.title  # type: ignore[attr-defined]
         for decision in result.plan.decisions
         if decision.verdict is Verdict.KEPT_SYNC
-        for finding in _unique(decision.findings)
+        for rule in dict.fromkeys(finding.rule for finding in _said(decision))
     )
     changed = len(result.changed_paths)
     parts = [
-        f"{changed} file{'s' * (changed != 1)} {verb}, {result.files_checked - changed} unchanged",
-        f"{verdicts[Verdict.CONVERTED]} converted to async",
-        f"{verdicts[Verdict.FIXED]} async fixed",
-        f"{verdicts[Verdict.KEPT_SYNC]} kept sync"
-        + (f" ({', '.join(f'{n} {title}' for title, n in reasons.most_common())})" if reasons else ""),
-        f"{sum(rewrites[rule] for rule in _THREADPOOL)} calls moved to the threadpool",
-        f"{rewrites[Rule.ASYNC_SLEEP]} sleeps made async",
-        f"{rewrites[Rule.HTTP_CLIENT]} HTTP calls made async",
+        f"{_count(changed, 'file')} {verb}, {result.files_checked - changed} unchanged",
+        f"functions: {verdicts[Verdict.CONVERTED]} converted to async, "
+        f"{verdicts[Verdict.FIXED]} async fixed, {verdicts[Verdict.KEPT_SYNC]} kept sync",
+        f"{_count(sum(rewrites[rule] for rule in _THREADPOOL), 'call')} moved to the threadpool, "
+        f"{_count(rewrites[Rule.ASYNC_SLEEP], 'sleep')} made async, "
+        f"{_count(rewrites[Rule.HTTP_CLIENT], 'HTTP call')} made async",
     ]
     if result.errors:
-        parts.append(f"{len(result.errors)} file{'s' * (len(result.errors) != 1)} failed")
+        parts.append(f"{_count(len(result.errors), 'file')} failed")
     line = "; ".join(parts) + "."
+    if reasons:
+        listed = ", ".join(f"{n} {title}" for title, n in reasons.most_common())
+        line += f"\nkept sync, functions per reason (one can have several): {listed}."
     for name in result.undeclared:
         line += f"\nnote: the rewritten code imports {name}; add it to the project's dependencies."
     return line
@@ -163,21 +190,25 @@ def _rewrite_records(result: RunResult) -> list[dict[str, Any]]:
 
 
 def github_report(result: RunResult) -> str:
-    """GitHub Actions workflow commands: annotations on the lines of the pull request.
+    """GitHub Actions workflow commands: one annotation per function on its ``def`` line, its
+    findings one a line, the decisive one first and in the title (GitHub shows a limited number
+    of annotations per step, so a big service must not get one per call).
 
     Rewrites are notices, functions kept sync are warnings, files that failed are errors.
     """
     lines = []
     for decision in result.plan.decisions:
+        headline = _headline(decision)
+        if headline is None:
+            continue
+        rule, findings = headline
         level = "warning" if decision.verdict is Verdict.KEPT_SYNC else "notice"
-        for finding in _unique(decision.findings):
-            if finding.rule is Rule.UNCHECKED_IN_ASYNC:
-                continue
-            title = f"{finding.rule.code} {finding.rule.title}"  # type: ignore[attr-defined]
-            message = f"{decision.name}: {decision.verdict.value}: {finding.message}"
-            # on the function's own file: a finding elsewhere (its caller) is named in the message
-            where = finding.location if finding.location.path == decision.location.path else decision.location
-            lines.append(_workflow_command(level, display_path(where.path), where.line, title, message))
+        title = f"{rule.code} {rule.title}"  # type: ignore[attr-defined]
+        message = "\n".join(
+            [_title(decision)] + [f"{finding.rule.code} {_message(finding)}" for finding in findings]
+        )
+        where = decision.location
+        lines.append(_workflow_command(level, display_path(where.path), where.line, title, message))
     for error in result.errors:
         lines.append(
             _workflow_command("error", display_path(error.path), error.line, "async-migrate", error.reason)
@@ -264,9 +295,7 @@ class _Note:
         """The one-line message of a review comment."""
         if not self.inside or self.decision is None:
             return self.entries[0][1]
-        decision = self.decision
-        head = f"{decision.name} ({decision.role}): {decision.verdict.value}"
-        return head + "".join(f"; {rule.code} {message}" for rule, message in self.entries)
+        return _title(self.decision) + "".join(f"; {rule.code} {message}" for rule, message in self.entries)
 
 
 _IMPORTS = (Rule.MAKE_ASYNC, "imports updated for the functions rewritten in this file")
@@ -311,18 +340,17 @@ def _level(decision: FunctionDecision) -> str:
     return "warning" if decision.verdict is Verdict.KEPT_SYNC else "note"
 
 
-def _headline(decision: FunctionDecision) -> tuple[Rule, str] | None:
-    """The rule a review tool files a decision under, and its one-line message; ``None`` when
-    there is nothing to say (no rewrite, only notes on unchecked calls)."""
-    findings = [f for f in _unique(decision.findings) if f.rule is not Rule.UNCHECKED_IN_ASYNC]
+def _headline(decision: FunctionDecision) -> tuple[Rule, list[Finding]] | None:
+    """The rule a review tool files a decision under, and the findings to say, the decisive
+    first; ``None`` when there is nothing to say (no rewrite, only notes on unchecked calls)."""
+    findings = [f for f in _said(decision) if f.rule is not Rule.UNCHECKED_IN_ASYNC]
     if decision.verdict is Verdict.CONVERTED:
-        rule = Rule.MAKE_ASYNC
-    elif findings:
-        rule = findings[0].rule
-    else:
-        return None
-    message = f"{decision.name} ({decision.role}): {decision.verdict.value}"
-    return rule, message + "".join(f"; {f.rule.code} {f.message}" for f in findings)
+        return Rule.MAKE_ASYNC, findings
+    return (findings[0].rule, findings) if findings else None
+
+
+def _one_line(decision: FunctionDecision, findings: list[Finding]) -> str:
+    return _title(decision) + "".join(f"; {f.rule.code} {f.message}" for f in findings)
 
 
 @dataclass(frozen=True)
@@ -355,10 +383,9 @@ def _comments(result: RunResult) -> list[_Comment]:
                 for n in notes[id(decision)]
             )
         elif decision is not None and (headline := _headline(decision)) is not None:
-            line = decision.location.line
-            comments.append(
-                _Comment(decision.location.path, line, line, headline[0], _level(decision), headline[1])
-            )
+            line, (rule, findings) = decision.location.line, headline
+            text = _one_line(decision, findings)
+            comments.append(_Comment(decision.location.path, line, line, rule, _level(decision), text))
     comments.extend(
         _Comment(e.path, e.line or 1, e.line or 1, None, "error", e.reason) for e in result.errors
     )
