@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated
 
+import pathspec
 import typer
 
 try:  # recent typer releases vendor click; older ones use the click package
@@ -87,7 +88,13 @@ def run(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")] = False,
     jobs: Annotated[
         int,
-        typer.Option("--jobs", "-j", min=1, help="Worker processes for the rewrites [default: all cores]"),
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            show_default=False,
+            help="Worker processes for the rewrites [default: all cores]",
+        ),
     ] = os.cpu_count() or 1,
     config: Annotated[
         Path | None, typer.Option("--config", help="pyproject.toml to read [default: nearest one]")
@@ -153,6 +160,7 @@ def run(
             http_client=http_client.value if http_client else None,
             convert_threadpool_only=convert_threadpool_only,
         )
+        _refuse_other_files(targets, settings.include)
         with _progress(enabled=sys.stderr.isatty() and not quiet) as tick:
             # a check reported as text needs no new text, only the plan
             rewrite = diff or not check or output_format is not OutputFormat.text
@@ -181,6 +189,22 @@ def run(
         raise typer.Exit(EXIT_FAILED)
     if check and result.changed_paths:
         raise typer.Exit(EXIT_CHANGES)
+
+
+def _refuse_other_files(paths: list[Path], include: tuple[str, ...]) -> None:
+    """A file named on the command line must be Python: a ``.py`` file, one ``include`` names, or
+    a script whose first line runs python. Anything else is a mistake to say, not to skip."""
+    included = pathspec.GitIgnoreSpec.from_lines(include or ["*.py"])
+    for path in paths:
+        if not path.is_file() or path.suffix in {".py", ".pyw"} or included.match_file(path.name):
+            continue
+        try:
+            with open(path, "rb") as file:
+                first = file.readline(200)
+        except OSError:
+            continue  # reported with the other files that cannot be read
+        if not (first.startswith(b"#!") and b"python" in first):
+            raise UsageError(f"{path}: not a Python file (name .py files or folders)")
 
 
 @contextlib.contextmanager

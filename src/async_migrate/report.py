@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .decisive import decisive_first
 from .diff import display_path
 from .plan import Finding, FunctionDecision, Verdict
 from .rules import Rule
@@ -33,22 +34,40 @@ def _where(decision: FunctionDecision) -> str:
     return f"{display_path(decision.location.path)}:{decision.location.line}"
 
 
+def _title(decision: FunctionDecision) -> str:
+    return f"{decision.name} ({decision.role}): {decision.verdict.value}"
+
+
 def text_report(result: RunResult, *, verb: str, verbose: bool) -> str:
-    """Why functions stayed as they were (and with ``verbose`` every decision), then a summary."""
+    """Why functions stayed as they were, the decisive reason first (and with ``verbose`` every
+    decision, with why each conversion is safe), then a summary."""
     lines: list[str] = []
     for decision in result.plan.decisions:
         notes_only = all(finding.rule is Rule.UNCHECKED_IN_ASYNC for finding in decision.findings)
         unfixable = decision.verdict is Verdict.UNCHANGED and not notes_only
         if decision.verdict is Verdict.KEPT_SYNC or unfixable or verbose:
-            lines.append(f"{_where(decision)}: {decision.name} ({decision.role}): {decision.verdict.value}")
-            lines.extend(
-                f"    {finding.rule.code} {_message(finding)}" for finding in _unique(decision.findings)
-            )
+            lines.append(f"{_where(decision)}: {_title(decision)}")
+            if decision.verdict is Verdict.CONVERTED:
+                lines.append(f"    safe: {_why_safe(decision)}")
+            lines.extend(f"    {finding.rule.code} {_message(finding)}" for finding in _said(decision))
     for error in result.errors:
         where = display_path(error.path) + (f":{error.line}" if error.line else "")
         lines.append(f"error: {where}: {error.reason}")
     lines.append(summary(result, verb=verb))
     return "\n".join(lines) + "\n"
+
+
+def _why_safe(decision: FunctionDecision) -> str:
+    """Why a converted function neither blocks the loop nor is left un-awaited."""
+    awaited = "its callers are all async and await it" if decision.role == "helper" else "FastAPI awaits it"
+    if any(f.rule in _REWRITES for f in decision.findings):
+        return f"{awaited}; the calls below are the only ones in it that can block, and each leaves the loop"
+    return f"{awaited}; no call in it can block"
+
+
+def _said(decision: FunctionDecision) -> list[Finding]:
+    """The findings to show, once each, the one that decides first."""
+    return decisive_first(_unique(decision.findings))
 
 
 def _message(finding: Finding) -> str:
@@ -68,10 +87,17 @@ def _unique(findings: list) -> list:
     return out
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' * (n != 1)}"
+
+
 def summary(result: RunResult, *, verb: str) -> str:
+    """Files, then functions (each counted once), then calls; then, on a line of their own, the
+    reasons functions were kept sync, each with the number of functions it applies to."""
     if result.without_fastapi:
-        files = result.files_checked
-        return f"{files} file{'s' * (files != 1)} checked: no FastAPI code in the project, nothing to do."
+        return (
+            f"{_count(result.files_checked, 'file')} checked: no FastAPI code in the project, nothing to do."
+        )
     verdicts = Counter(decision.verdict for decision in result.plan.decisions)
     rewrites = Counter(
         finding.rule
@@ -81,25 +107,26 @@ def summary(result: RunResult, *, verb: str) -> str:
         if finding.rule in _REWRITES
     )
     reasons = Counter(
-        finding.rule.title  # type: ignore[attr-defined]
+        rule.title  # type: ignore[attr-defined]
         for decision in result.plan.decisions
         if decision.verdict is Verdict.KEPT_SYNC
-        for finding in _unique(decision.findings)
+        for rule in dict.fromkeys(finding.rule for finding in _said(decision))
     )
     changed = len(result.changed_paths)
     parts = [
-        f"{changed} file{'s' * (changed != 1)} {verb}, {result.files_checked - changed} unchanged",
-        f"{verdicts[Verdict.CONVERTED]} converted to async",
-        f"{verdicts[Verdict.FIXED]} async fixed",
-        f"{verdicts[Verdict.KEPT_SYNC]} kept sync"
-        + (f" ({', '.join(f'{n} {title}' for title, n in reasons.most_common())})" if reasons else ""),
-        f"{sum(rewrites[rule] for rule in _THREADPOOL)} calls moved to the threadpool",
-        f"{rewrites[Rule.ASYNC_SLEEP]} sleeps made async",
-        f"{rewrites[Rule.HTTP_CLIENT]} HTTP calls made async",
+        f"{_count(changed, 'file')} {verb}, {result.files_checked - changed} unchanged",
+        f"functions: {verdicts[Verdict.CONVERTED]} converted to async, "
+        f"{verdicts[Verdict.FIXED]} async fixed, {verdicts[Verdict.KEPT_SYNC]} kept sync",
+        f"{_count(sum(rewrites[rule] for rule in _THREADPOOL), 'call')} moved to the threadpool, "
+        f"{_count(rewrites[Rule.ASYNC_SLEEP], 'sleep')} made async, "
+        f"{_count(rewrites[Rule.HTTP_CLIENT], 'HTTP call')} made async",
     ]
     if result.errors:
-        parts.append(f"{len(result.errors)} file{'s' * (len(result.errors) != 1)} failed")
+        parts.append(f"{_count(len(result.errors), 'file')} failed")
     line = "; ".join(parts) + "."
+    if reasons:
+        listed = ", ".join(f"{n} {title}" for title, n in reasons.most_common())
+        line += f"\nkept sync, functions per reason (one can have several): {listed}."
     for name in result.undeclared:
         line += f"\nnote: the rewritten code imports {name}; add it to the project's dependencies."
     return line
@@ -146,52 +173,42 @@ def json_report(result: RunResult) -> str:
 
 def _rewrite_records(result: RunResult) -> list[dict[str, Any]]:
     """One record per changed run of lines: where, which rule, and the text that replaces it."""
-    decisions = {id(decision): decision for decision in result.plan.decisions}
-    records = []
-    for owner, hunks in _fixes(result).items():
-        decision = decisions[owner]
-        for hunk in hunks:
-            inside = [
-                f for f in decision.findings if hunk.start <= f.location.line < max(hunk.end, hunk.start + 1)
-            ]
-            if inside:
-                rule, message = inside[0].rule, inside[0].message
-            elif hunk.start <= decision.location.line < max(hunk.end, hunk.start + 1):
-                rule, message = Rule.MAKE_ASYNC, f"{decision.name} becomes async def"
-            else:
-                rule, message = Rule.MAKE_ASYNC, f"imports the rewrites of {decision.name} need"
-            records.append(
-                {
-                    "file": display_path(hunk.path),
-                    "line": hunk.start,
-                    "column": 1,
-                    "end_line": hunk.end,
-                    "end_column": 1,
-                    "rule": rule.code,
-                    "function": decision.qualname,
-                    "message": message,
-                    "replacement": hunk.text,
-                }
-            )
-    return sorted(records, key=lambda record: (record["file"], record["line"]))
+    return [
+        {
+            "file": display_path(note.hunk.path),
+            "line": note.hunk.start,
+            "column": 1,
+            "end_line": note.hunk.end,
+            "end_column": 1,
+            "rule": note.rule.code,
+            "function": note.decision.qualname if note.decision else None,
+            "message": note.entries[0][1],
+            "replacement": note.hunk.text,
+        }
+        for note in _notes(result)
+    ]
 
 
 def github_report(result: RunResult) -> str:
-    """GitHub Actions workflow commands: annotations on the lines of the pull request.
+    """GitHub Actions workflow commands: one annotation per function on its ``def`` line, its
+    findings one a line, the decisive one first and in the title (GitHub shows a limited number
+    of annotations per step, so a big service must not get one per call).
 
     Rewrites are notices, functions kept sync are warnings, files that failed are errors.
     """
     lines = []
     for decision in result.plan.decisions:
+        headline = _headline(decision)
+        if headline is None:
+            continue
+        rule, findings = headline
         level = "warning" if decision.verdict is Verdict.KEPT_SYNC else "notice"
-        for finding in _unique(decision.findings):
-            if finding.rule is Rule.UNCHECKED_IN_ASYNC:
-                continue
-            title = f"{finding.rule.code} {finding.rule.title}"  # type: ignore[attr-defined]
-            message = f"{decision.name}: {decision.verdict.value}: {finding.message}"
-            # on the function's own file: a finding elsewhere (its caller) is named in the message
-            where = finding.location if finding.location.path == decision.location.path else decision.location
-            lines.append(_workflow_command(level, display_path(where.path), where.line, title, message))
+        title = f"{rule.code} {rule.title}"  # type: ignore[attr-defined]
+        message = "\n".join(
+            [_title(decision)] + [f"{finding.rule.code} {_message(finding)}" for finding in findings]
+        )
+        where = decision.location
+        lines.append(_workflow_command(level, display_path(where.path), where.line, title, message))
     for error in result.errors:
         lines.append(
             _workflow_command("error", display_path(error.path), error.line, "async-migrate", error.reason)
@@ -213,12 +230,19 @@ def _escape(value: str, is_property: bool) -> str:
 
 @dataclass(frozen=True)
 class _Hunk:
-    """Lines ``start`` to ``end`` (1-based, ``end`` exclusive) of a file become ``text``."""
+    """Lines ``start`` to ``end`` (1-based, ``end`` exclusive) of a file become ``text``.
+
+    Neither side is empty and ``text`` is never one blank line, so the hunk is also a line-wise
+    suggested change (lines ``start`` to ``end - 1`` become ``lines``): GitHub cannot suggest an
+    insertion between lines, and reads an empty suggestion as deleting the lines.
+    """
 
     path: Path
     start: int
     end: int
     text: str
+    lines: str
+    """``text`` without the line ending the last replaced line keeps."""
 
 
 def _hunks(result: RunResult) -> list[_Hunk]:
@@ -226,101 +250,171 @@ def _hunks(result: RunResult) -> list[_Hunk]:
     for change in result.changes:
         old, new = split_lines(change.source.text), split_lines(change.new_text)
         matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+        spans: list[list[int]] = []
         for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-            if tag != "equal":
-                found.append(_Hunk(change.path, i1 + 1, i2 + 1, "".join(new[j1:j2])))
+            if tag == "equal":
+                continue
+            span = [i1, i2, j1, j2]
+            # widen by the unchanged lines around it (those before first) until it is postable
+            while (span[0] == span[1] or "".join(new[span[2] : span[3]]).strip("\r\n") == "") and (
+                span[0] > 0 or span[1] < len(old)
+            ):
+                if span[0] > 0:
+                    span[0], span[2] = span[0] - 1, span[2] - 1
+                else:
+                    span[1], span[3] = span[1] + 1, span[3] + 1
+            if spans and span[0] < spans[-1][1]:  # widened into the previous one: one hunk
+                spans[-1][1], spans[-1][3] = span[1], span[3]
+            else:
+                spans.append(span)
+        for i1, i2, j1, j2 in spans:
+            text = "".join(new[j1:j2])
+            kept = len(old[i2 - 1]) - len(old[i2 - 1].rstrip("\r\n"))
+            lines = text[: len(text) - kept] if kept and text.endswith(old[i2 - 1][-kept:]) else text
+            found.append(_Hunk(change.path, i1 + 1, i2 + 1, text, lines))
     return found
 
 
-def _fixes(result: RunResult) -> dict[int, list[_Hunk]]:
-    """Each rewritten hunk, given to the decision it belongs to: the function whose lines it
-    touches, else (a new import) the first function rewritten in that file."""
+@dataclass(frozen=True)
+class _Note:
+    """A hunk with the function it belongs to and what it does there: ``(rule, message)`` for
+    each rewrite inside it, the first being the one it is filed under. A hunk outside every
+    rewritten function (imports) belongs to the file's first one, if any."""
+
+    hunk: _Hunk
+    decision: FunctionDecision | None
+    entries: list[tuple[Rule, str]]
+    inside: bool
+
+    @property
+    def rule(self) -> Rule:
+        return self.entries[0][0]
+
+    @property
+    def text(self) -> str:
+        """The one-line message of a review comment."""
+        if not self.inside or self.decision is None:
+            return self.entries[0][1]
+        return _title(self.decision) + "".join(f"; {rule.code} {message}" for rule, message in self.entries)
+
+
+_IMPORTS = (Rule.MAKE_ASYNC, "imports updated for the functions rewritten in this file")
+
+
+def _notes(result: RunResult) -> list[_Note]:
+    """Every rewritten hunk, with the decision it belongs to, in file order."""
     rewritten = [d for d in result.plan.decisions if d.verdict in {Verdict.CONVERTED, Verdict.FIXED}]
-    by_decision: dict[int, list[_Hunk]] = {}
+    notes = []
     for hunk in _hunks(result):
         in_file = [d for d in rewritten if d.location.path == hunk.path]
-        owner = next(
-            (
-                d
-                for d in in_file
-                if d.location.line <= max(hunk.start, hunk.end - 1) and hunk.start <= d.end_line
-            ),
-            in_file[0] if in_file else None,
-        )
+        owner = next((d for d in in_file if d.location.line < hunk.end and hunk.start <= d.end_line), None)
+        entries = []
         if owner is not None:
-            by_decision.setdefault(id(owner), []).append(hunk)
-    return by_decision
+            entries = [
+                (f.rule, f.message)
+                for f in _unique(owner.findings)
+                if f.location.path == hunk.path and hunk.start <= f.location.line < hunk.end
+            ]
+            if owner.verdict is Verdict.CONVERTED and hunk.start <= owner.location.line < hunk.end:
+                entries.append((Rule.MAKE_ASYNC, f"{owner.name} becomes async def"))
+            if not entries:  # follows from a rewrite above it (an except clause, a response read)
+                entries = [_follows(owner, hunk)]
+        decision = owner or next(iter(in_file), None)
+        notes.append(_Note(hunk, decision, entries or [_IMPORTS], inside=owner is not None))
+    return sorted(notes, key=lambda note: (display_path(note.hunk.path), note.hunk.start))
+
+
+def _follows(decision: FunctionDecision, hunk: _Hunk) -> tuple[Rule, str]:
+    """The rewrite of ``decision`` that a hunk with no finding of its own adapts lines to: the
+    nearest one above it."""
+    above = [
+        f for f in _unique(decision.findings) if f.location.path == hunk.path and f.location.line < hunk.start
+    ]
+    if not above:
+        return Rule.MAKE_ASYNC, f"adapted to {decision.name} becoming async def"
+    finding = max(above, key=lambda f: f.location.line)
+    return finding.rule, f"adapted to line {finding.location.line}: {finding.message}"
 
 
 def _level(decision: FunctionDecision) -> str:
     return "warning" if decision.verdict is Verdict.KEPT_SYNC else "note"
 
 
-def _headline(decision: FunctionDecision) -> tuple[Rule, str] | None:
-    """The rule a review tool files a decision under, and its one-line message; ``None`` when
-    there is nothing to say (no rewrite, only notes on unchecked calls)."""
-    findings = [f for f in _unique(decision.findings) if f.rule is not Rule.UNCHECKED_IN_ASYNC]
+def _headline(decision: FunctionDecision) -> tuple[Rule, list[Finding]] | None:
+    """The rule a review tool files a decision under, and the findings to say, the decisive
+    first; ``None`` when there is nothing to say (no rewrite, only notes on unchecked calls)."""
+    findings = [f for f in _said(decision) if f.rule is not Rule.UNCHECKED_IN_ASYNC]
     if decision.verdict is Verdict.CONVERTED:
-        rule = Rule.MAKE_ASYNC
-    elif findings:
-        rule = findings[0].rule
-    else:
-        return None
-    message = f"{decision.name} ({decision.role}): {decision.verdict.value}"
-    return rule, message + "".join(f"; {f.rule.code} {f.message}" for f in findings)
+        return Rule.MAKE_ASYNC, findings
+    return (findings[0].rule, findings) if findings else None
+
+
+def _one_line(decision: FunctionDecision, findings: list[Finding]) -> str:
+    return _title(decision) + "".join(f"; {f.rule.code} {f.message}" for f in findings)
+
+
+@dataclass(frozen=True)
+class _Comment:
+    """One review comment on lines ``start`` to ``end`` (inclusive), with at most one suggested
+    change, of exactly those lines: reviewdog's github-pr-review reporter posts a suggestion only
+    on its comment's own range (any other shows as "reviewdog suggestion error")."""
+
+    path: Path
+    start: int
+    end: int
+    rule: Rule | None
+    level: str
+    """SARIF's level: ``warning`` (kept sync), ``note`` (a rewrite) or ``error`` (a failed file)."""
+    message: str
+    suggestion: str | None = None
+
+
+def _comments(result: RunResult) -> list[_Comment]:
+    """A comment per rewritten hunk (carrying it as a suggestion), one on the ``def`` line of a
+    function that has something to say and no hunk, and one per file that failed."""
+    notes: dict[int, list[_Note]] = {}
+    for note in _notes(result):
+        notes.setdefault(id(note.decision), []).append(note)
+    comments = []
+    for decision in [*result.plan.decisions, None]:  # None: hunks of files with no rewritten function
+        if id(decision) in notes:
+            comments.extend(
+                _Comment(n.hunk.path, n.hunk.start, n.hunk.end - 1, n.rule, "note", n.text, n.hunk.lines)
+                for n in notes[id(decision)]
+            )
+        elif decision is not None and (headline := _headline(decision)) is not None:
+            line, (rule, findings) = decision.location.line, headline
+            text = _one_line(decision, findings)
+            comments.append(_Comment(decision.location.path, line, line, rule, _level(decision), text))
+    comments.extend(
+        _Comment(e.path, e.line or 1, e.line or 1, None, "error", e.reason) for e in result.errors
+    )
+    return comments
 
 
 def sarif_report(result: RunResult) -> str:
-    """SARIF 2.1.0: one result per decision, rewrites carrying their replacements as ``fixes``."""
+    """SARIF 2.1.0: a result per comment, a rewrite's carrying it as its one ``fix``, whose region
+    is the result's (reviewdog turns a fix into a suggestion on each location of its result)."""
     rules = list(Rule)
-    fixes = _fixes(result)
     results = []
-    for decision in result.plan.decisions:
-        headline = _headline(decision)
-        if headline is None:
-            continue
-        rule, text = headline
-        entry: dict[str, Any] = {
-            "ruleId": rule.code,
-            "ruleIndex": rules.index(rule),
-            "level": _level(decision),
-            "message": {"text": text},
-            "locations": [_sarif_location(decision.location.path, decision.location.line)],
-        }
-        hunks = fixes.get(id(decision), [])
-        if hunks:
-            entry["fixes"] = [
-                {
-                    "description": {"text": f"{decision.name}: {decision.verdict.value}"},
-                    "artifactChanges": [
-                        {
-                            "artifactLocation": {"uri": display_path(hunks[0].path)},
-                            "replacements": [
-                                {
-                                    "deletedRegion": {
-                                        "startLine": hunk.start,
-                                        "startColumn": 1,
-                                        "endLine": hunk.end,
-                                        "endColumn": 1,
-                                    },
-                                    "insertedContent": {"text": hunk.text},
-                                }
-                                for hunk in hunks
-                            ],
-                        }
-                    ],
-                }
-            ]
-        results.append(entry)
-    for error in result.errors:
-        results.append(
-            {
-                "ruleId": "AM000",
-                "level": "error",
-                "message": {"text": error.reason},
-                "locations": [_sarif_location(error.path, error.line or 1)],
-            }
+    for comment in _comments(result):
+        region = {"startLine": comment.start} | (
+            {"endLine": comment.end} if comment.end != comment.start else {}
         )
+        location = {
+            "physicalLocation": {"artifactLocation": {"uri": display_path(comment.path)}, "region": region}
+        }
+        entry: dict[str, Any] = {"ruleId": comment.rule.code if comment.rule else "AM000"}
+        if comment.rule is not None:
+            entry["ruleIndex"] = rules.index(comment.rule)
+        entry |= {"level": comment.level, "message": {"text": comment.message}, "locations": [location]}
+        if comment.suggestion is not None:
+            change = {
+                "artifactLocation": location["physicalLocation"]["artifactLocation"],
+                "replacements": [{"deletedRegion": region, "insertedContent": {"text": comment.suggestion}}],
+            }
+            entry["fixes"] = [{"description": {"text": comment.message}, "artifactChanges": [change]}]
+        results.append(entry)
     driver = {
         "name": "async-migrate",
         "version": __version__,
@@ -342,49 +436,25 @@ def sarif_report(result: RunResult) -> str:
     return json.dumps(document, indent=2) + "\n"
 
 
-def _sarif_location(path: Path, line: int) -> dict[str, Any]:
-    return {
-        "physicalLocation": {
-            "artifactLocation": {"uri": display_path(path)},
-            "region": {"startLine": line},
-        }
-    }
+_SEVERITY = {"warning": "WARNING", "note": "INFO", "error": "ERROR"}
 
 
 def rdjson_report(result: RunResult) -> str:
-    """reviewdog's rdjson: diagnostics whose ``suggestions`` become GitHub suggested changes."""
-    fixes = _fixes(result)
+    """reviewdog's rdjson: a diagnostic per comment, a rewrite's carrying it as its one
+    suggestion, line-wise on the diagnostic's range, which GitHub shows as a suggested change."""
     diagnostics = []
-    for decision in result.plan.decisions:
-        headline = _headline(decision)
-        if headline is None:
-            continue
-        rule, message = headline
-        diagnostic: dict[str, Any] = {
-            "message": message,
-            "location": {
-                "path": display_path(decision.location.path),
-                "range": {"start": {"line": decision.location.line}},
-            },
-            "severity": "WARNING" if decision.verdict is Verdict.KEPT_SYNC else "INFO",
-            "code": {"value": rule.code},
-        }
-        hunks = fixes.get(id(decision), [])
-        if hunks:
-            diagnostic["suggestions"] = [
-                {
-                    "range": {"start": {"line": h.start, "column": 1}, "end": {"line": h.end, "column": 1}},
-                    "text": h.text,
-                }
-                for h in hunks
-            ]
-        diagnostics.append(diagnostic)
-    for error in result.errors:
-        diagnostics.append(
-            {
-                "message": error.reason,
-                "location": {"path": display_path(error.path), "range": {"start": {"line": error.line or 1}}},
-                "severity": "ERROR",
-            }
+    for comment in _comments(result):
+        span = {"start": {"line": comment.start}} | (
+            {"end": {"line": comment.end}} if comment.end != comment.start else {}
         )
+        diagnostic: dict[str, Any] = {
+            "message": comment.message,
+            "location": {"path": display_path(comment.path), "range": span},
+            "severity": _SEVERITY[comment.level],
+        }
+        if comment.rule is not None:
+            diagnostic["code"] = {"value": comment.rule.code}
+        if comment.suggestion is not None:
+            diagnostic["suggestions"] = [{"range": span, "text": comment.suggestion}]
+        diagnostics.append(diagnostic)
     return json.dumps({"source": {"name": "async-migrate"}, "diagnostics": diagnostics}, indent=2) + "\n"
