@@ -461,8 +461,8 @@ def test_the_summary_after_a_failed_write_counts_what_was_written(
     result = CliRunner().invoke(cli.app, [str(tmp_path)])
     assert result.exit_code == 123
     assert "route_0.py: file changed on disk" in result.stderr
-    assert "1 file rewritten, 1 unchanged; 1 converted to async;" in result.stderr
-    assert "1 sleeps made async;" in result.stderr and "1 file failed." in result.stderr
+    assert "1 file rewritten, 1 unchanged; functions: 1 converted to async," in result.stderr
+    assert "1 sleep made async," in result.stderr and "1 file failed." in result.stderr
     assert "route_0.py:9: handler_0" not in result.stderr
 
 
@@ -481,5 +481,5 @@ def test_a_signal_after_the_writes_waits_for_the_report_that_lists_them(tmp_path
     command = [sys.executable, "-c", signal_in_report, "."]
     result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert result.returncode == 143
-    assert "2 files rewritten, 0 unchanged; 2 converted to async;" in result.stderr
+    assert "2 files rewritten, 0 unchanged; functions: 2 converted to async," in result.stderr
     assert result.stderr.endswith("async-migrate: interrupted; the files listed as rewritten are complete\n")

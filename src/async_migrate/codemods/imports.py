@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
 
+from .. import grammar
 from ..facts import ImportBinding
 
 
@@ -105,7 +106,7 @@ def _names(code: str) -> tuple[frozenset[str], frozenset[str]]:
     a local ``json = ...`` breaks ``json.dumps`` in that function), and every name it uses."""
     rebound: set[str] = set()
     used: set[str] = set()
-    for node in ast.walk(ast.parse(code)):
+    for node in ast.walk(grammar.parse(code)):  # code newer than this Python too
         if isinstance(node, ast.Name):
             used.add(node.id)
             if not isinstance(node.ctx, ast.Load):
