@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .config import Settings
 from .decide import decide
+from .deep import REWRITE_DEPTH, default_recursion_limit, tree_depth
 from .discovery import Discovery, discover, project_root
 from .index import build_index
 from .plan import Edit, Plan
@@ -78,6 +79,7 @@ def migrate(
     errors.extend(error for error in index.errors if error.path in targets)
     by_path = {source.path: source for source in rewritable}
     frozen: set[Path] = {source.path for source in context}
+    trees = {module.path: module.tree for module in index.modules.values()}
     while True:
         # a file whose rewrite fails is frozen as it is, and the plan redone without it, so that
         # no other file awaits a function that stayed sync
@@ -92,7 +94,11 @@ def migrate(
         if not rewrite:
             planned = sorted(path for path, edits in plan.edits.items() if edits)
             return _result(plan, [], errors, targets, found, paths, planned)
-        changes, failures = _rewrite(plan, by_path, jobs, on_file)
+        # libcst would take minutes over a tree thousands deep: such a file is reported instead
+        deep = [path for path in sorted(plan.edits) if tree_depth(trees[path]) > REWRITE_DEPTH]
+        failures = dict.fromkeys(deep, "too deeply nested for libcst to rewrite; file left unchanged")
+        if not failures:
+            changes, failures = _rewrite(plan, by_path, jobs, on_file)
         if not failures:
             break
         for path, error in failures.items():
@@ -219,7 +225,8 @@ def _apply_one(item: tuple[str, list[Edit], frozenset[str]]) -> tuple[str | None
 
     text, edits, first_party = item
     try:
-        return apply_edits(text, edits, first_party), None
+        with default_recursion_limit():
+            return apply_edits(text, edits, first_party), None
     except RewriteError as error:
         return None, str(error)
     except Exception as error:  # a bug of ours must cost one file, not the run
