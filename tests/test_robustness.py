@@ -125,3 +125,36 @@ def test_any_coding_cookie_is_read_or_reported_per_file(tmp_path: Path, check: b
     assert errors == {f"m_{cookie}.py" for cookie in cookies}
     assert ("1 file would be rewritten" if check else "1 file rewritten") in result.stderr
     assert check or "async def root" in (tmp_path / "app.py").read_text()
+
+
+DEEP = {
+    # what CPython compiles: migrated, or reported for that file alone
+    "plus-1000": "return " + " + ".join(["1"] * 1000),
+    "attributes-1000": "return x" + ".y" * 1000,
+    "subscripts-1000": "return x" + "[0]" * 1000,
+    "lambdas-190": "return (" + "lambda: " * 190 + "1)",
+    # deeper than CPython compiles: too deep for libcst (minutes), then too deep to analyse
+    "plus-30000": "return " + " + ".join(["1"] * 30_000),
+    "plus-80000": "return " + " + ".join(["1"] * 80_000),
+}
+
+
+@pytest.mark.parametrize("body", DEEP.values(), ids=DEEP.keys())
+@pytest.mark.parametrize("flags", [["--check", "-j1"], ["--diff", "-j1"], ["--diff", "-j2"]], ids=" ".join)
+def test_deep_nesting_costs_at_most_its_file(tmp_path: Path, body: str, flags: list[str]) -> None:
+    route = (
+        "import time\n\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get('/')\ndef {name}(x):\n"
+    )
+    (tmp_path / "deep.py").write_text(route.format(name="deep") + f"    time.sleep(0.01)\n    {body}\n")
+    for n in range(8):  # enough files for -j2 to start workers
+        (tmp_path / f"r{n}.py").write_text(route.format(name=f"r{n}") + "    time.sleep(0.01)\n")
+    result = run_tool(*flags, ".", cwd=tmp_path)
+    assert "Traceback" not in result.stderr, result.stderr[-3000:]
+    if result.returncode == 123:
+        assert "deep.py: too deeply nested" in result.stderr
+        assert "8 files would be rewritten" in result.stderr
+        assert "+async def deep" not in result.stdout
+    else:
+        assert result.returncode == (1 if "--check" in flags else 0), result.stderr
+        assert "9 files would be rewritten" in result.stderr
+    assert "--diff" not in flags or result.stdout.count("+async def r") == 8

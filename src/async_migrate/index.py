@@ -38,6 +38,7 @@ from .catalog import (
     Catalog,
     Treatment,
 )
+from .deep import tree_depth
 from .facts import (
     Callee,
     CallerRef,
@@ -1988,10 +1989,35 @@ def _public_names(module: ModuleTable) -> list[str]:
 
 
 def build_index(sources: Iterable[SourceFile], catalog: Catalog) -> ProjectIndex:
-    """Index the project as far as its FastAPI entry points reach (see ``_build_index``)."""
+    """Index the project as far as its FastAPI entry points reach (see ``_build_index``).
+
+    The walks recurse, so a tree deeper than the recursion limit allows (see ``deep``) would end
+    the run; instead the deepest file is left out, reported, and the index built again without
+    it (this costs a second parse only when it happens)."""
+    sources = list(sources)
+    too_deep: list[SourceError] = []
     with _no_cyclic_gc(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return _build_index(sources, catalog)
+        while True:
+            try:
+                index = _build_index(sources, catalog)
+            except RecursionError:
+                deepest = max(sources, key=_depth)
+                sources.remove(deepest)
+                too_deep.append(
+                    SourceError(deepest.path, "too deeply nested to analyse; file left unchanged")
+                )
+                continue
+            index.errors.extend(too_deep)
+            return index
+
+
+def _depth(source: SourceFile) -> int:
+    """How deep the file's tree goes (0 if it doesn't parse)."""
+    try:
+        return tree_depth(parse_module(source))
+    except SourceError:
+        return 0
 
 
 def _build_index(sources: Iterable[SourceFile], catalog: Catalog) -> ProjectIndex:

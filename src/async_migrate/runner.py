@@ -6,6 +6,7 @@ print a diff, exit 1 for --check) and the reporters render it.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import os
 import re
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from .config import Settings
 from .decide import decide
+from .deep import REWRITE_DEPTH, default_recursion_limit, tree_depth
 from .discovery import Discovery, discover, project_root
 from .index import build_index
 from .plan import Edit, Plan
@@ -88,6 +90,7 @@ def migrate(
     errors.extend(error for error in index.errors if error.path in targets)
     by_path = {source.path: source for source in rewritable}
     frozen: set[Path] = {source.path for source in context}
+    trees = {module.path: module.tree for module in index.modules.values()}
     while True:
         # a file whose rewrite fails (or can't be written) is frozen as it is, and the plan redone
         # without it, so that no other file awaits a function that stayed sync
@@ -100,6 +103,8 @@ def migrate(
             convert_threadpool_only=settings.convert_threadpool_only,
         )
         failures = _unwritable(plan, by_path, writing)
+        if rewrite and not failures:
+            failures = _too_deep(plan, trees)
         changes: list[FileChange] = []
         if rewrite and not failures:
             changes, failures = _rewrite(plan, by_path, jobs, on_file)
@@ -112,6 +117,12 @@ def migrate(
         planned = sorted(path for path, edits in plan.edits.items() if edits)
         return _result(plan, [], errors, targets, found, paths, planned)
     return _result(plan, changes, errors, targets, found, paths)
+
+
+def _too_deep(plan: Plan, trees: dict[Path, ast.Module]) -> dict[Path, str]:
+    """libcst would take minutes over a tree thousands deep: such a file is reported instead."""
+    deep = [path for path in sorted(plan.edits) if tree_depth(trees[path]) > REWRITE_DEPTH]
+    return dict.fromkeys(deep, "too deeply nested for libcst to rewrite; file left unchanged")
 
 
 def _result(
@@ -294,7 +305,8 @@ def _apply_one(item: tuple[str, list[Edit], frozenset[str]]) -> tuple[str | None
 
     text, edits, first_party = item
     try:
-        return apply_edits(text, edits, first_party), None
+        with default_recursion_limit():
+            return apply_edits(text, edits, first_party), None
     except RewriteError as error:
         return None, str(error)
     except Exception as error:  # a bug of ours must cost one file, not the run
