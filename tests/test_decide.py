@@ -437,10 +437,13 @@ def test_an_existing_async_def_gets_no_await_inside_a_thread_lock(tmp_path: Path
         "@app.get('/')\nasync def locked():\n    with _lock:\n        time.sleep(0.1)\n"
         "@app.get('/unknown')\nasync def held(thing=Depends(object)):\n"
         "    with thing:\n        time.sleep(0.1)\n"
+        "@app.get('/after')\nasync def after():\n"
+        "    with _lock:\n        pass\n    time.sleep(0.1)\n"
     )
     plan = plan_for(tmp_path, {"app.py": code})
-    assert verdicts(plan) == {"locked": Verdict.UNCHANGED, "held": Verdict.UNCHANGED}
-    assert not plan.edits
+    assert verdicts(plan) == {"locked": Verdict.UNCHANGED, "held": Verdict.UNCHANGED, "after": Verdict.FIXED}
+    (edits,) = plan.edits.values()
+    assert [edit.span.line for edit in edits] == [code.count("\n")]  # only the sleep after the block
     assert Rule.THREAD_LOCK in rules_of(plan, "locked")
     held = _findings(plan, "held")
     # the await it would add is the blocker; the unknown __enter__ itself is the author's choice
