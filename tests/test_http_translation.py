@@ -39,6 +39,7 @@ EXPECTED_FALLBACKS = {
         "latin_header": "ASCII",
         "named_dicts": "ASCII",
         "token_header": "ASCII",
+        "any_header": "ASCII",
         "redirect_info": "is_redirect",
     },
 }
@@ -93,6 +94,10 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("shadowed_names", {"name": "Zoë"}),
     ("optional_json", {"name": None}),
     ("optional_json", {"name": "Zoë"}),
+    ("any_header", {"value": "plain"}),
+    ("any_header", {"value": "trailing \t"}),
+    ("any_header", {"value": " leading"}),
+    ("any_header", {"value": ""}),
 ]
 
 

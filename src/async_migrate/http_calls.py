@@ -571,10 +571,20 @@ def error_uses(handler: ast.ExceptHandler) -> tuple[tuple[str, ...], list[ast.ex
 
 def _attribute_chain(attribute: ast.Attribute, parents: dict[int, ast.AST]) -> str:
     """``e.args`` -> ``args``; ``e.response.reason`` -> ``response.reason``; ``e.response``
-    used whole -> ``response``; ``e.response.headers["x"]`` -> ``response.headers[]``."""
+    used whole -> ``response``, tested against None -> ``response is None``;
+    ``e.response.headers["x"]`` -> ``response.headers[]``."""
     if attribute.attr != "response":
         return attribute.attr
     read = parents.get(id(attribute))
+    if (
+        isinstance(read, ast.Compare)
+        and read.left is attribute
+        and len(read.ops) == 1
+        and isinstance(read.ops[0], ast.Is | ast.IsNot)
+        and isinstance(read.comparators[0], ast.Constant)
+        and read.comparators[0].value is None
+    ):
+        return "response is None"
     if not (isinstance(read, ast.Attribute) and read.value is attribute):
         return "response"
     after = parents.get(id(read))

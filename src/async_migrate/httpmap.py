@@ -115,7 +115,9 @@ _AIOHTTP_EXCEPTIONS = {
 
 EXCEPTIONS = {"httpx": _HTTPX_EXCEPTIONS, "aiohttp": _AIOHTTP_EXCEPTIONS}
 ERROR_ATTRIBUTES = {
-    "httpx": frozenset({"", "args", "response.status_code", "response.content", "response.headers[]"}),
+    "httpx": frozenset(
+        {"", "args", "response is None", "response.status_code", "response.content", "response.headers[]"}
+    ),
     "aiohttp": frozenset({"", "args"}),
 }
 """What an ``except`` clause may read of the error it binds (``http_calls.error_uses``): of the

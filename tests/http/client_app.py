@@ -213,3 +213,14 @@ def optional_json(name: str | None = None):
     payload = {"name": name} if name is not None else None
     r = requests.post(f"{UPSTREAM}/echo", json=payload, timeout=5)
     return r.json()
+
+
+@app.get("/any-header")
+def any_header(value: str):
+    # a value that starts with whitespace fails in both libraries (requests' InvalidHeader is a
+    # RequestException; httpx's LocalProtocolError an HTTPError, which the clause gets)
+    try:
+        r = requests.get(f"{UPSTREAM}/echo", headers={"X-Value": value}, timeout=5)
+    except requests.RequestException:
+        return {"error": "invalid header"}
+    return r.json()

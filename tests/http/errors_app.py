@@ -57,6 +57,8 @@ def status_detail(code: int):
         r = requests.get(f"{UPSTREAM}/status/{code}", timeout=5)
         r.raise_for_status()
     except requests.HTTPError as exc:
+        if exc.response is None:
+            raise
         seen = {"status": exc.response.status_code, "type": exc.response.headers["content-type"]}
         return JSONResponse(seen, status_code=502)
     return {"status": r.status_code}
