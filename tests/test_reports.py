@@ -3,6 +3,7 @@ by SARIF ``fixes`` and rdjson ``suggestions`` rebuild exactly the file the tool 
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 import subprocess
@@ -12,9 +13,11 @@ from pathlib import Path
 import jsonschema
 import pytest
 from helpers import run_tool
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from async_migrate.config import find_config, load_settings
-from async_migrate.report import rdjson_report, sarif_report
+from async_migrate.report import _file_hunks, rdjson_report, sarif_report
 from async_migrate.runner import migrate
 from async_migrate.source import split_lines
 
@@ -166,6 +169,28 @@ REPORTS = Path(__file__).parents[1] / "docs" / "reports"
 def test_committed_report_examples_are_what_the_tool_prints(output_format: str, name: str) -> None:
     result = run_tool("--check", "--output-format", output_format, ".", cwd=EXAMPLE)
     assert result.stdout == (REPORTS / name).read_text(), f"regenerate docs/reports/{name}"
+
+
+LINES = st.lists(st.sampled_from(["\n", "a\n", "b\n", "  \n", "\r\n", "a\r\n"]), max_size=12).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(old=LINES, new=LINES, last=st.sampled_from(["", "c"]))
+def test_every_change_of_lines_becomes_postable_suggestions(old: str, new: str, last: str) -> None:
+    """Blank lines and mixed line endings around insertions and deletions: each hunk still
+    replaces at least one line with text that is not empty, hunks never overlap, and accepting
+    them gives ``new``. (A suggestion needs a line that is not blank to stand on, and keeps the
+    ending of the last line it replaces: a rewrite never changes the file's last line ending.)"""
+    old, new = old + last, new + last
+    assume(old.strip() and new.strip() and old != new)
+    assume(
+        len({line[len(line.rstrip("\r\n")) :] for line in (split_lines(old)[-1], split_lines(new)[-1])}) == 1
+    )
+    hunks = _file_hunks(Path("x.py"), old, new)
+    assert all(hunk.start < hunk.end and hunk.lines for hunk in hunks)
+    assert all(a.end <= b.start for a, b in itertools.pairwise(hunks))
+    suggested = _apply_suggestions(old, [(hunk.start, hunk.end - 1, hunk.lines) for hunk in hunks])
+    assert suggested == new
 
 
 SUGGESTIONS = {"rdjson": _rdjson_suggestions, "sarif": _sarif_suggestions}

@@ -246,33 +246,59 @@ class _Hunk:
 
 
 def _hunks(result: RunResult) -> list[_Hunk]:
+    return [
+        hunk
+        for change in result.changes
+        for hunk in _file_hunks(change.path, change.source.text, change.new_text)
+    ]
+
+
+def _file_hunks(path: Path, old_text: str, new_text: str) -> list[_Hunk]:
+    old, new = split_lines(old_text), split_lines(new_text)
     found = []
-    for change in result.changes:
-        old, new = split_lines(change.source.text), split_lines(change.new_text)
-        matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
-        spans: list[list[int]] = []
-        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-            if tag == "equal":
-                continue
-            span = [i1, i2, j1, j2]
-            # widen by the unchanged lines around it (those before first) until it is postable
-            while (span[0] == span[1] or "".join(new[span[2] : span[3]]).strip("\r\n") == "") and (
-                span[0] > 0 or span[1] < len(old)
-            ):
-                if span[0] > 0:
-                    span[0], span[2] = span[0] - 1, span[2] - 1
-                else:
-                    span[1], span[3] = span[1] + 1, span[3] + 1
-            if spans and span[0] < spans[-1][1]:  # widened into the previous one: one hunk
-                spans[-1][1], spans[-1][3] = span[1], span[3]
-            else:
-                spans.append(span)
-        for i1, i2, j1, j2 in spans:
-            text = "".join(new[j1:j2])
-            kept = len(old[i2 - 1]) - len(old[i2 - 1].rstrip("\r\n"))
-            lines = text[: len(text) - kept] if kept and text.endswith(old[i2 - 1][-kept:]) else text
-            found.append(_Hunk(change.path, i1 + 1, i2 + 1, text, lines))
+    for i1, i2, j1, j2 in _spans(old, new):
+        text = "".join(new[j1:j2])
+        kept = _eol(old[i2 - 1])
+        lines = text[: len(text) - len(kept)] if kept and text.endswith(kept) else text
+        found.append(_Hunk(path, i1 + 1, i2 + 1, text, lines))
     return found
+
+
+def _eol(line: str) -> str:
+    return line[len(line.rstrip("\r\n")) :]
+
+
+def _spans(old: list[str], new: list[str]) -> list[list[int]]:
+    """difflib's changed runs ``[i1, i2, j1, j2]``, each widened by the unchanged lines around it
+    (never into another run) until it replaces a line with a line that is not blank and ends as
+    the last line it replaces does (that ending is kept), and merged with its neighbour where
+    that is not enough."""
+
+    def ends_alike(span: list[int]) -> bool:
+        return span[2] < span[3] and _eol(new[span[3] - 1]) == _eol(old[span[1] - 1])
+
+    def postable(span: list[int]) -> bool:
+        blank = "".join(new[span[2] : span[3]]).strip("\r\n") == ""
+        return span[0] < span[1] and not blank and ends_alike(span)
+
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    changed = [list(op[1:]) for op in matcher.get_opcodes() if op[0] != "equal"]
+    spans: list[list[int]] = []
+    for n, span in enumerate(changed):
+        low = spans[-1][1] if spans else 0
+        high = changed[n + 1][0] if n + 1 < len(changed) else len(old)
+        while not postable(span) and (span[0] > low or span[1] < high):
+            # a line after it fixes a changed ending; else a line before, then after
+            mismatched = span[0] < span[1] and span[2] < span[3] and not ends_alike(span)
+            if span[1] < high and (span[0] == low or mismatched):
+                span[1], span[3] = span[1] + 1, span[3] + 1
+            else:
+                span[0], span[2] = span[0] - 1, span[2] - 1
+        if spans and not (postable(spans[-1]) and postable(span)):  # they touch: one run
+            spans[-1][1], spans[-1][3] = span[1], span[3]
+        else:
+            spans.append(span)
+    return spans
 
 
 @dataclass(frozen=True)
