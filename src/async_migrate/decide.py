@@ -418,6 +418,10 @@ def _shape_blockers(
         else:
             continue
         found.append(Finding(Rule.SYNC_CALLER, f"called from {caller.location} ({why})", caller.location))
+    for caller in index.maybe_callers.get(fact.name, []) if fact.class_name else ():
+        # nothing would await it there: ``x.name()`` on a value the index can't type may be this
+        message = f"may be called from {caller.location} (.{fact.name}() of a value of unknown type)"
+        found.append(Finding(Rule.SYNC_CALLER, message, caller.location))
     for location in index.value_uses.get(fact.qualname, []):
         found.append(Finding(Rule.USED_AS_VALUE, f"used as a value at {location}", location))
     for other in index.overrides.get(fact.qualname, ()):

@@ -210,6 +210,9 @@ class ProjectIndex:
     """Method -> the methods of the same name in its project base classes and subclasses."""
     classes: dict[str, Location] = field(default_factory=dict)
     """Project classes and where they are defined."""
+    maybe_callers: dict[str, list[CallerRef]] = field(default_factory=dict)
+    """Method name -> the calls ``x.name(...)`` on values of unknown type, not awaited: each may
+    call any project method of that name (a test calling a fixture's method)."""
     exception_handlers: list[tuple[str | None, Location]] = field(default_factory=list)
     """App-wide handlers (``@app.exception_handler(X)``, ``add_exception_handler(X, ...)``): the
     exception each handles (``None`` when it can't be named), and where."""
@@ -746,12 +749,13 @@ class _Scope:
             if isinstance(func.value, ast.Name) and func.value.id in self.bindings:
                 owner = self.local_type(func.value.id)
                 if owner is None:
-                    return UnknownCallee(f"method {func.attr!r} of {func.value.id!r}, whose type is unknown")
+                    why = f"method {func.attr!r} of {func.value.id!r}, whose type is unknown"
+                    return UnknownCallee(why, func.attr)
                 return self.project.method(owner, func.attr)
             if not isinstance(func.value, (ast.Name, ast.Attribute)) or _dotted(func.value) is None:
                 owner = self.type_of(func.value)
                 if owner is None:
-                    return UnknownCallee(f"method {func.attr!r} of a value whose type is unknown")
+                    return UnknownCallee(f"method {func.attr!r} of a value whose type is unknown", func.attr)
                 return self.project.method(owner, func.attr)
         qualname = self.project.qualname(func, self.module)
         if qualname is None:
@@ -759,6 +763,7 @@ class _Scope:
                 owner = self.type_of(func.value)
                 if owner is not None:
                     return self.project.method(owner, func.attr)
+                return UnknownCallee("the callee cannot be named", func.attr)
             return UnknownCallee("the callee cannot be named")
         if qualname in self.project.function_nodes:
             return ProjectCallee(qualname)
@@ -772,7 +777,7 @@ class _Scope:
                 return UnknownCallee(f"{qualname} is not a function the index knows")
             owner = self.project.variable_type(owner_name)
             if owner is None:
-                return UnknownCallee(f"method {attr!r} of {owner_name}, whose type is unknown")
+                return UnknownCallee(f"method {attr!r} of {owner_name}, whose type is unknown", attr)
             return self.project.method(owner, attr)
         return ExternalCallee(qualname)
 
@@ -1063,7 +1068,7 @@ class _CallCollector:
 
     def _record(self, node: ast.Call, parent: ast.AST | None, where: _Where) -> None:
         callee = self.scope.callee(node)
-        if self.scope.function is None and not isinstance(callee, ProjectCallee):
+        if self.scope.function is None and not _may_call_project(callee):
             return  # module-level code matters only as a caller of the project's functions
         use, outer = "other", None
         if id(node) in self._streamed_calls:
@@ -1588,6 +1593,13 @@ def _registration_candidates(project: Project, module: ModuleTable) -> Iterator[
             yield from _walk(statement)
 
 
+def _may_call_project(callee: Callee) -> bool:
+    """A call that is, or may be, of a project function (a method of a value of unknown type)."""
+    return isinstance(callee, ProjectCallee) or (
+        isinstance(callee, UnknownCallee) and callee.method is not None
+    )
+
+
 def _keyword(call: ast.Call, name: str) -> ast.expr | None:
     return next((keyword.value for keyword in call.keywords if keyword.arg == name), None)
 
@@ -1717,19 +1729,22 @@ def _build_index(sources: Iterable[SourceFile], catalog: Catalog) -> ProjectInde
                 pending.append(call.callee.qualname)
     wanted = {qualname.rpartition(".")[2] for qualname in functions}
     callers: dict[str, list[CallerRef]] = {}
+    maybe_callers: dict[str, list[CallerRef]] = {}
+    methods = {qualname.rpartition(".")[2] for qualname, fact in functions.items() if fact.class_name}
 
     def note_callers(caller: str | None, path: Path, calls: list[CallFact]) -> None:
         for call in calls:
-            if isinstance(call.callee, ProjectCallee):
-                callers.setdefault(call.callee.qualname, []).append(
-                    CallerRef(
-                        caller,
-                        Location(path, call.span.line),
-                        call.span,
-                        call.awaitable and caller is not None,
-                        call.with_blocks,
-                    )
-                )
+            callee = call.callee
+            if isinstance(callee, ProjectCallee):
+                found = callers.setdefault(callee.qualname, [])
+            elif isinstance(callee, UnknownCallee) and callee.method in methods and not call.awaited:
+                found = maybe_callers.setdefault(callee.method, [])
+            else:
+                continue
+            awaitable = call.awaitable and caller is not None
+            found.append(
+                CallerRef(caller, Location(path, call.span.line), call.span, awaitable, call.with_blocks)
+            )
 
     for module in modules.values():
         if not wanted or wanted.isdisjoint(module.identifiers):
@@ -1763,6 +1778,7 @@ def _build_index(sources: Iterable[SourceFile], catalog: Catalog) -> ProjectInde
         modules,
         _overrides(project),
         classes,
+        maybe_callers,
         _exception_handlers(project),
     )
 

@@ -78,8 +78,9 @@ class Rule(enum.Enum):
     SYNC_CALLER = (
         "AM202",
         "sync-caller",
-        "The function is called from sync code (module level, a script, a job, a test, a lambda); "
-        "making it async would hand those callers a coroutine.",
+        "The function is called from sync code (module level, a script, a job, a test, a lambda), "
+        "also from files excluded from the run, or a method of its name is called on a value of "
+        "unknown type (a test's fixture); making it async would hand those callers a coroutine.",
     )
     USED_AS_VALUE = (
         "AM203",
