@@ -44,6 +44,8 @@ def text_report(result: RunResult, *, verb: str, verbose: bool) -> str:
             lines.extend(
                 f"    {finding.rule.code} {_message(finding)}" for finding in _unique(decision.findings)
             )
+    for where, why in result.plan.unresolved:
+        lines.append(f"{display_path(where.path)}:{where.line}: route registration not resolved: {why}")
     for error in result.errors:
         where = display_path(error.path) + (f":{error.line}" if error.line else "")
         lines.append(f"error: {where}: {error.reason}")
@@ -97,6 +99,9 @@ def summary(result: RunResult, *, verb: str) -> str:
         f"{rewrites[Rule.ASYNC_SLEEP]} sleeps made async",
         f"{rewrites[Rule.HTTP_CLIENT]} HTTP calls made async",
     ]
+    if result.plan.unresolved:
+        unresolved = len(result.plan.unresolved)
+        parts.append(f"{unresolved} route registration{'s' * (unresolved != 1)} not resolved")
     if result.errors:
         parts.append(f"{len(result.errors)} file{'s' * (len(result.errors) != 1)} failed")
     line = "; ".join(parts) + "."
@@ -136,6 +141,10 @@ def json_report(result: RunResult) -> str:
             for decision in result.plan.decisions
         ],
         "rewrites": _rewrite_records(result),
+        "unresolved_registrations": [
+            {"file": display_path(where.path), "line": where.line, "message": why}
+            for where, why in result.plan.unresolved
+        ],
         "errors": [
             {"file": display_path(error.path), "line": error.line, "message": error.reason}
             for error in result.errors
@@ -179,7 +188,8 @@ def _rewrite_records(result: RunResult) -> list[dict[str, Any]]:
 def github_report(result: RunResult) -> str:
     """GitHub Actions workflow commands: annotations on the lines of the pull request.
 
-    Rewrites are notices, functions kept sync are warnings, files that failed are errors.
+    Rewrites are notices, functions kept sync and registrations not resolved are warnings, files
+    that failed are errors.
     """
     lines = []
     for decision in result.plan.decisions:
@@ -192,6 +202,9 @@ def github_report(result: RunResult) -> str:
             # on the function's own file: a finding elsewhere (its caller) is named in the message
             where = finding.location if finding.location.path == decision.location.path else decision.location
             lines.append(_workflow_command(level, display_path(where.path), where.line, title, message))
+    for where, why in result.plan.unresolved:
+        title = "route registration not resolved"
+        lines.append(_workflow_command("warning", display_path(where.path), where.line, title, why))
     for error in result.errors:
         lines.append(
             _workflow_command("error", display_path(error.path), error.line, "async-migrate", error.reason)

@@ -104,7 +104,7 @@ class Rule(enum.Enum):
         "AM206",
         "not-awaitable-here",
         "A blocking call sits where `await` cannot go (a lambda, a nested function, a generator "
-        "expression, or passed as a callable).",
+        "expression, passed as a callable, or run by reading a project `@property`).",
     )
     MUST_NOT_MOVE = (
         "AM207",
@@ -129,7 +129,7 @@ class Rule(enum.Enum):
         "A function whose every blocking call would need the threadpool anyway stays `def`: FastAPI "
         "(for an endpoint or dependency) or its async callers (for a helper) run it in the threadpool "
         "as a whole, one hop instead of one per call. `--convert-threadpool-only` converts such "
-        "endpoints anyway.",
+        "endpoints anyway. Startup/shutdown handlers are exempt: Starlette runs them on the loop.",
     )
     OVERRIDDEN = (
         "AM211",
