@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -198,6 +199,50 @@ def test_kept_sync_reasons_are_in_the_summary(tmp_path: Path) -> None:
     assert "kept sync, functions per reason (one can have several): 1 sync-caller." in result.stderr
 
 
+UNRESOLVED = """\
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+def register(target, endpoint):
+    target.add_api_route("/dynamic", endpoint)
+
+
+def create_app():
+    inner = FastAPI()
+
+    @inner.on_event("startup")
+    def warm():
+        pass
+
+    return inner
+
+
+@app.get("/")
+def root():
+    return {}
+"""
+
+
+def test_registrations_not_resolved_are_counted_never_dropped(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(UNRESOLVED)
+    result = run_tool("--check", ".", cwd=tmp_path)
+    assert "app.py:7: route registration not resolved: add_api_route() on target, not known" in result.stderr
+    assert (
+        "app.py:13: route registration not resolved: warm (@inner.on_event), registered inside"
+        in result.stderr
+    )
+    assert "; 2 route registrations not resolved." in result.stderr
+    report = json.loads(run_tool("--check", "--output-format", "json", ".", cwd=tmp_path).stdout)
+    github = run_tool("--check", "--output-format", "github", ".", cwd=tmp_path).stdout
+    assert "::warning file=app.py,line=7,title=route registration not resolved::add_api_route()" in github
+    assert [(item["file"], item["line"]) for item in report["unresolved_registrations"]] == [
+        ("app.py", 7),
+        ("app.py", 13),
+    ]
+
+
 def test_config_non_blocking_key_and_flag(tmp_path: Path) -> None:
     code = (
         "import vendor\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n"
@@ -270,6 +315,18 @@ def test_callers_outside_the_given_paths_keep_functions_sync(tmp_path: Path) -> 
     assert run_tool(convert, "svc/views.py", cwd=tmp_path).returncode == 0
     assert "return await run_in_threadpool(names)" in (tmp_path / "svc" / "views.py").read_text()
     assert (tmp_path / "svc" / "helpers.py").read_text().startswith("import os\n\n\ndef names")
+
+
+def test_tests_and_excluded_scripts_of_the_project_count_when_only_app_is_given(tmp_path: Path) -> None:
+    case = Path(__file__).parent / "fixtures" / "keep_method_called_on_unknown_value" / "input"
+    shutil.copytree(case, tmp_path, dirs_exist_ok=True)
+    (tmp_path / "pyproject.toml").write_text('[tool.async-migrate]\nexclude = ["scripts/"]\n')
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts" / "nightly.py").write_text("from app.main import Clock\n\nprint(Clock().tick())\n")
+    result = run_tool("--check", "app", cwd=tmp_path)
+    stderr = result.stderr
+    assert "AM202 may be called from tests/clock_checks.py:16 (.tick() of a value of unknown type)" in stderr
+    assert "AM202 called from scripts/nightly.py:3 (module-level code)" in stderr
 
 
 def test_every_rule_is_documented_in_the_readme() -> None:

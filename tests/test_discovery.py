@@ -40,3 +40,15 @@ def test_a_root_inside_the_walked_folder_places_each_file_from_it(
     found = _found(discover([Path("..")], Settings(exclude=("/skip/",))).rewritable)
     assert (project / "pkg/skip/old.py").resolve().as_posix() not in found
     assert {(project / name).resolve().as_posix() for name in ("top.py", "pkg/app.py")} <= found
+
+
+@pytest.mark.parametrize("marker", [True, False], ids=["in-a-project", "no-project"])
+def test_excluded_files_are_read_as_context_never_rewritten(project: Path, marker: bool) -> None:
+    """An excluded script or test still calls the code being rewritten: it is analysed."""
+    if marker:
+        (project / "pyproject.toml").write_text("")
+    found = discover([project / "pkg"], Settings(exclude=("/pkg/skip/",), root=project))
+    old = (project / "pkg/skip/old.py").resolve().as_posix()
+    assert old not in _found(found.rewritable)
+    assert old in _found(found.context)
+    assert ((project / "top.py").resolve().as_posix() in _found(found.context)) is marker

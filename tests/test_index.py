@@ -127,6 +127,49 @@ def test_registrations_are_found_through_aliases_and_re_exports(tmp_path: Path) 
     assert "app.main.dep_c" not in index.value_uses  # an override key is no use as a value
 
 
+NOT_A_ROUTER = """\
+from fastapi import FastAPI
+
+
+class Registry:
+    def add_api_route(self, path, endpoint):
+        self.routes = [(path, endpoint)]
+
+
+class Api:
+    def __init__(self):
+        self.registry = Registry()
+        self.registry.add_api_route("/x", self.handler)
+
+    def handler(self):
+        return 1
+
+
+def handler():
+    return 2
+
+
+registry = Registry()
+registry.add_api_route("/y", handler)
+app = FastAPI()
+
+
+@app.get("/z")
+def z():
+    return handler()
+"""
+
+
+def test_add_api_route_on_a_value_known_not_to_be_a_router_registers_nothing(tmp_path: Path) -> None:
+    """A project class's own add_api_route may call the function as it is: no entry point, and
+    the function passed counts as a use as a value (not as a registration FastAPI consumes)."""
+    (tmp_path / "main.py").write_text(NOT_A_ROUTER)
+    index = build_index([read_source(tmp_path / "main.py")], Catalog())
+    assert list(index.entry_points) == ["main.z"]
+    assert [location.line for location in index.value_uses.get("main.handler", [])] == [23]
+    assert index.unresolved == []
+
+
 def test_every_node_type_the_bindings_filter_lets_through_binds_its_names() -> None:
     # _function_bindings skips, by one set lookup, the node types outside _BINDING_NODES: f uses
     # every type in that set, and each must still bind (or declare) what it does

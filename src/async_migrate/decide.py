@@ -92,6 +92,9 @@ def decide(
     helpers = _helper_statuses(index, catalog)
     http = plan_http(index, frozen, http_client) if http_client else {}
     entries = {q for q in index.entry_points if q in index.functions}
+    # Starlette calls a sync startup/shutdown handler on the loop: taking its blocking calls off it,
+    # even each to the threadpool, is a gain
+    on_loop = {q for q in entries if any(entry.kind == "event" for entry in index.entry_points[q])}
     candidates = {q for q in _reachable(index, entries) if index.functions[q].path not in frozen}
     configured = {q for q in candidates if any(fnmatch.fnmatchcase(q, pattern) for pattern in keep_sync)}
     skipped = {q for q in candidates if index.functions[q].skip} | configured
@@ -127,7 +130,7 @@ def decide(
             converting.discard(qualname)
             return True
         blockers = _shape_blockers(fact, index, catalog, converting, frozen | unfixable) + outcome.blockers
-        if qualname not in entries or not convert_threadpool_only:
+        if qualname not in on_loop and (qualname not in entries or not convert_threadpool_only):
             blockers += _no_gain(fact, outcome, qualname in entries)
         if blockers:
             converting.discard(qualname)
@@ -175,7 +178,8 @@ def decide(
     requires = frozenset(
         edit.target for found in edits.values() for edit in found if isinstance(edit, HttpRequest)
     )
-    return Plan(decisions, edits, frozenset(name.partition(".")[0] for name in index.modules), requires)
+    first_party = frozenset(name.partition(".")[0] for name in index.modules)
+    return Plan(decisions, edits, first_party, requires, index.unresolved)
 
 
 def _class_dependencies(index: ProjectIndex, helpers: dict[str, HelperStatus]) -> list[FunctionDecision]:
@@ -423,6 +427,10 @@ def _shape_blockers(
         else:
             continue
         found.append(Finding(Rule.SYNC_CALLER, f"called from {caller.location} ({why})", caller.location))
+    for caller in index.maybe_callers.get(fact.name, []) if fact.class_name else ():
+        # nothing would await it there: ``x.name()`` on a value the index can't type may be this
+        message = f"may be called from {caller.location} (.{fact.name}() of a value of unknown type)"
+        found.append(Finding(Rule.SYNC_CALLER, message, caller.location))
     for location in index.value_uses.get(fact.qualname, []):
         found.append(Finding(Rule.USED_AS_VALUE, f"used as a value at {location}", location))
     for other in index.overrides.get(fact.qualname, ()):

@@ -2,15 +2,16 @@
 
 A helper called from a script elsewhere in the project must stay sync even when only the API
 folder is migrated, so the analysis sees the project: the nearest folder above the first path
-with a ``pyproject.toml``, ``setup.cfg``, ``setup.py`` or ``.git``. Excludes, ``.gitignore``
-and tool folders (virtualenvs, ``site-packages``, ``build``...) apply to both.
+with a ``pyproject.toml``, ``setup.cfg``, ``setup.py`` or ``.git``. ``.gitignore`` and tool
+folders (virtualenvs, ``site-packages``, ``build``...) apply to both; excludes only to the files
+rewritten, since an excluded script or test still calls the code that is.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pathspec
@@ -98,10 +99,16 @@ def discover(paths: list[Path], settings: Settings) -> Discovery:
     rewritable = [path for path in found if path not in refused_paths]
     root = project_root(paths)
     context: list[Path] = []
-    if root is not None and not any(os.path.samefile(path, root) for path in paths if path.is_dir()):
+    root_given = root is not None and any(os.path.samefile(path, root) for path in paths if path.is_dir())
+    if settings.exclude or (root is not None and not root_given):
+        # excluded files are left unwritten, not unread: a script or a test they hold still
+        # calls the code that is rewritten
+        tops = [_near(root)] if root is not None else [path for path in paths if path.is_dir()]
         given = {os.path.abspath(path) for path in rewritable}
         context = [
-            path for path in _python_files([_near(root)], settings) if os.path.abspath(path) not in given
+            path
+            for path in _python_files(tops, replace(settings, exclude=()))
+            if os.path.abspath(path) not in given
         ]
     return Discovery(rewritable, context, refused)
 

@@ -61,6 +61,9 @@ class UnknownCallee:
     """A call the index cannot name (a method on a value of unknown type, a call result...)."""
 
     why: str
+    method: str | None = None
+    """For ``x.name(...)`` on a value of unknown type: ``name``. It may be a project method of
+    that name, so the call counts as a possible caller of each (``ProjectIndex.maybe_callers``)."""
 
 
 @dataclass(frozen=True)

@@ -81,6 +81,7 @@ DEPENDENCY_MARKERS = frozenset(
         "fastapi.param_functions.Security",
     }
 )
+THREAD_LOCALS = frozenset({"threading.local", "_threading_local.local"})
 TRANSPARENT_DECORATORS = frozenset({"builtins.staticmethod", "builtins.classmethod"})
 STREAMING_RESPONSES = frozenset(
     {"fastapi.responses.StreamingResponse", "starlette.responses.StreamingResponse"}
@@ -225,12 +226,18 @@ class ProjectIndex:
     """Method -> the methods of the same name in its project base classes and subclasses."""
     classes: dict[str, Location] = field(default_factory=dict)
     """Project classes and where they are defined."""
+    maybe_callers: dict[str, list[CallerRef]] = field(default_factory=dict)
+    """Method name -> the calls ``x.name(...)`` on values of unknown type, not awaited: each may
+    call any project method of that name (a test calling a fixture's method)."""
     exception_handlers: list[tuple[str | None, Location]] = field(default_factory=list)
     """App-wide handlers (``@app.exception_handler(X)``, ``add_exception_handler(X, ...)``): the
     exception each handles (``None`` when it can't be named), and where."""
     remote_handlers: list[tuple[Path, HandlerFact]] = field(default_factory=list)
     """``except`` clauses that see errors of code they don't call: around ``call_next`` in a
     middleware, around ``yield`` in a dependency (``http_calls.remote_handlers``)."""
+    unresolved: list[tuple[Location, str]] = field(default_factory=list)
+    """Route, event and lifespan registrations the index can't follow to a project function or
+    a router, with why: reported, so that no entry point is missed silently."""
     _name_uses: dict[Path, Counter[str]] = field(default_factory=dict)
 
     @functools.cached_property
@@ -399,20 +406,24 @@ class Project:
         self.functions_by_module: dict[str, list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]]] = {}
         for qualname, (owner, node, _) in self.function_nodes.items():
             self.functions_by_module.setdefault(owner.name, []).append((qualname, node))
+        self.router_classes = APP_CLASSES | {q for q in self.classes if self.derives_from(q, APP_CLASSES)}
+        """FastAPI, APIRouter and the project's subclasses of them (``class UserAPIRouter(APIRouter)``)."""
         routers = {
             f"{module.name}.{name}"
             for module in modules.values()
             for name, value in module.variables.items()
-            if isinstance(value, ast.Call) and self.qualname(value.func, module) in APP_CLASSES
+            if isinstance(value, ast.Call) and self.qualname(value.func, module) in self.router_classes
         }
         # a router whose routes only document callbacks (``callbacks=router.routes``) is never
         # served: its functions are not entry points
-        self.routers = routers - self._callback_routers(routers)
+        self.callback_routers = self._callback_routers(routers)
+        self.routers = routers - self.callback_routers
         self.thread_locals = {
             f"{module.name}.{name}"
             for module in modules.values()
             for name, value in module.variables.items()
-            if isinstance(value, ast.Call) and self._is_thread_local_type(self.qualname(value.func, module))
+            if isinstance(value, ast.Call)
+            and self.derives_from(self.qualname(value.func, module), THREAD_LOCALS)
         }
 
     @functools.cached_property
@@ -437,15 +448,22 @@ class Project:
         """Every relationship attribute name: an attribute named otherwise is never one."""
         return frozenset().union(*self.relationships.values())
 
-    def _is_thread_local_type(self, qualname: str | None, depth: int = 0) -> bool:
-        """``threading.local`` or a project class derived from it."""
-        if qualname in {"threading.local", "_threading_local.local"}:
+    def property_names(self) -> frozenset[str]:
+        """The names of the project's ``@property``/``@cached_property`` methods: an attribute
+        named otherwise is never one."""
+        return frozenset(
+            node.name for _, node, owner in self.function_nodes.values() if owner and _is_property(node)
+        )
+
+    def derives_from(self, qualname: str | None, bases: frozenset[str], depth: int = 0) -> bool:
+        """Whether ``qualname`` is one of ``bases`` or a project class derived from one."""
+        if qualname in bases:
             return True
         info = self.classes.get(qualname or "")
         return (
             info is not None
             and depth < 10
-            and any(self._is_thread_local_type(b, depth + 1) for b in info.bases)
+            and any(self.derives_from(b, bases, depth + 1) for b in info.bases)
         )
 
     def _callback_routers(self, routers: set[str]) -> set[str]:
@@ -757,12 +775,12 @@ class _Scope:
         if name in self._types:
             return self._types[name]
         self._types[name] = None
-        types = {self._binding_type(value) for value in self.bindings[name]}
+        types = {self.binding_type(value) for value in self.bindings[name]}
         result = types.pop() if len(types) == 1 else _plain(types)
         self._types[name] = result
         return result
 
-    def _binding_type(self, value: ast.expr | None) -> str | None:
+    def binding_type(self, value: ast.expr | None) -> str | None:
         if value is None:
             return None
         if isinstance(value, _Annotated):
@@ -835,10 +853,11 @@ class _Scope:
     def _unknown_method(self, func: ast.Attribute) -> UnknownCallee:
         holder = self.held_by_framework(func.value)
         if holder is None:
-            return UnknownCallee(f"method {func.attr!r} of a value whose type is unknown")
+            return UnknownCallee(f"method {func.attr!r} of a value whose type is unknown", func.attr)
         value = _text(func.value)
         return UnknownCallee(
-            f"method {func.attr!r} of {value}, an object the service keeps on {holder}: its type is unknown"
+            f"method {func.attr!r} of {value}, an object the service keeps on {holder}: its type is unknown",
+            func.attr,
         )
 
     def held_by_framework(self, node: ast.expr) -> str | None:
@@ -877,7 +896,8 @@ class _Scope:
             if isinstance(func.value, ast.Name) and self.is_local(func.value.id):
                 owner = self.local_type(func.value.id)
                 if owner is None:
-                    return UnknownCallee(f"method {func.attr!r} of {func.value.id!r}, whose type is unknown")
+                    why = f"method {func.attr!r} of {func.value.id!r}, whose type is unknown"
+                    return UnknownCallee(why, func.attr)
                 return self.project.method(owner, func.attr)
             if not isinstance(func.value, (ast.Name, ast.Attribute)) or _dotted(func.value) is None:
                 owner = self.type_of(func.value)
@@ -892,6 +912,7 @@ class _Scope:
                     return self.project.method(owner, func.attr)
                 if self.held_by_framework(func.value):
                     return self._unknown_method(func)
+                return UnknownCallee("the callee cannot be named", func.attr)
             return UnknownCallee("the callee cannot be named")
         if qualname in self.project.function_nodes:
             return ProjectCallee(qualname)
@@ -913,7 +934,7 @@ class _Scope:
                 return self.project.method(aliased, attr)
             owner = self.project.variable_type(owner_name)
             if owner is None:
-                return UnknownCallee(f"method {attr!r} of {owner_name}, whose type is unknown")
+                return UnknownCallee(f"method {attr!r} of {owner_name}, whose type is unknown", attr)
             return self.project.method(owner, attr)
         return ExternalCallee(qualname)
 
@@ -1179,6 +1200,8 @@ class _CallCollector:
             if type(node.ctx) is ast.Load:
                 self._maybe_value_use(node, parent)
                 self._maybe_thread_local(node)
+                if kind is ast.Attribute and node.attr in self.scope.project.property_names:
+                    self._maybe_property_read(node, where)
             if kind is ast.Name:
                 return  # a leaf too
             if node.attr in self.scope.project.relationship_names:
@@ -1226,7 +1249,7 @@ class _CallCollector:
 
     def _record(self, node: ast.Call, parent: ast.AST | None, where: _Where) -> Callee:
         callee = self.scope.callee(node)
-        if self.scope.function is None and not isinstance(callee, ProjectCallee):
+        if self.scope.function is None and not _may_call_project(callee):
             return callee  # module-level code matters only as a caller of the project's functions
         use, outer = "other", None
         if id(node) in self._streamed_calls:
@@ -1432,6 +1455,36 @@ class _CallCollector:
         owner = self.scope.type_of(node.value)
         if node.attr in self.scope.project.relationships.get(owner or "", ()):
             self.lazy_loads.append(LazyLoad(node.lineno, _text(node)))
+
+    def _maybe_property_read(self, node: ast.Attribute, where: _Where) -> None:
+        """``self.group`` where ``group`` is a project ``@property``: reading it runs the getter
+        (a query, a directory listing) here, so it counts as a call no ``await`` can go on."""
+        if self.scope.function is None:
+            return
+        owner = self.scope.type_of(node.value)
+        callee = self.scope.project.method(owner, node.attr) if owner else None
+        if not isinstance(callee, ProjectCallee) or not _is_property(
+            self.scope.project.function_nodes[callee.qualname][1]
+        ):
+            return
+        self.calls.append(
+            CallFact(
+                span=self.columns.span(node),
+                text=_text(node),
+                callee=callee,
+                awaitable=False,
+                awaited=False,
+                use="other",
+                outer_call=None,
+                with_blocks=where.withs,
+                offloaded=where.offloaded,
+                binding=None,
+                keywords=(),
+                has_star_kwargs=False,
+                sole_numeric_arg=None,
+                handlers=tuple(self._handler_fact(handler) for handler in where.handlers),
+            )
+        )
 
     def _maybe_value_use(self, node: ast.Name | ast.Attribute, parent: ast.AST | None) -> None:
         if isinstance(parent, ast.Attribute):
@@ -1831,78 +1884,351 @@ def _decorator(project: Project, module: ModuleTable, node: ast.expr) -> Decorat
     kind = "other"
     if qualname in TRANSPARENT_DECORATORS:
         kind = "transparent"
-    elif qualname and _is_route_method(project, qualname):
-        kind = "route"
+    elif _decorator_kind(project, module, node):
+        kind = "route"  # registers the function (a route or an event handler)
     return Decorator(qualname, _text(node), kind)
+
+
+PROPERTY_DECORATORS = frozenset({"property", "cached_property"})
+
+
+def _is_property(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Decorated ``@property`` or ``@(functools.)cached_property``: read as an attribute, it runs."""
+    return any(
+        (decorator.id if isinstance(decorator, ast.Name) else getattr(decorator, "attr", None))
+        in PROPERTY_DECORATORS
+        for decorator in node.decorator_list
+    )
 
 
 def _has_decorator(node: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> bool:
     return any(isinstance(d, ast.Name) and d.id == name for d in node.decorator_list)
 
 
-_REGISTRATION_WORDS = ("Depends", "Security", "add_api_", "dependency_overrides")
+_REGISTRATION_WORDS = (
+    "Depends",
+    "Security",
+    "add_api_",
+    "dependency_overrides",
+    "add_event_handler",
+    "lifespan",
+    "on_startup",
+    "on_shutdown",
+)
+_HOOK_KEYWORDS = {"lifespan": "lifespan", "on_startup": "event", "on_shutdown": "event"}
+"""Keywords of ``FastAPI(...)`` / ``APIRouter(...)`` naming functions that Starlette runs."""
+_DECORATOR_METHODS = "|".join(sorted({*ROUTE_METHODS, "on_event"}))
+_NESTED_ROUTE = re.compile(rf"^[ \t]+@[\w.]+\.(?:{_DECORATOR_METHODS})\(", re.M)
+"""An indented route or event decorator: perhaps on a function nested in another."""
 
 
-def _fastapi_references(
-    project: Project, module: ModuleTable
-) -> tuple[list[tuple[str, EntryPoint]], set[tuple[str, int]]]:
-    """Entry points defined in ``module``, and the function references FastAPI consumes there.
+@dataclass
+class _References:
+    """What ``_fastapi_references`` finds in one module."""
 
-    Entry points are routes (router decorators, ``add_api_route``) and dependencies
-    (``Depends``/``Security``). The references (``Depends(f)``, endpoints, dependency override
-    keys) are not "uses as a value" that would keep a function sync.
+    entries: list[tuple[str, EntryPoint]] = field(default_factory=list)
+    registered: set[tuple[str, int]] = field(default_factory=set)
+    """Function references FastAPI consumes (not uses as a value), with their lines."""
+    unresolved: list[tuple[Location, str]] = field(default_factory=list)
+    """Registrations whose function or router the index can't name, with why."""
+
+
+def _fastapi_references(project: Project, module: ModuleTable) -> _References:
+    """Entry points defined in ``module``, the function references FastAPI consumes there, and
+    the registrations it can't follow.
+
+    Entry points are routes (router decorators, ``add_api_route``), dependencies
+    (``Depends``/``Security``), lifespans and startup/shutdown handlers (``on_event``,
+    ``add_event_handler``, ``on_startup=``), on routers however they are reached: module globals,
+    parameters, locals, ``self.router``. The references (``Depends(f)``, endpoints, dependency
+    override keys) are not "uses as a value" that would keep a function sync.
     """
-    entries: list[tuple[str, EntryPoint]] = []
-    registered: set[tuple[str, int]] = set()
+    found = _References()
     for qualname, node in project.functions_by_module.get(module.name, []):
         for decorator in node.decorator_list:
-            target = project.qualname(
-                decorator.func if isinstance(decorator, ast.Call) else decorator, module
-            )
-            if target and _is_route_method(project, target):
-                entries.append((qualname, EntryPoint("route", Location(module.path, node.lineno))))
+            kind = _decorator_kind(project, module, decorator)
+            if kind:
+                found.entries.append((qualname, EntryPoint(kind, Location(module.path, node.lineno))))
+            elif why := _unresolved_decorator(project, module, decorator):
+                found.unresolved.append((Location(module.path, decorator.lineno), why))
+    if _NESTED_ROUTE.search(module.source.text):
+        found.unresolved += _nested_registrations(project, module)
     if not any(word in module.source.text for word in _REGISTRATION_WORDS):
-        return entries, registered
-    for node in _registration_candidates(project, module):
+        return found
+    scopes = _OwnerScopes(project, module)
+    for node, owner in _registration_candidates(project, module):
         if isinstance(node, ast.Subscript):
             if isinstance(node.value, ast.Attribute) and node.value.attr == "dependency_overrides":
                 key = project.qualname(node.slice, module)
                 if key:
-                    registered.add((key, node.slice.lineno))
+                    found.registered.add((key, node.slice.lineno))
             continue
         if not isinstance(node, ast.Call):
             continue
         called = project.qualname(node.func, module) or ""
         if called in DEPENDENCY_MARKERS:
-            target, kind = node.args[0] if node.args else _keyword(node, "dependency"), "dependency"
-        elif called.rpartition(".")[2] in ROUTE_REGISTRATIONS:
-            target, kind = node.args[1] if len(node.args) > 1 else _keyword(node, "endpoint"), "route"
-        else:
-            continue
-        function = project.qualname(target, module) if target is not None else None
-        if function is None:
-            continue
-        registered.add((function, target.lineno))
-        is_class_dependency = kind == "dependency" and function in project.classes
-        if is_class_dependency or (
-            function in project.function_nodes and (kind == "dependency" or _is_router(project, called))
-        ):
-            entries.append((function, EntryPoint(kind, Location(module.path, node.lineno))))
-    return entries, registered
+            target = node.args[0] if node.args else _keyword(node, "dependency")
+            function = project.qualname(target, module) if target is not None else None
+            if target is None or function is None:
+                continue
+            found.registered.add((function, target.lineno))
+            if function in project.classes or function in project.function_nodes:
+                found.entries.append((function, EntryPoint("dependency", Location(module.path, node.lineno))))
+        elif called in project.router_classes:
+            for keyword in node.keywords:
+                if keyword.arg in _HOOK_KEYWORDS:
+                    value = keyword.value
+                    targets = value.elts if isinstance(value, (ast.List, ast.Tuple)) else [value]
+                    for target in targets:
+                        _register(scopes.of(owner), node, target, _HOOK_KEYWORDS[keyword.arg], found)
+        elif isinstance(node.func, ast.Attribute) and (name := _registration_name(called, node.func)):
+            event = name == "add_event_handler"
+            target = node.args[1] if len(node.args) > 1 else _keyword(node, "func" if event else "endpoint")
+            scope = scopes.of(owner)
+            router = True if called and _is_router(project, called) else _router_value(scope, node.func.value)
+            if router is None:
+                where = Location(module.path, node.lineno)
+                found.unresolved.append(
+                    (where, f"{name}() on {_text(node.func.value)}, not known to be a router")
+                )
+            elif router and target is not None:
+                _register(scope, node, target, "event" if event else "route", found)
+    return found
 
 
-def _registration_candidates(project: Project, module: ModuleTable) -> Iterator[ast.AST]:
-    """The nodes of the top-level statements that can hold a registration, in the order of a walk
-    of the whole module. A registration names ``Depends``, ``Security``, ``add_api_...`` or
-    ``dependency_overrides``, or an import binds the name it uses to one of them (resolution
-    follows imports only), so a statement whose text holds none of those words holds none."""
+def _registration_name(called: str, func: ast.Attribute) -> str | None:
+    """``add_api_route``-like method names, as resolved (an alias) or as written."""
+    for name in (called.rpartition(".")[2], func.attr):
+        if name in ROUTE_REGISTRATIONS or name == "add_event_handler":
+            return name
+    return None
+
+
+def _register(scope: _Scope, call: ast.Call, target: ast.expr, kind: str, found: _References) -> None:
+    """Record ``target`` (an endpoint, a handler, a lifespan) as an entry point of ``kind``, or
+    as a registration not resolved."""
+    where = Location(scope.module.path, call.lineno)
+    function = _function_named(scope, target)
+    if function is None:
+        found.unresolved.append((where, f"{_text(target)} can't be named as a function of the project"))
+        return
+    found.registered.add((function, target.lineno))
+    if kind == "lifespan" and not isinstance(scope.project.function_nodes[function][1], ast.AsyncFunctionDef):
+        found.unresolved.append((where, f"the lifespan {_text(target)} is not an async def: left as it is"))
+        return
+    found.entries.append((function, EntryPoint(kind, where)))
+
+
+def _function_named(scope: _Scope, node: ast.expr) -> str | None:
+    """The project function or method an expression names (``handler``, ``self.handler``,
+    ``module.handler``), else ``None`` (a class, a lambda, a parameter, a nested function)."""
+    if (
+        not isinstance(node, (ast.Name, ast.Attribute))
+        or scope.project.qualname(node, scope.module) in scope.project.classes
+    ):
+        return None
+    callee = scope.callee(ast.Call(func=node, args=[], keywords=[]))
+    if isinstance(callee, ProjectCallee) and callee.qualname in scope.project.function_nodes:
+        return callee.qualname
+    return None
+
+
+def _router_value(scope: _Scope, node: ast.expr) -> bool | None:
+    """Whether an expression is a FastAPI app or router: ``None`` when the index can't tell."""
+    project = scope.project
+    if isinstance(node, ast.Name) and node.id in scope.bindings:
+        answers = {_is_router_binding(scope, value) for value in scope.bindings[node.id]}
+        return answers.pop() if len(answers) == 1 else None
+    if (
+        isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id in scope.bindings
+    ):
+        owner = scope.local_type(node.value.id)
+        if owner in project.classes:
+            return _attribute_is_router(project, owner, node.attr)
+    qualname = project.qualname(node, scope.module)
+    if qualname in project.routers:
+        return True
+    return _is_router_type(project, scope.type_of(node))
+
+
+def _is_router_binding(scope: _Scope, value: ast.expr | None) -> bool | None:
+    """Whether a value bound to a name (``APIRouter()``, a parameter ``app: FastAPI``) is a router."""
+    if (
+        isinstance(value, ast.Call)
+        and scope.project.qualname(value.func, scope.module) in scope.project.router_classes
+    ):
+        return True
+    return _is_router_type(scope.project, scope.binding_type(value))
+
+
+def _is_router_type(project: Project, type_name: str | None) -> bool | None:
+    return None if type_name is None else type_name in project.router_classes
+
+
+def _attribute_is_router(project: Project, class_qualname: str, attribute: str) -> bool | None:
+    """Whether ``self.<attribute>`` is a router: what the class (or a project base) annotates it
+    with, or every value its methods assign to it (``self.router = APIRouter()``)."""
+    answers: set[bool | None] = set()
+    for name in [class_qualname, *_project_bases(project, class_qualname)]:
+        info = project.classes[name]
+        if attribute in info.fields:
+            answers.add(
+                _is_router_type(project, project.annotation_type(info.fields[attribute], info.module))
+            )
+        for method in info.methods.values():
+            node = project.function_nodes[method][1]
+            own = node.args.args[0].arg if node.args.args else None
+            for child in _own_nodes(node.body):
+                if not isinstance(child, (ast.Assign, ast.AnnAssign)) or child.value is None:
+                    continue
+                targets = child.targets if isinstance(child, ast.Assign) else [child.target]
+                if any(
+                    isinstance(target, ast.Attribute)
+                    and target.attr == attribute
+                    and isinstance(target.value, ast.Name)
+                    and target.value.id == own
+                    for target in targets
+                ):
+                    answers.add(_is_router_binding(_scope_of(project, method), child.value))
+    return answers.pop() if len(answers) == 1 else None
+
+
+def _project_bases(project: Project, class_qualname: str, depth: int = 0) -> list[str]:
+    info = project.classes[class_qualname]
+    found = [base for base in info.bases if base in project.classes and base != class_qualname]
+    return found + [b for base in found if depth < 10 for b in _project_bases(project, base, depth + 1)]
+
+
+def _scope_of(project: Project, qualname: str) -> _Scope:
+    """The name resolution of a project function, as its scan builds it."""
+    module, node, class_qualname = project.function_nodes[qualname]
+    own = list(_own_nodes(node.body))
+    bindings, _, _ = _function_bindings(node, own)
+    if class_qualname and node.args.args and not _has_decorator(node, "staticmethod"):
+        bindings[node.args.args[0].arg] = [_Self()]
+    return _Scope(project, module, node, bindings, class_qualname)
+
+
+class _OwnerScopes:
+    """The scope of each project function holding a registration, built once, when first asked."""
+
+    def __init__(self, project: Project, module: ModuleTable) -> None:
+        self._project = project
+        self._module_scope = _Scope(project, module, None, {})
+        self._scopes: dict[str, _Scope] = {}
+
+    def of(self, owner: str | None) -> _Scope:
+        if owner is None:
+            return self._module_scope
+        if owner not in self._scopes:
+            self._scopes[owner] = _scope_of(self._project, owner)
+        return self._scopes[owner]
+
+
+def _decorator_kind(project: Project, module: ModuleTable, decorator: ast.expr) -> str | None:
+    """``route`` for ``@router.get(...)`` and the like, ``event`` for ``@app.on_event(...)``."""
+    target = project.qualname(decorator.func if isinstance(decorator, ast.Call) else decorator, module)
+    if not target or not _is_router(project, target):
+        return None
+    method = target.rpartition(".")[2]
+    return "route" if method in ROUTE_METHODS else "event" if method == "on_event" else None
+
+
+def _unresolved_decorator(project: Project, module: ModuleTable, decorator: ast.expr) -> str | None:
+    """Why ``@x.get("/path")`` (or ``@x.on_event(...)``) can't be taken as a registration: the
+    index can't tell whether ``x`` is a router."""
+    func = _registration_decorator(decorator)
+    if func is None or _router_value(_Scope(project, module, None, {}), func.value) is not None:
+        return None
+    return f"@{_text(func)}(...): {_text(func.value)} is not known to be a FastAPI app or router"
+
+
+def _registration_decorator(decorator: ast.expr) -> ast.Attribute | None:
+    """``x.get`` of ``@x.get("/path", ...)``, ``x.on_event`` of ``@x.on_event("startup")``: what
+    registers a route or a handler if ``x`` is a router (a route's path starts with a slash)."""
+    func = decorator.func if isinstance(decorator, ast.Call) else None
+    if not isinstance(func, ast.Attribute) or func.attr not in {*ROUTE_METHODS, "on_event"}:
+        return None
+    first = decorator.args[0] if decorator.args else None  # type: ignore[union-attr]
+    if isinstance(first, ast.JoinedStr) and func.attr != "on_event":
+        return func  # f"{prefix}/items"
+    if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
+        return None
+    return func if func.attr == "on_event" or first.value.startswith("/") else None
+
+
+def _nested_registrations(project: Project, module: ModuleTable) -> list[tuple[Location, str]]:
+    """Route and event decorators on functions nested in others (``create_app()`` defining its
+    routes): the index follows module-level functions and methods only, so they are reported."""
+    found = []
+    for qualname, node in project.functions_by_module.get(module.name, []):
+        if "@" not in module.lines(node.body[0].lineno, node.end_lineno or node.lineno):
+            continue  # no decorator in its body
+        scope = None
+        for inner in _walk(node):
+            if inner is node or not isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            for decorator in inner.decorator_list:
+                func = decorator.func if isinstance(decorator, ast.Call) else None
+                if not isinstance(func, ast.Attribute) or func.attr not in {*ROUTE_METHODS, "on_event"}:
+                    continue
+                scope = scope or _scope_of(project, qualname)
+                router = _router_value(scope, func.value)
+                if router or (router is None and _registration_decorator(decorator) is not None):
+                    message = (
+                        f"{inner.name} (@{_text(func)}), registered inside {node.name}(), is not followed"
+                    )
+                    found.append((Location(module.path, decorator.lineno), message))
+    return found
+
+
+def _registration_candidates(project: Project, module: ModuleTable) -> Iterator[tuple[ast.AST, str | None]]:
+    """The nodes of the top-level statements that can hold a registration, each with the project
+    function (a module-level function or a method) it is in. A registration names ``Depends``,
+    ``Security``, ``add_api_...``, ``dependency_overrides`` or a lifespan/event hook, or an
+    import binds the name it uses to one of them (resolution follows imports only), so a
+    statement whose text holds none of those words holds none."""
     words = (*_REGISTRATION_WORDS, *project.registration_aliases)
     for statement in reversed(module.tree.body):
         decorators = getattr(statement, "decorator_list", [])
         first = min([statement.lineno, *(decorator.lineno for decorator in decorators)])
         text = module.lines(first, statement.end_lineno or statement.lineno)
-        if any(word in text for word in words):
-            yield from _walk(statement)
+        if not any(word in text for word in words):
+            continue
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield from _owned(_walk(statement), f"{module.name}.{statement.name}", statement)
+        elif isinstance(statement, ast.ClassDef):
+            qualname = f"{module.name}.{statement.name}"
+            for child in statement.body:
+                if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    yield from _owned(_walk(child), f"{qualname}.{child.name}", child)
+                else:
+                    yield from ((node, None) for node in _walk(child))
+            yield from ((node, None) for node in [*statement.decorator_list, *_defaults(statement)])
+        else:
+            yield from ((node, None) for node in _walk(statement))
+
+
+def _owned(
+    nodes: Iterable[ast.AST], owner: str, definition: ast.FunctionDef | ast.AsyncFunctionDef
+) -> Iterator[tuple[ast.AST, str | None]]:
+    """A function's nodes: its decorators and defaults run in the enclosing scope, its body in its own."""
+    outside = {
+        id(node)
+        for expression in [*definition.decorator_list, *_defaults(definition)]
+        for node in _walk(expression)
+    }
+    for node in nodes:
+        yield node, None if id(node) in outside else owner
+
+
+def _may_call_project(callee: Callee) -> bool:
+    """A call that is, or may be, of a project function (a method of a value of unknown type)."""
+    return isinstance(callee, ProjectCallee) or (
+        isinstance(callee, UnknownCallee) and callee.method is not None
+    )
 
 
 def _keyword(call: ast.Call, name: str) -> ast.expr | None:
@@ -1910,9 +2236,13 @@ def _keyword(call: ast.Call, name: str) -> ast.expr | None:
 
 
 def _is_router(project: Project, qualname: str) -> bool:
+    """Whether ``qualname`` is an attribute of a router: a module global made by a router class,
+    or typed as one (``app = create_app()``, annotated ``-> FastAPI``)."""
     owner = qualname.rpartition(".")[0]
-    return owner in project.routers or (
-        owner.endswith(".router") and owner.removesuffix(".router") in project.routers
+    return (
+        owner in project.routers
+        or (owner.endswith(".router") and owner.removesuffix(".router") in project.routers)
+        or (owner not in project.callback_routers and project.variable_type(owner) in project.router_classes)
     )
 
 
@@ -2036,9 +2366,12 @@ def _build_index(sources: Iterable[SourceFile], catalog: Catalog) -> ProjectInde
     project = Project(modules, catalog)
     entry_points: dict[str, list[EntryPoint]] = {}
     registered: dict[Path, set[tuple[str, int]]] = {}
+    unresolved: list[tuple[Location, str]] = []
     for module in modules.values():
-        entries, registered[module.path] = _fastapi_references(project, module)
-        for qualname, entry in entries:
+        found = _fastapi_references(project, module)
+        registered[module.path] = found.registered
+        unresolved += found.unresolved
+        for qualname, entry in found.entries:
             entry_points.setdefault(qualname, []).append(entry)
 
     functions: dict[str, FunctionFact] = {}
@@ -2059,19 +2392,22 @@ def _build_index(sources: Iterable[SourceFile], catalog: Catalog) -> ProjectInde
                 pending.append(call.callee.qualname)
     wanted = {qualname.rpartition(".")[2] for qualname in functions}
     callers: dict[str, list[CallerRef]] = {}
+    maybe_callers: dict[str, list[CallerRef]] = {}
+    methods = {qualname.rpartition(".")[2] for qualname, fact in functions.items() if fact.class_name}
 
     def note_callers(caller: str | None, path: Path, calls: list[CallFact]) -> None:
         for call in calls:
-            if isinstance(call.callee, ProjectCallee):
-                callers.setdefault(call.callee.qualname, []).append(
-                    CallerRef(
-                        caller,
-                        Location(path, call.span.line),
-                        call.span,
-                        call.awaitable and caller is not None,
-                        call.with_blocks,
-                    )
-                )
+            callee = call.callee
+            if isinstance(callee, ProjectCallee):
+                found = callers.setdefault(callee.qualname, [])
+            elif isinstance(callee, UnknownCallee) and callee.method in methods and not call.awaited:
+                found = maybe_callers.setdefault(callee.method, [])
+            else:
+                continue
+            awaitable = call.awaitable and caller is not None
+            found.append(
+                CallerRef(caller, Location(path, call.span.line), call.span, awaitable, call.with_blocks)
+            )
 
     for module in modules.values():
         if not wanted or wanted.isdisjoint(module.identifiers):
@@ -2105,12 +2441,14 @@ def _build_index(sources: Iterable[SourceFile], catalog: Catalog) -> ProjectInde
         modules,
         _overrides(project),
         classes,
+        maybe_callers,
         _exception_handlers(project),
         [
             (module.path, _handler_fact(project, module, handler))
             for module in project.modules.values()
             for handler in remote_handlers(module.tree, module.identifiers)
         ],
+        sorted(unresolved, key=lambda item: (str(item[0].path), item[0].line)),
     )
 
 

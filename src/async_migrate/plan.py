@@ -166,3 +166,5 @@ class Plan:
     """The project's own top-level packages, for placing new imports."""
     requires: frozenset[str] = frozenset()
     """Distributions the rewritten code imports that it may not have imported before (httpx)."""
+    unresolved: list[tuple[Location, str]] = field(default_factory=list)
+    """Route, event and lifespan registrations the tool couldn't follow, with why."""

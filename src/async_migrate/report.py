@@ -50,6 +50,8 @@ def text_report(result: RunResult, *, verb: str, verbose: bool) -> str:
             if decision.verdict is Verdict.CONVERTED:
                 lines.append(f"    safe: {_why_safe(decision)}")
             lines.extend(f"    {finding.rule.code} {_message(finding)}" for finding in _said(decision))
+    for where, why in result.plan.unresolved:
+        lines.append(f"{display_path(where.path)}:{where.line}: route registration not resolved: {why}")
     for error in result.errors:
         where = display_path(error.path) + (f":{error.line}" if error.line else "")
         lines.append(f"error: {where}: {error.reason}")
@@ -121,6 +123,9 @@ def summary(result: RunResult, *, verb: str) -> str:
         f"{_count(rewrites[Rule.ASYNC_SLEEP], 'sleep')} made async, "
         f"{_count(rewrites[Rule.HTTP_CLIENT], 'HTTP call')} made async",
     ]
+    if result.plan.unresolved:
+        unresolved = len(result.plan.unresolved)
+        parts.append(f"{unresolved} route registration{'s' * (unresolved != 1)} not resolved")
     if result.errors:
         parts.append(f"{_count(len(result.errors), 'file')} failed")
     line = "; ".join(parts) + "."
@@ -163,6 +168,10 @@ def json_report(result: RunResult) -> str:
             for decision in result.plan.decisions
         ],
         "rewrites": _rewrite_records(result),
+        "unresolved_registrations": [
+            {"file": display_path(where.path), "line": where.line, "message": why}
+            for where, why in result.plan.unresolved
+        ],
         "errors": [
             {"file": display_path(error.path), "line": error.line, "message": error.reason}
             for error in result.errors
@@ -194,7 +203,8 @@ def github_report(result: RunResult) -> str:
     findings one a line, the decisive one first and in the title (GitHub shows a limited number
     of annotations per step, so a big service must not get one per call).
 
-    Rewrites are notices, functions kept sync are warnings, files that failed are errors.
+    Rewrites are notices, functions kept sync and registrations not resolved are warnings, files
+    that failed are errors.
     """
     lines = []
     for decision in result.plan.decisions:
@@ -209,6 +219,9 @@ def github_report(result: RunResult) -> str:
         )
         where = decision.location
         lines.append(_workflow_command(level, display_path(where.path), where.line, title, message))
+    for where, why in result.plan.unresolved:
+        title = "route registration not resolved"
+        lines.append(_workflow_command("warning", display_path(where.path), where.line, title, why))
     for error in result.errors:
         lines.append(
             _workflow_command("error", display_path(error.path), error.line, "async-migrate", error.reason)

@@ -78,8 +78,9 @@ class Rule(enum.Enum):
     SYNC_CALLER = (
         "AM202",
         "sync-caller",
-        "The function is called from sync code (module level, a script, a job, a test, a lambda); "
-        "making it async would hand those callers a coroutine.",
+        "The function is called from sync code (module level, a script, a job, a test, a lambda), "
+        "also from files excluded from the run, or a method of its name is called on a value of "
+        "unknown type (a test's fixture); making it async would hand those callers a coroutine.",
     )
     USED_AS_VALUE = (
         "AM203",
@@ -103,7 +104,7 @@ class Rule(enum.Enum):
         "AM206",
         "not-awaitable-here",
         "A blocking call sits where `await` cannot go (a lambda, a nested function, a generator "
-        "expression, or passed as a callable).",
+        "expression, passed as a callable, or run by reading a project `@property`).",
     )
     MUST_NOT_MOVE = (
         "AM207",
@@ -128,7 +129,7 @@ class Rule(enum.Enum):
         "A function whose every blocking call would need the threadpool anyway stays `def`: FastAPI "
         "(for an endpoint or dependency) or its async callers (for a helper) run it in the threadpool "
         "as a whole, one hop instead of one per call. `--convert-threadpool-only` converts such "
-        "endpoints anyway.",
+        "endpoints anyway. Startup/shutdown handlers are exempt: Starlette runs them on the loop.",
     )
     OVERRIDDEN = (
         "AM211",

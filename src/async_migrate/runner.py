@@ -135,6 +135,7 @@ def _result(
     planned: list[Path] | None = None,
 ) -> RunResult:
     plan.decisions = [decision for decision in plan.decisions if decision.location.path in targets]
+    plan.unresolved = [(where, why) for where, why in plan.unresolved if where.path in targets]
     errors.sort(key=lambda error: (str(error.path), error.line or 0))
     undeclared = _undeclared(project_root(paths), plan.requires) if changes or planned else ()
     return RunResult(
