@@ -448,6 +448,7 @@ class Project:
         """Every relationship attribute name: an attribute named otherwise is never one."""
         return frozenset().union(*self.relationships.values())
 
+    @functools.cached_property
     def property_names(self) -> frozenset[str]:
         """The names of the project's ``@property``/``@cached_property`` methods: an attribute
         named otherwise is never one."""
