@@ -596,9 +596,10 @@ def _attribute_chain(attribute: ast.Attribute, parents: dict[int, ast.AST]) -> s
 
 def remote_handlers(tree: ast.Module, words: frozenset[str]) -> list[ast.ExceptHandler]:
     """``except`` clauses that see the errors of code they don't call themselves: around
-    ``await call_next(request)`` in a middleware (every endpoint's errors pass through it),
-    and around the ``yield`` of a generator (a ``yield`` dependency gets its endpoint's)."""
-    if "call_next" not in words and "yield" not in words:
+    ``await call_next(request)`` in a middleware or ``await self.app(scope, receive, send)`` in
+    a pure ASGI one (every endpoint's errors pass through them), and around the ``yield`` of a
+    generator (a ``yield`` dependency gets its endpoint's)."""
+    if words.isdisjoint({"call_next", "receive", "yield"}):
         return []
     found: dict[int, ast.ExceptHandler] = {}
     for function in ast.walk(tree):
@@ -616,9 +617,10 @@ def remote_handlers(tree: ast.Module, words: frozenset[str]) -> list[ast.ExceptH
 def _passes_control(node: ast.AST, parameters: set[str]) -> bool:
     if isinstance(node, ast.Yield):
         return True
-    return (
-        "call_next" in parameters
-        and isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Name)
-        and node.func.id == "call_next"
+    if not isinstance(node, ast.Call):
+        return False
+    if "call_next" in parameters and isinstance(node.func, ast.Name) and node.func.id == "call_next":
+        return True
+    return "receive" in parameters and any(
+        isinstance(argument, ast.Name) and argument.id == "receive" for argument in node.args
     )
