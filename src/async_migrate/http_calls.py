@@ -601,17 +601,25 @@ def remote_handlers(tree: ast.Module, words: frozenset[str]) -> list[ast.ExceptH
     generator (a ``yield`` dependency gets its endpoint's)."""
     if words.isdisjoint({"call_next", "receive", "yield"}):
         return []
-    found: dict[int, ast.ExceptHandler] = {}
-    for function in ast.walk(tree):
-        if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
-            continue
-        parameters = {arg.arg for arg in [*function.args.posonlyargs, *function.args.args]}
-        for node in ast.walk(function):
-            if isinstance(node, ast.Try | ast.TryStar) and any(
-                _passes_control(inner, parameters) for statement in node.body for inner in ast.walk(statement)
+    found: list[ast.ExceptHandler] = []
+    _scan_statements(tree, set(), found)
+    return found
+
+
+def _scan_statements(node: ast.AST, parameters: set[str], found: list[ast.ExceptHandler]) -> None:
+    """One pass over the statements (expressions hold no ``try``), knowing the parameters of
+    the function they are in."""
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
+            _scan_statements(child, {arg.arg for arg in [*child.args.posonlyargs, *child.args.args]}, found)
+        elif isinstance(child, ast.stmt | ast.excepthandler | ast.match_case):
+            if isinstance(child, ast.Try | ast.TryStar) and any(
+                _passes_control(inner, parameters)
+                for statement in child.body
+                for inner in ast.walk(statement)
             ):
-                found.update((id(handler), handler) for handler in node.handlers)
-    return list(found.values())
+                found.extend(child.handlers)
+            _scan_statements(child, parameters, found)
 
 
 def _passes_control(node: ast.AST, parameters: set[str]) -> bool:
