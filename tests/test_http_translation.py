@@ -185,6 +185,7 @@ ERROR_FALLBACKS = {"reason": ".response.", "class_name": "by its class"}
 why: their except clauses read what the new client's errors spell differently."""
 ERROR_PATHS = [
     "/refused",
+    "/slow",
     "/checked/200",
     "/checked/500",
     "/isinstance",

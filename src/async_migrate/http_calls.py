@@ -596,29 +596,39 @@ def _attribute_chain(attribute: ast.Attribute, parents: dict[int, ast.AST]) -> s
 
 def remote_handlers(tree: ast.Module, words: frozenset[str]) -> list[ast.ExceptHandler]:
     """``except`` clauses that see the errors of code they don't call themselves: around
-    ``await call_next(request)`` in a middleware (every endpoint's errors pass through it),
-    and around the ``yield`` of a generator (a ``yield`` dependency gets its endpoint's)."""
-    if "call_next" not in words and "yield" not in words:
+    ``await call_next(request)`` in a middleware or ``await self.app(scope, receive, send)`` in
+    a pure ASGI one (every endpoint's errors pass through them), and around the ``yield`` of a
+    generator (a ``yield`` dependency gets its endpoint's)."""
+    if words.isdisjoint({"call_next", "receive", "yield"}):
         return []
-    found: dict[int, ast.ExceptHandler] = {}
-    for function in ast.walk(tree):
-        if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
-            continue
-        parameters = {arg.arg for arg in [*function.args.posonlyargs, *function.args.args]}
-        for node in ast.walk(function):
-            if isinstance(node, ast.Try | ast.TryStar) and any(
-                _passes_control(inner, parameters) for statement in node.body for inner in ast.walk(statement)
+    found: list[ast.ExceptHandler] = []
+    _scan_statements(tree, set(), found)
+    return found
+
+
+def _scan_statements(node: ast.AST, parameters: set[str], found: list[ast.ExceptHandler]) -> None:
+    """One pass over the statements (expressions hold no ``try``), knowing the parameters of
+    the function they are in."""
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
+            _scan_statements(child, {arg.arg for arg in [*child.args.posonlyargs, *child.args.args]}, found)
+        elif isinstance(child, ast.stmt | ast.excepthandler | ast.match_case):
+            if isinstance(child, ast.Try | ast.TryStar) and any(
+                _passes_control(inner, parameters)
+                for statement in child.body
+                for inner in ast.walk(statement)
             ):
-                found.update((id(handler), handler) for handler in node.handlers)
-    return list(found.values())
+                found.extend(child.handlers)
+            _scan_statements(child, parameters, found)
 
 
 def _passes_control(node: ast.AST, parameters: set[str]) -> bool:
     if isinstance(node, ast.Yield):
         return True
-    return (
-        "call_next" in parameters
-        and isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Name)
-        and node.func.id == "call_next"
+    if not isinstance(node, ast.Call):
+        return False
+    if "call_next" in parameters and isinstance(node.func, ast.Name) and node.func.id == "call_next":
+        return True
+    return "receive" in parameters and any(
+        isinstance(argument, ast.Name) and argument.id == "receive" for argument in node.args
     )

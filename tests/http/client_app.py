@@ -200,11 +200,11 @@ def charset_json(charset: str, media: str, length: int = 3):
 
 @app.post("/shadowed")
 def shadowed_names(name: str):
-    # the rewrite's json.dumps, httpx/aiohttp client and client name must not pick these up
+    # the rewrite's json.dumps, httpx/aiohttp client, client name and str() must not pick these up
     json = {"name": name}
-    httpx = aiohttp = client = "local"
+    httpx = aiohttp = client = str = "local"
     r = requests.post(f"{UPSTREAM}/echo", json=json, timeout=5)
-    return {"seen": r.json(), "locals": [httpx, aiohttp, client]}
+    return {"seen": r.json(), "url": r.url, "locals": [httpx, aiohttp, client, str]}
 
 
 @app.post("/optional-json")

@@ -1,5 +1,5 @@
 """A sync FastAPI app that turns upstream failures into status codes where the tool doesn't
-look at a call's own except clauses: a middleware around ``call_next``, a ``yield`` dependency
+look at a call's own except clauses: middlewares (``call_next``, pure ASGI), a ``yield`` dependency
 around ``yield``, ``isinstance`` inside ``except Exception``, the error's class name, the
 error's response. The test migrates this file and compares both versions' answers."""
 
@@ -10,6 +10,22 @@ from fastapi.responses import JSONResponse
 app = FastAPI()
 UPSTREAM = "http://127.0.0.1:9"
 REFUSED = "http://127.0.0.1:9"
+
+
+class GatewayTimeout:
+    """A pure ASGI middleware: an upstream timeout becomes a 504."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        try:
+            await self.app(scope, receive, send)
+        except requests.Timeout:
+            await JSONResponse({"error": "upstream timeout"}, status_code=504)(scope, receive, send)
+
+
+app.add_middleware(GatewayTimeout)
 
 
 @app.middleware("http")
@@ -30,6 +46,12 @@ def upstream_errors():
 @app.get("/refused")
 def refused():
     requests.get(f"{REFUSED}/", timeout=5)
+    return {"reached": True}
+
+
+@app.get("/slow")
+def slow():
+    requests.get(f"{UPSTREAM}/slow", timeout=0.3)
     return {"reached": True}
 
 

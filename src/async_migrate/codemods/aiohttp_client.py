@@ -168,7 +168,7 @@ def read_response(node: cst.BaseExpression, edit: ResponseRead, imports: ImportC
         assert isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
         return requests_json(node.func.value, _read_body(node.func.value), imports)
     if edit.kind == "url":
-        return cst.Call(func=cst.Name("str"), args=[cst.Arg(node.with_changes(lpar=(), rpar=()))])
+        return cst.Call(func=imports.builtin("str"), args=[cst.Arg(node.with_changes(lpar=(), rpar=()))])
     if edit.kind == "error":  # not r -> not r.ok; not r.ok stays
         assert isinstance(node, cst.UnaryOperation)
         operand = node.expression

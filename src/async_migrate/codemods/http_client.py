@@ -359,7 +359,7 @@ def read_response(node: cst.BaseExpression, edit: ResponseRead, imports: ImportC
     if edit.kind == "ok":
         return _not_error(node.value, edit.bare)
     if edit.kind == "url":
-        return cst.Call(func=cst.Name("str"), args=[cst.Arg(node.with_changes(lpar=(), rpar=()))])
+        return cst.Call(func=imports.builtin("str"), args=[cst.Arg(node.with_changes(lpar=(), rpar=()))])
     return node.with_changes(attr=cst.Name(httpmap.RESPONSE_RENAMES[edit.kind]))
 
 

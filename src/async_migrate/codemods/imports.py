@@ -11,7 +11,8 @@ after the last one. A name already imported at top level is not imported again.
 
 A module the rewritten code refers to by name (``json``, ``httpx``) is imported under another
 name when the file binds that name to something else anywhere (``import orjson as json``, a
-local variable ``json``): ``import json as _json``.
+local variable ``json``): ``import json as _json``; a builtin (``str``) is then called through
+``builtins``.
 """
 
 from __future__ import annotations
@@ -61,6 +62,13 @@ class ImportChanges:
         self.need(module)
         self.unused.discard(ImportBinding(module))  # a rewrite dropped it, another one uses it
         return self.aliases[module]
+
+    def builtin(self, name: str) -> cst.Name | cst.Attribute:
+        """A builtin the rewritten code calls (``str``), through ``builtins`` if the file
+        binds its name to something else."""
+        if name not in _names(self.code)[0]:
+            return cst.Name(name)
+        return cst.Attribute(cst.Name(self.module("builtins")), cst.Name(name))
 
     def free(self, name: str) -> str:
         """``name``, or ``name_2``... if the file already uses it."""
