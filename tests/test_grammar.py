@@ -4,6 +4,7 @@ its nearest equivalent, with every node where it is in the original text."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,24 @@ from async_migrate.grammar import TemplateStr, TypeParameterExpressions, parse, 
 from async_migrate.index import build_index
 from async_migrate.source import read_source
 
-FULL_STACK = Path(__file__).parent / "fixtures" / "newer_syntax_full_stack_deps" / "input"
+ROOT = Path(__file__).parent.parent
+FULL_STACK = ROOT / "tests" / "fixtures" / "newer_syntax_full_stack_deps" / "input"
+
+
+def _python_reads(path: Path) -> bool:
+    try:
+        ast.parse(path.read_text(encoding="utf-8"))
+    except SyntaxError:
+        return False
+    return True
+
+
+WITH_F_STRINGS = [
+    path
+    for folder in ("tests/fixtures", "examples")
+    for path in sorted((ROOT / folder).rglob("*.py"))
+    if re.search(r"\bf['\"]", path.read_text(encoding="utf-8")) and _python_reads(path)
+]
 
 
 def _assert_names_where_they_are(text: str, tree: ast.AST) -> None:
@@ -34,6 +52,8 @@ def _assert_names_where_they_are(text: str, tree: ast.AST) -> None:
             'x = f"é{d["k"]}?{y!r:>{w}} {z=}" + call(a, "é")\n',
             'x = f"é{d[\'k\']}?{y!r:>{w}} {z=}" + call(a, "é")\n',
         ),
+        # debug fields with a format spec or a conversion; an empty string joined to the rest
+        ((3, 11), 'x = "" f"{d["k"]}" f"{y=:>10}{z=!s}"\n', 'x = "" f"{d[\'k\']}" f"{y=:>10}{z=!s}"\n'),
         # a comment and a line break inside a replacement field; a concatenation with a plain string
         ((3, 11), 'x = (f"{a  # the first\n    + b}" "?", c)\n', 'x = (f"{a + b}" "?", c)\n'),
         ((3, 11), 'x = f"{f"{f"{a}"}"}" + g(b)\n', "x = f'''{f\"{f'{a}'}\"}''' + g(b)\n"),
@@ -137,3 +157,18 @@ def test_the_full_stack_templates_dependencies_are_indexed() -> None:
         "app.api.deps.get_current_active_superuser",
     }
     assert deps <= set(index.entry_points)
+
+
+@pytest.mark.parametrize("path", WITH_F_STRINGS, ids=lambda path: str(path.relative_to(ROOT)))
+def test_every_f_string_lowered_reads_as_python_reads_it(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lowering each f-string of real code, not only those this Python can't read, gives the
+    tree ``ast`` gives, with every name, call and attribute where ``ast`` has it."""
+    monkeypatch.setattr(lowering, "_reads", lambda code: False)
+    text = path.read_text(encoding="utf-8")
+    tree = parse_lowered(text, str(path), (3, 11))
+    python = ast.parse(text)
+    assert tree is not None and ast.dump(tree) == ast.dump(python)
+    for ours, its in zip(ast.walk(tree), ast.walk(python), strict=True):
+        if isinstance(ours, (ast.Name, ast.Call, ast.Attribute)):
+            where = (ours.lineno, ours.col_offset, ours.end_lineno, ours.end_col_offset)
+            assert where == (its.lineno, its.col_offset, its.end_lineno, its.end_col_offset), ast.dump(ours)
