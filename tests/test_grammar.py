@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,9 +20,13 @@ ROOT = Path(__file__).parent.parent
 FULL_STACK = ROOT / "tests" / "fixtures" / "newer_syntax_full_stack_deps" / "input"
 
 
-def _python_reads(path: Path) -> bool:
+PYTHON = sys.version_info[:2]
+
+
+def _reads(text: str) -> bool:
+    """Whether this Python's own parser reads the text."""
     try:
-        ast.parse(path.read_text(encoding="utf-8"))
+        ast.parse(text)
     except SyntaxError:
         return False
     return True
@@ -31,7 +36,7 @@ WITH_F_STRINGS = [
     path
     for folder in ("tests/fixtures", "examples")
     for path in sorted((ROOT / folder).rglob("*.py"))
-    if re.search(r"\bf['\"]", path.read_text(encoding="utf-8")) and _python_reads(path)
+    if re.search(r"\bf['\"]", path.read_text(encoding="utf-8")) and _reads(path.read_text(encoding="utf-8"))
 ]
 
 
@@ -77,6 +82,10 @@ def _assert_names_where_they_are(text: str, tree: ast.AST) -> None:
     ],
 )
 def test_newer_syntax_reads_as_its_equivalent(version: tuple[int, int], newer: str, equivalent: str) -> None:
+    if version < (3, 12) <= PYTHON and 'f"' in newer:
+        pytest.skip("this Python reads every f-string, and its parser picks the f-strings to lower")
+    if not _reads(equivalent):
+        pytest.skip("the equivalent is newer than this Python")
     tree = parse_lowered(newer, "<test>", version)
     assert tree is not None
     assert ast.dump(ast.Module(tree.body, [])) == ast.dump(ast.parse(equivalent))
@@ -135,6 +144,8 @@ def test_what_neither_parser_reads_is_reported_as_python_reports_it(text: str) -
 
 
 def test_syntax_this_python_reads_is_neither_lowered_nor_looked_at(monkeypatch: pytest.MonkeyPatch) -> None:
+    if PYTHON < (3, 11):
+        pytest.skip("except* is newer than this Python")
     tree = parse_lowered("try:\n    f()\nexcept* A, B:\n    g()\nexcept* C:\n    pass\n", "<test>", (3, 13))
     assert tree is not None and type(tree.body[0]).__name__ == "TryStar"
 
