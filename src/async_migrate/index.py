@@ -1493,7 +1493,8 @@ def _scan_function(
         withs=withs,
         thread_locals=tuple(sorted(collector.thread_locals)),
         skip=node.lineno in module.skip_lines,
-        names=module.global_names.union(bindings),
+        names=frozenset(bindings),
+        module_names=module.global_names,
     )
     return fact, collector.value_refs
 
