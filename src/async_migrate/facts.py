@@ -239,6 +239,11 @@ class FunctionFact:
     skip: bool = False
     """A ``# async-migrate: skip`` comment is on the ``def`` line."""
     names: frozenset[str] = frozenset()
+    """The names the function binds itself."""
+    module_names: frozenset[str] = frozenset()
+    """The names its module binds: one set shared by the module's functions (a copy in each
+    function, merged with its own, grew with functions times module names: 1.3 GB for 5,000
+    routes in one module)."""
 
     @property
     def location(self) -> Location:

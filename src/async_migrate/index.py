@@ -1773,7 +1773,8 @@ def _scan_function(
         thread_locals=tuple(sorted(collector.thread_locals)),
         lazy_loads=(*collector.lazy_loads, *_response_lazy_loads(project, module, scope, node, own)),
         skip=node.lineno in module.skip_lines,
-        names=module.global_names.union(bindings),
+        names=frozenset(bindings),
+        module_names=module.global_names,
     )
     return fact, collector.value_refs
 
