@@ -27,7 +27,6 @@ except ImportError:  # pragma: no cover
 
 from . import __version__
 from .config import HTTP_CLIENTS, ConfigError, find_config, load_settings, with_overrides
-from .deep import run_deep
 from .diff import colourize, unified_diff
 from .discovery import UsageError
 from .report import github_report, json_report, rdjson_report, sarif_report, summary, text_report
@@ -166,9 +165,7 @@ def run(
             # a check reported as text needs no new text, only the plan
             rewrite = diff or not check or output_format is not OutputFormat.text
             write = not (diff or check)
-            result = run_deep(
-                migrate, targets, settings, jobs=jobs, on_file=tick, rewrite=rewrite, writing=write
-            )
+            result = migrate(targets, settings, jobs=jobs, on_file=tick, rewrite=rewrite, writing=write)
     except (ConfigError, UsageError) as error:
         _fail(str(error))
     if output_file is not None:  # refused before anything is written

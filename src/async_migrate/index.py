@@ -2323,9 +2323,9 @@ def _public_names(module: ModuleTable) -> list[str]:
 def build_index(sources: Iterable[SourceFile], catalog: Catalog) -> ProjectIndex:
     """Index the project as far as its FastAPI entry points reach (see ``_build_index``).
 
-    The walks recurse, so a tree deeper than the recursion limit allows (see ``deep``) would end
-    the run; instead the deepest file is left out, reported, and the index built again without
-    it (this costs a second parse only when it happens)."""
+    The walks recurse, so a tree deeper than the recursion limit allows would end the run;
+    instead the deepest file is left out, reported, and the index built again without it (this
+    costs a second parse only when it happens)."""
     sources = list(sources)
     too_deep: list[SourceError] = []
     with _no_cyclic_gc(), warnings.catch_warnings():

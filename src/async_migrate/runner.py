@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .config import Settings
 from .decide import decide
-from .deep import REWRITE_DEPTH, default_recursion_limit, tree_depth
+from .deep import REWRITE_DEPTH, tree_depth
 from .discovery import Discovery, discover, project_root
 from .index import build_index
 from .plan import Edit, Plan
@@ -306,8 +306,7 @@ def _apply_one(item: tuple[str, list[Edit], frozenset[str]]) -> tuple[str | None
 
     text, edits, first_party = item
     try:
-        with default_recursion_limit():
-            return apply_edits(text, edits, first_party), None
+        return apply_edits(text, edits, first_party), None
     except RewriteError as error:
         return None, str(error)
     except Exception as error:  # a bug of ours must cost one file, not the run
