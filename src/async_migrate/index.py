@@ -743,11 +743,12 @@ class _Scope:
     def _local_imports(self) -> dict[str, str]:
         found: dict[str, str] = {}
         for name, values in self.bindings.items():
-            if values and all(isinstance(value, _Imported) for value in values):
+            statements = [value.statement for value in values if isinstance(value, _Imported)]
+            if statements and len(statements) == len(values):
                 targets = {
                     target
-                    for value in values
-                    for local, target, binding in _imported(value.statement, self.module)  # type: ignore[attr-defined]
+                    for statement in statements
+                    for local, target, binding in _imported(statement, self.module)
                     if local == name and binding is not None
                 }
                 if len(targets) == 1:
