@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import os
 import shutil
@@ -13,6 +14,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 
@@ -70,3 +72,30 @@ def send_json(handler: BaseHTTPRequestHandler, status: int, body: Any) -> None:
     handler.send_header("Content-Length", str(len(payload)))
     handler.end_headers()
     handler.wfile.write(payload)
+
+
+def load_module(path: Path, name: str) -> ModuleType:
+    """The file at ``path`` imported as module ``name``: a service before or after migration, each
+    under its own name so that both can be served in one test run."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # pydantic looks up the module of a generic model made at import
+    spec.loader.exec_module(module)
+    return module
+
+
+def migrated_copy(service: Path, folder: Path, settings: Any = None) -> Path:
+    """``service`` copied into ``folder`` and migrated there as write mode would (``settings``
+    defaults to the tool's defaults); the run must report no error."""
+    from async_migrate.config import Settings
+    from async_migrate.runner import migrate
+    from async_migrate.source import write_atomically
+
+    target = folder / service.name
+    shutil.copy(service, target)
+    result = migrate([target], settings or Settings())
+    assert result.errors == []
+    for change in result.changes:
+        write_atomically(change.source, change.new_text)
+    return target

@@ -4,22 +4,17 @@ the event loop fails the test while calls moved to the threadpool pass."""
 
 from __future__ import annotations
 
-import importlib.util
-import shutil
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 from blockbuster import blockbuster_ctx
 from fastapi.testclient import TestClient
-from helpers import loopback_server, send_json
+from helpers import load_module, loopback_server, migrated_copy, send_json
 
 from async_migrate.config import Settings
-from async_migrate.runner import migrate
-from async_migrate.source import write_atomically
 
 SERVICE = Path(__file__).parent / "behaviour" / "service.py"
 REQUESTS = [
@@ -72,14 +67,6 @@ def environment(upstream: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
         yield
 
 
-def _load(path: Path, name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _responses(app: Any) -> list[Any]:
     results = []
     with TestClient(app) as client:
@@ -97,14 +84,9 @@ def _responses(app: Any) -> list[Any]:
 
 @pytest.fixture(scope="module", params=[False, True], ids=["default", "convert-threadpool-only"])
 def migrated(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Path:
-    folder = tmp_path_factory.mktemp("migrated")
-    target = folder / "service.py"
-    shutil.copy(SERVICE, target)
-    result = migrate([target], Settings(convert_threadpool_only=request.param))
-    assert result.errors == []
-    (change,) = result.changes
-    write_atomically(change.source, change.new_text)
-    return target
+    return migrated_copy(
+        SERVICE, tmp_path_factory.mktemp("migrated"), Settings(convert_threadpool_only=request.param)
+    )
 
 
 def test_the_migration_converts_the_service(migrated: Path) -> None:
@@ -117,8 +99,8 @@ def test_the_migration_converts_the_service(migrated: Path) -> None:
 
 
 def test_responses_are_identical_and_nothing_blocks_the_loop(environment: None, migrated: Path) -> None:
-    before = _responses(_load(SERVICE, "service_before").app)
-    after_module = _load(migrated, "service_after")
+    before = _responses(load_module(SERVICE, "service_before").app)
+    after_module = load_module(migrated, "service_after")
     with blockbuster_ctx():
         after = _responses(after_module.app)
     assert [r for r in before if r[0] == "raised"] == [("raised", "ValueError")]
@@ -129,6 +111,6 @@ def test_responses_are_identical_and_nothing_blocks_the_loop(environment: None, 
 def test_blockbuster_catches_a_blocking_call_left_on_the_loop(environment: None, tmp_path: Path) -> None:
     broken = tmp_path / "broken.py"
     broken.write_text(SERVICE.read_text().replace("def sleep_literal", "async def sleep_literal"))
-    app = _load(broken, "service_broken").app
+    app = load_module(broken, "service_broken").app
     with blockbuster_ctx(), TestClient(app) as client, pytest.raises(Exception, match="Blocking call"):
         client.get("/sleep")

@@ -5,22 +5,15 @@ raises there when left on the loop, as the tool once left it."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import shutil
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from blockbuster import blockbuster_ctx
 from fastapi.testclient import TestClient
-
-from async_migrate.config import Settings
-from async_migrate.runner import migrate
-from async_migrate.source import write_atomically
+from helpers import load_module, migrated_copy
 
 SERVICE = Path(__file__).parent / "behaviour" / "catalog_service.py"
 BIG = json.dumps({f"key{i}": "x" * 100 for i in range(12_000)}).encode()
@@ -51,15 +44,6 @@ CONVERTED = [
 ]
 
 
-def _load(path: Path, name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # pydantic looks up the module of a generic model made at import
-    spec.loader.exec_module(module)
-    return module
-
-
 def _responses(app: Any) -> list[tuple[int, Any]]:
     ZoneInfo.clear_cache()  # as in a process that has not loaded these zones yet
     with TestClient(app, raise_server_exceptions=False) as client:
@@ -71,13 +55,7 @@ def _responses(app: Any) -> list[tuple[int, Any]]:
 
 @pytest.fixture(scope="module")
 def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("migrated") / "catalog_service.py"
-    shutil.copy(SERVICE, target)
-    result = migrate([target], Settings())
-    assert result.errors == []
-    (change,) = result.changes
-    write_atomically(change.source, change.new_text)
-    return target
+    return migrated_copy(SERVICE, tmp_path_factory.mktemp("migrated"))
 
 
 def test_every_route_converts_with_its_blocking_calls_off_the_loop(migrated: Path) -> None:
@@ -88,8 +66,8 @@ def test_every_route_converts_with_its_blocking_calls_off_the_loop(migrated: Pat
 
 
 def test_responses_are_identical_and_nothing_blocks_the_loop(migrated: Path) -> None:
-    before = _responses(_load(SERVICE, "catalog_service_before").app)
-    after_module = _load(migrated, "catalog_service_after")
+    before = _responses(load_module(SERVICE, "catalog_service_before").app)
+    after_module = load_module(migrated, "catalog_service_after")
     with blockbuster_ctx():
         after = _responses(after_module.app)
     assert before[1] == (200, {"keys": 12_000}) and before[7][0] == 500, before
@@ -106,7 +84,7 @@ def test_the_call_left_on_the_loop_would_block(
     left = moved.removeprefix("await run_in_threadpool(").replace(", ", "(", 1)
     broken = tmp_path / "catalog_broken.py"
     broken.write_text(migrated.read_text().replace(moved, left))
-    app = _load(broken, f"catalog_broken_{request_index}").app
+    app = load_module(broken, f"catalog_broken_{request_index}").app
     method, url, extra = REQUESTS[request_index]
     ZoneInfo.clear_cache()
     with blockbuster_ctx(), TestClient(app) as client, pytest.raises(Exception, match="Blocking call"):

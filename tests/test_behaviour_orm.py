@@ -5,8 +5,6 @@ reads a relationship (as the tool once did) puts the lazy load's query on the ev
 
 from __future__ import annotations
 
-import importlib.util
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -15,10 +13,7 @@ from typing import Any
 import pytest
 from blockbuster import blockbuster_ctx
 from fastapi.testclient import TestClient
-
-from async_migrate.config import Settings
-from async_migrate.runner import migrate
-from async_migrate.source import write_atomically
+from helpers import load_module, migrated_copy
 
 SERVICE = Path(__file__).parent / "behaviour" / "orm_service.py"
 REQUESTS = ["/role", "/role?organization=globex", "/role?organization=x", "/organizations", "/me", "/me/name"]
@@ -35,10 +30,7 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 
 
 def _load(path: Path, name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_module(path, name)
     module.create_data()
     return module
 
@@ -50,13 +42,7 @@ def _responses(app: Any) -> list[tuple[int, Any]]:
 
 @pytest.fixture(scope="module")
 def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("migrated") / "orm_service.py"
-    shutil.copy(SERVICE, target)
-    result = migrate([target], Settings())
-    assert result.errors == []
-    (change,) = result.changes
-    write_atomically(change.source, change.new_text)
-    return target
+    return migrated_copy(SERVICE, tmp_path_factory.mktemp("migrated"))
 
 
 def test_functions_reading_relationships_stay_sync(migrated: Path) -> None:

@@ -5,10 +5,8 @@ thread lock held across an await) or serialise (an ``Event.wait`` kept on ``app.
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -16,17 +14,13 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import httpx
 import pytest
 from blockbuster import blockbuster_ctx
 from fastapi.testclient import TestClient
-
-from async_migrate.config import Settings
-from async_migrate.runner import migrate
-from async_migrate.source import write_atomically
+from helpers import load_module, migrated_copy
 
 SERVICE = Path(__file__).parent / "behaviour" / "held_service.py"
 CASES = {
@@ -63,21 +57,7 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 @pytest.fixture(scope="module")
 def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("held-migrated") / "held_service.py"
-    shutil.copy(SERVICE, target)
-    result = migrate([target], Settings())
-    assert result.errors == []
-    for change in result.changes:
-        write_atomically(change.source, change.new_text)
-    return target
-
-
-def _load(path: Path, name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return migrated_copy(SERVICE, tmp_path_factory.mktemp("held-migrated"))
 
 
 def _responses(app: Any, urls: list[str]) -> list[tuple[int, Any]]:
@@ -87,8 +67,8 @@ def _responses(app: Any, urls: list[str]) -> list[tuple[int, Any]]:
 
 @pytest.mark.parametrize("case", CASES)
 def test_answers_are_the_same_and_nothing_blocks_the_loop(case: str, data: Path, migrated: Path) -> None:
-    before = _responses(_load(SERVICE, f"held_before_{case}").app, CASES[case])
-    after_module = _load(migrated, f"held_after_{case}")
+    before = _responses(load_module(SERVICE, f"held_before_{case}").app, CASES[case])
+    after_module = load_module(migrated, f"held_after_{case}")
     with blockbuster_ctx():
         after = _responses(after_module.app, CASES[case])
     assert after == before
@@ -96,7 +76,7 @@ def test_answers_are_the_same_and_nothing_blocks_the_loop(case: str, data: Path,
 
 
 def test_a_pure_recursive_helper_stays_a_plain_function(migrated: Path) -> None:
-    after = _load(migrated, "held_pure")
+    after = load_module(migrated, "held_pure")
     assert inspect.iscoroutinefunction(after.fibonacci)  # the endpoint converts (it sleeps)...
     assert not inspect.iscoroutinefunction(after.fib)  # ...and calls fib as it is
     assert after.fib(15) == 610

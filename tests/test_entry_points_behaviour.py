@@ -4,8 +4,6 @@ they run blocks the loop; before it, the sync startup handler did (Starlette cal
 
 from __future__ import annotations
 
-import importlib.util
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -14,10 +12,7 @@ from typing import Any
 import pytest
 from blockbuster import blockbuster_ctx
 from fastapi.testclient import TestClient
-
-from async_migrate.config import Settings
-from async_migrate.runner import migrate
-from async_migrate.source import write_atomically
+from helpers import load_module, migrated_copy
 
 SERVICE = Path(__file__).parent / "behaviour" / "entry_points.py"
 REQUESTS = ["/users/pause", "/users/pause?delay=0.02", "/reports/latest", "/events"]
@@ -32,24 +27,6 @@ def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     yield folder
 
 
-def _load(path: Path, name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _migrated(folder: Path) -> Path:
-    target = folder / "entry_points.py"
-    shutil.copy(SERVICE, target)
-    result = migrate([target], Settings())
-    assert result.errors == []
-    (change,) = result.changes
-    write_atomically(change.source, change.new_text)
-    return target
-
-
 def _responses(module: ModuleType, data: Path) -> list[Any]:
     with TestClient(module.app) as client:
         answers = [(url, client.get(url).status_code, client.get(url).json()) for url in REQUESTS]
@@ -62,14 +39,14 @@ def _responses(module: ModuleType, data: Path) -> list[Any]:
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # on_event is deprecated, and still served
 def test_every_entry_point_answers_the_same_and_nothing_blocks_the_loop(data: Path, tmp_path: Path) -> None:
-    target = _migrated(tmp_path)
+    target = migrated_copy(SERVICE, tmp_path)
     text = target.read_text()
     for converted in ("def pause", "def latest", "def list_events", "def warm", "def close"):
         assert f"async {converted}(" in text, converted
     assert "time.sleep" not in text
-    before = _responses(_load(SERVICE, "entry_points_before"), data)
+    before = _responses(load_module(SERVICE, "entry_points_before"), data)
     (data / "closed.txt").unlink()
-    after_module = _load(target, "entry_points_after")
+    after_module = load_module(target, "entry_points_after")
     with blockbuster_ctx():
         after = _responses(after_module, data)
     assert after == before
@@ -79,6 +56,6 @@ def test_every_entry_point_answers_the_same_and_nothing_blocks_the_loop(data: Pa
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_the_sync_startup_handler_blocked_the_loop_before(data: Path) -> None:
     """Why converting it is a gain: Starlette runs a sync startup handler on the event loop."""
-    legacy = _load(SERVICE, "entry_points_original").legacy
+    legacy = load_module(SERVICE, "entry_points_original").legacy
     with blockbuster_ctx(), pytest.raises(Exception, match="Blocking call"), TestClient(legacy):
         pass

@@ -7,18 +7,16 @@ result, and the upstream must have seen the same request (the User-Agent aside).
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import inspect
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
 from blockbuster import blockbuster_ctx
-from helpers import closed_port, loopback_server
+from helpers import closed_port, load_module, loopback_server
 
 from async_migrate.config import Settings
 from async_migrate.rules import Rule
@@ -101,14 +99,6 @@ CASES: list[tuple[str, dict[str, Any]]] = [
 ]
 
 
-def _load(path: Path, name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def upstream(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     import sys
@@ -150,8 +140,8 @@ def versions(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     assert all(word in fallbacks[name] for name, word in expected.items()), fallbacks
     translated = [d for d in result.plan.decisions if any(f.rule is Rule.HTTP_CLIENT for f in d.findings)]
     assert len(translated) == len({name for name, _ in CASES}) - len(expected)
-    original = _load(HERE / "client_app.py", f"client_app_original_{target}")
-    migrated = _load(migrated_path, f"client_app_{target}")
+    original = load_module(HERE / "client_app.py", f"client_app_original_{target}")
+    migrated = load_module(migrated_path, f"client_app_{target}")
     for module in (original, migrated):
         module.UPSTREAM = upstream
     return target, original, migrated
@@ -218,7 +208,7 @@ def error_apps(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
     refused = f"http://127.0.0.1:{closed_port()}"
     apps = []
     for path, name in ((HERE / "errors_app.py", "original"), (migrated_path, "migrated")):
-        module = _load(path, f"errors_app_{name}_{target}")
+        module = load_module(path, f"errors_app_{name}_{target}")
         module.UPSTREAM, module.REFUSED = upstream, refused
         apps.append(module.app)
     return apps
