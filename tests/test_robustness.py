@@ -46,7 +46,6 @@ def test_the_standard_library_alone_has_nothing_to_do() -> None:
     assert result.stdout == "" and "no FastAPI code in the project, nothing to do" in result.stderr
 
 
-@pytest.mark.slow
 def test_the_index_reads_the_whole_standard_library() -> None:
     files = discover([STDLIB], Settings(respect_gitignore=False)).rewritable
     assert len(files) > 1000
@@ -172,7 +171,7 @@ start = time.perf_counter()
 result = migrate([Path(sys.argv[1])], Settings(), rewrite=False)
 print(len(result.plan.edits[Path(sys.argv[1])]), time.perf_counter() - start)
 status = Path("/proc/self/status")
-if status.exists():  # this process's own peak: ru_maxrss keeps the parent's across fork and exec
+if status.exists():  # this process's own peak; ru_maxrss keeps the forking parent's across exec
     print(int(status.read_text().split("VmHWM:")[1].split()[0]) * 1024)
 else:
     print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024))
