@@ -32,6 +32,7 @@ def _project(root: Path, files: int) -> dict[Path, str]:
     return contents
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT, signal.SIGTERM])
 def test_killing_a_write_run_leaves_every_file_old_or_new(tmp_path: Path, sig: signal.Signals) -> None:
     expected_dir = tmp_path / "expected"
@@ -148,6 +149,7 @@ def test_deeply_nested_code_is_migrated_or_reported(tmp_path: Path) -> None:
         assert result.returncode == 0 and "async def handler_4" in text
 
 
+@pytest.mark.slow
 def test_a_huge_file_is_processed(tmp_path: Path) -> None:
     body = "".join(f"def helper_{n}(x):\n    return x + {n}\n\n\n" for n in range(5_000))
     (tmp_path / "big.py").write_text(ROUTE.format(n=1) + body)

@@ -46,6 +46,7 @@ def test_the_standard_library_alone_has_nothing_to_do() -> None:
     assert result.stdout == "" and "no FastAPI code in the project, nothing to do" in result.stderr
 
 
+@pytest.mark.slow
 def test_the_index_reads_the_whole_standard_library() -> None:
     files = discover([STDLIB], Settings(respect_gitignore=False)).rewritable
     assert len(files) > 1000
@@ -139,6 +140,7 @@ DEEP = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("body", DEEP.values(), ids=DEEP.keys())
 @pytest.mark.parametrize("flags", [["--check", "-j1"], ["--diff", "-j1"], ["--diff", "-j2"]], ids=" ".join)
 def test_deep_nesting_costs_at_most_its_file(tmp_path: Path, body: str, flags: list[str]) -> None:
@@ -178,6 +180,7 @@ else:
 """
 
 
+@pytest.mark.slow
 def test_thousands_of_routes_in_one_module_cost_linear_time_and_memory(tmp_path: Path) -> None:
     # each function's facts held a copy of every module-level name (3000 routes: 9 million
     # entries, 420 MB) and each edit was looked up in a list of the file's edits (29 s)
