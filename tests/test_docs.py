@@ -20,3 +20,7 @@ def test_rules_reference_is_generated_from_rules_py() -> None:
 def test_committed_text_report_is_what_the_tool_prints() -> None:
     result = run_tool("--check", ".", cwd=ROOT / "examples" / "legacy_service")
     assert result.stderr == (ROOT / "docs" / "reports" / "report.txt").read_text()
+
+
+def test_readme_links_the_rules_reference() -> None:
+    assert "(docs/rules.md)" in (ROOT / "README.md").read_text()
