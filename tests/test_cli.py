@@ -329,14 +329,6 @@ def test_tests_and_excluded_scripts_of_the_project_count_when_only_app_is_given(
     assert "AM202 called from scripts/nightly.py:3 (module-level code)" in stderr
 
 
-def test_every_rule_is_documented_in_the_readme() -> None:
-    from async_migrate.rules import Rule
-
-    readme = (Path(__file__).parents[1] / "README.md").read_text()
-    for rule in Rule:
-        assert f"| {rule.code} | {rule.title} |" in readme, rule  # type: ignore[attr-defined]
-
-
 def test_github_annotations_and_a_report_file_beside_the_diff(project: Path) -> None:
     (project / "job.py").write_text("from app import root\n\nroot()\n")
     result = run_tool("--check", "--output-format", "github", ".", cwd=project)

@@ -1,8 +1,9 @@
 """The blocking-call catalog: a table from qualified name to how a call must be treated.
 
 It is data, not code paths, so that supporting one more library is one more row. The facts
-behind each row are in ``shared/reference/blocking-calls.md``. Names are matched as text: the
-tool never imports the libraries it knows about.
+behind a row that is not obvious are in the comment beside it, and the calls that matter are run
+for real in ``tests/test_behaviour_catalog.py`` and ``tests/test_blocking_holds.py``. Names are
+matched as text: the tool never imports the libraries it knows about.
 """
 
 from __future__ import annotations
