@@ -593,11 +593,29 @@ def add_output_args(parser: argparse.ArgumentParser, default_chart: Path) -> Non
     )
 
 
+def median_run(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run with the median req/s stands for the version; every run's req/s is kept beside it,
+    and failed requests of any run count against it."""
+    measured = sorted((row for row in rows if "rps" in row), key=lambda row: row["rps"])
+    if not measured:
+        return rows[0]
+    chosen = dict(measured[(len(measured) - 1) // 2])
+    chosen["rps_runs"] = [row.get("rps") for row in rows]
+    chosen["errors"] = sum(row.get("errors", 0) for row in measured)
+    chosen["warmup_errors"] = sum(row.get("warmup_errors", 0) for row in measured)
+    if len(measured) < len(rows):
+        chosen.update(status="failed", note=f"{len(rows) - len(measured)} of {len(rows)} runs failed")
+    return chosen
+
+
 def add_run_args(parser: argparse.ArgumentParser, verbose_help: str) -> None:
-    """-v and the timeouts of a request and of a server's start."""
+    """-v, the timeouts of a request and of a server's start, and the runs per row."""
     parser.add_argument("-v", "--verbose", action="store_true", help=verbose_help)
     parser.add_argument("--request-timeout", type=float, default=30, help="per request, s [30]")
     parser.add_argument("--startup-timeout", type=float, default=30, help="per server start, s [30]")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="runs of each row, interleaved; the median counts [1]"
+    )
 
 
 def bench_main(

@@ -17,6 +17,8 @@ only sleeps for the latency, i.e. what uvicorn + FastAPI cost before any client 
     python bench/http_targets.py --latency 0.5 --concurrency 200 \\
         --apps sync-requests,expert-httpx-per-call-sslctx
     python bench/http_targets.py --json docs/bench/http_targets.json --chart
+    python bench/http_targets.py --latency 0.05,0.5 --concurrency 200 --repeat 5 \\
+        --apps migrated-aiohttp,expert-aiohttp-tool-per-call,expert-aiohttp-tool-per-loop-dummy-jar
     python bench/http_targets.py --replot docs/bench/http_targets.json --chart  # no measuring
 """
 
@@ -45,6 +47,7 @@ from _loadgen import (
     drive_warm,
     floor_rps,
     harness_cores,
+    median_run,
     peak_rss_mb,
     print_run_header,
     row_figures,
@@ -155,6 +158,8 @@ HTTPX_SHAPES = {
 }
 
 _AIOHTTP_HEAD = """\
+import asyncio
+import json
 import os
 import ssl
 from contextlib import asynccontextmanager
@@ -197,6 +202,58 @@ async def proxy():
     return data
 """
 
+# The session options async-migrate --http-client aiohttp writes (trust_env, no total timeout,
+# 31 redirects), so that the two shapes below differ only in how long a session lives.
+_AIOHTTP_AS_TOOL = (
+    "timeout=aiohttp.ClientTimeout(total=None, sock_connect=10, sock_read=10), trust_env=True, "
+    "cookie_jar={jar}"
+)
+
+_AIOHTTP_TOOL_PER_CALL = """
+app = FastAPI()
+
+
+@app.get("/proxy")
+async def proxy():
+    async with aiohttp.ClientSession({options}) as client:
+        r = await client.get(UPSTREAM_URL, max_redirects=31)
+        await r.read()
+    r.raise_for_status()
+    return json.loads(await r.read())
+"""
+
+_AIOHTTP_TOOL_PER_LOOP = """
+_SESSIONS: dict[asyncio.AbstractEventLoop, aiohttp.ClientSession] = {{}}
+
+
+def shared_session() -> aiohttp.ClientSession:
+    \"\"\"One session per event loop, opened on first use (TestClient and uvicorn run their own).\"\"\"
+    loop = asyncio.get_running_loop()
+    session = _SESSIONS.get(loop)
+    if session is None or session.closed:
+        session = _SESSIONS[loop] = aiohttp.ClientSession({options}{connector})
+    return session
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    yield
+    session = _SESSIONS.pop(asyncio.get_running_loop(), None)
+    if session is not None:
+        await session.close()
+
+
+app = FastAPI(lifespan=lifespan)
+
+
+@app.get("/proxy")
+async def proxy():
+    r = await shared_session().get(UPSTREAM_URL, max_redirects=31)
+    await r.read()
+    r.raise_for_status()
+    return json.loads(await r.read())
+"""
+
 AIOHTTP_SHAPES = {
     "shared": _AIOHTTP_HEAD + _AIOHTTP_SHARED.format(options=""),
     "shared-unlimited": _AIOHTTP_HEAD
@@ -206,6 +263,17 @@ AIOHTTP_SHAPES = {
     + _AIOHTTP_PER_CALL.format(
         prelude="SSL_CONTEXT = ssl.create_default_context()\n",
         options="connector=aiohttp.TCPConnector(ssl=SSL_CONTEXT)",
+    ),
+    "tool-per-call": _AIOHTTP_HEAD
+    + _AIOHTTP_TOOL_PER_CALL.format(options=_AIOHTTP_AS_TOOL.format(jar="aiohttp.CookieJar(unsafe=True)")),
+    "tool-per-loop-dummy-jar": _AIOHTTP_HEAD
+    + _AIOHTTP_TOOL_PER_LOOP.format(
+        options=_AIOHTTP_AS_TOOL.format(jar="aiohttp.DummyCookieJar()"), connector=""
+    ),
+    "tool-per-loop-dummy-jar-unlimited": _AIOHTTP_HEAD
+    + _AIOHTTP_TOOL_PER_LOOP.format(
+        options=_AIOHTTP_AS_TOOL.format(jar="aiohttp.DummyCookieJar()"),
+        connector=", connector=aiohttp.TCPConnector(limit=0)",
     ),
 }
 
@@ -260,7 +328,7 @@ def family_of(source: str) -> str:
 def migrate(target: str | None, work: Path) -> App:
     """Run the tool on a copy of the sync original; ``target`` None is the tool without --http-client.
 
-    The flag is new: a tool that does not know it, rejects the target, or leaves ``requests.``
+    The flag is new: a tool that does not know it, rejects the target, or leaves ``requests.get``
     in the code gives a row that says "not translated" rather than a failed run.
     """
     name = f"migrated-{target or 'default'}"
@@ -281,8 +349,8 @@ def migrate(target: str | None, work: Path) -> App:
             reason = f"async-migrate exited {done.returncode}: {last[0][:200]}"
         return App(name, target or "sync", None, reason)
     source = (folder / "app.py").read_text()
-    if target and "requests." in source:
-        return App(name, target, None, "still calls requests.", source)
+    if target and "requests.get(" in source:  # the module may still use requests to decode JSON
+        return App(name, target, None, "still calls requests.get", source)
     return App(name, family_of(source), source, written=source)
 
 
@@ -344,7 +412,7 @@ def measure(
 # --- reporting ----------------------------------------------------------------------------------
 
 
-def header(argv: list[str]) -> dict[str, Any]:
+def header(argv: list[str], args: argparse.Namespace) -> dict[str, Any]:
     """What a reader needs to reproduce the figures."""
     packages = (
         "fastapi",
@@ -361,6 +429,7 @@ def header(argv: list[str]) -> dict[str, Any]:
     return {
         **describe_run(argv, packages),
         "uvicorn_args": " ".join(UVICORN_ARGS),
+        "repeat": args.repeat,
         # httpx and requests read their CA bundle from these: they set what building an SSL context costs
         "ssl_env": {name: os.environ.get(name, "unset") for name in ("SSL_CERT_FILE", "SSL_CERT_DIR")},
     }
@@ -423,6 +492,16 @@ def print_table(rows: list[dict[str, Any]]) -> None:
         "# server cores = server CPU s / wall s of the timed run (near 1.0: the single worker is CPU-bound);"
         " harness cores = the same for upstream + load generator, on the other core."
     )
+    repeated = [
+        f"{row['app']} {row['latency'] * 1000:.0f} ms C={row['concurrency']}: "
+        + "/".join(f"{rps:.0f}" if rps else "-" for rps in row["rps_runs"])
+        for row in rows
+        if len(row.get("rps_runs", [])) > 1
+    ]
+    if repeated:
+        print("# req/s of every run, interleaved (the median run stands in the table):")
+        for line in repeated:
+            print(f"#   {line}")
     failed = [row for row in rows if row.get("errors")]
     for row in failed:
         print(f"# errors in {row['app']} at {row['latency'] * 1000:.0f} ms, C={row['concurrency']}:")
@@ -638,9 +717,13 @@ def run(args: argparse.Namespace, meta: dict[str, Any]) -> dict[str, Any]:
         started = time.monotonic()
         for latency in args.latency:
             for concurrency in args.concurrency:
-                for app in selected:
-                    rows.append(measure(app, latency, concurrency, args, upstream, urls[latency], work))
-                    progress(rows[-1], time.monotonic() - started)
+                runs: dict[str, list[dict[str, Any]]] = {}
+                for _ in range(args.repeat):  # interleaved, so that a change of load falls on every app
+                    for app in selected:
+                        row = measure(app, latency, concurrency, args, upstream, urls[latency], work)
+                        runs.setdefault(app.name, []).append(row)
+                        progress(row, time.monotonic() - started)
+                rows += [median_run(app_runs) for app_runs in runs.values()]
         meta["wall_s"] = time.monotonic() - started  # bench_main adds the load average at the end
         sources = {app.name: app.written or app.source for app in selected if app.written or app.source}
         return {"meta": meta, "rows": rows, "sources": sources}
@@ -654,7 +737,7 @@ def main(argv: list[str]) -> None:
     args = parse_args(argv[1:])
     bench_main(
         args,
-        header=lambda: header(argv),
+        header=lambda: header(argv, args),
         print_header=print_header,
         run=lambda meta: run(args, meta),
         print_table=lambda results: print_table(results["rows"]),

@@ -46,6 +46,7 @@ from _loadgen import (
     drive_warm,
     floor_rps,
     harness_cores,
+    median_run,
     peak_rss_mb,
     print_run_header,
     row_figures,
@@ -276,21 +277,6 @@ def measure(
     if row["errors"] or row["warmup_errors"] or row["sample"]["status"] != 200:
         row["server_log_tail"] = tail(log)
     return row
-
-
-def median_run(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """The run with the median req/s stands for the version; every run's req/s is kept beside it,
-    and failed requests of any run count against it."""
-    measured = sorted((row for row in rows if "rps" in row), key=lambda row: row["rps"])
-    if not measured:
-        return rows[0]
-    chosen = dict(measured[(len(measured) - 1) // 2])
-    chosen["rps_runs"] = [row.get("rps") for row in rows]
-    chosen["errors"] = sum(row.get("errors", 0) for row in measured)
-    chosen["warmup_errors"] = sum(row.get("warmup_errors", 0) for row in measured)
-    if len(measured) < len(rows):
-        chosen.update(status="failed", note=f"{len(rows) - len(measured)} of {len(rows)} runs failed")
-    return chosen
 
 
 def check_harness(args: argparse.Namespace, upstream: subprocess.Popen[bytes], port: int) -> dict[str, Any]:
@@ -685,9 +671,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     add_run_args(parser, verbose_help="print what the tool changed")
     parser.add_argument("--migrate-timeout", type=float, default=120, help="for async-migrate, s [120]")
-    parser.add_argument(
-        "--repeat", type=int, default=1, help="runs per version, interleaved; the median counts [1]"
-    )
     return parser.parse_args(argv)
 
 
