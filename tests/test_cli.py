@@ -216,7 +216,7 @@ def create_app():
     def warm():
         pass
 
-    return inner
+    return inner, warm
 
 
 @app.get("/")
@@ -231,7 +231,7 @@ def test_registrations_not_resolved_are_counted_never_dropped(tmp_path: Path) ->
     assert "app.py:7: route registration not resolved: add_api_route() on target, not known" in result.stderr
     assert (
         "app.py:13: route registration not resolved: warm (@inner.on_event), registered inside"
-        in result.stderr
+        " create_app(), is not followed (warm is named there, line 17)" in result.stderr
     )
     assert "; 2 route registrations not resolved." in result.stderr
     report = json.loads(run_tool("--check", "--output-format", "json", ".", cwd=tmp_path).stdout)

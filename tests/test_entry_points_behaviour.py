@@ -1,6 +1,7 @@
-"""Entry points however registered (an APIRouter subclass, a class, a setup function, a lifespan,
-startup and shutdown handlers) answer the same after migration, and under blockbuster nothing
-they run blocks the loop; before it, the sync startup handler did (Starlette calls it there)."""
+"""Entry points however registered (an APIRouter subclass, a class, a setup function, a route
+defined inside one, a lifespan, startup and shutdown handlers) answer the same after migration,
+and under blockbuster nothing they run blocks the loop; before it, the sync startup handler did
+(Starlette calls it there)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from fastapi.testclient import TestClient
 from helpers import load_module, migrated_copy
 
 SERVICE = Path(__file__).parent / "behaviour" / "entry_points.py"
-REQUESTS = ["/users/pause", "/users/pause?delay=0.02", "/reports/latest", "/events"]
+REQUESTS = ["/users/pause", "/users/pause?delay=0.02", "/reports/latest", "/events", "/status"]
 
 
 @pytest.fixture
@@ -41,7 +42,7 @@ def _responses(module: ModuleType, data: Path) -> list[Any]:
 def test_every_entry_point_answers_the_same_and_nothing_blocks_the_loop(data: Path, tmp_path: Path) -> None:
     target = migrated_copy(SERVICE, tmp_path)
     text = target.read_text()
-    for converted in ("def pause", "def latest", "def list_events", "def warm", "def close"):
+    for converted in ("def pause", "def latest", "def list_events", "def status", "def warm", "def close"):
         assert f"async {converted}(" in text, converted
     assert "time.sleep" not in text
     before = _responses(load_module(SERVICE, "entry_points_before"), data)

@@ -384,6 +384,15 @@ def _top_level_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
             yield statement
 
 
+@dataclass(frozen=True)
+class NestedRoute:
+    """A route or handler defined inside a setup function (``create_app()``): where it is
+    defined, and which of its decorators register it (on a router local to that function)."""
+
+    enclosing: str
+    registering: frozenset[int]
+
+
 class Project:
     """Name resolution across the modules of the analysed project."""
 
@@ -394,6 +403,9 @@ class Project:
         self.function_nodes: dict[
             str, tuple[ModuleTable, ast.FunctionDef | ast.AsyncFunctionDef, str | None]
         ] = {}
+        self.nested: dict[str, NestedRoute] = {}
+        """Routes and handlers defined inside a setup function, added to ``function_nodes`` as
+        ``_fastapi_references`` finds them."""
         self._var_types: dict[str, str | None] = {}
         self._qualnames: dict[tuple[ast.expr, str], str | None] = {}
         for module in modules.values():
@@ -1737,6 +1749,9 @@ def _scan_function(
     bindings, declared_global, declared_nonlocal = _function_bindings(node, own)
     if class_qualname and node.args.args and not _has_decorator(node, "staticmethod"):
         bindings[node.args.args[0].arg] = [_Self()]
+    nested = project.nested.get(qualname)
+    if nested is not None:
+        _add_enclosing_bindings(bindings, declared_global, _scope_of(project, nested.enclosing).bindings)
     local_functions = frozenset(
         child.name
         for child in own
@@ -1765,7 +1780,10 @@ def _scan_function(
         is_async=isinstance(node, ast.AsyncFunctionDef),
         is_generator=is_generator,
         generator_obstacle=generator_obstacle,
-        decorators=[_decorator(project, module, d) for d in node.decorator_list],
+        decorators=[
+            _decorator(project, module, d, nested is not None and id(d) in nested.registering)
+            for d in node.decorator_list
+        ],
         returns=project.qualname(returned, module) if returned is not None else None,
         returns_binding=project.binding(returned, module) if isinstance(returned, ast.Name) else None,
         class_name=class_qualname,
@@ -1882,12 +1900,28 @@ def _holds_resource(scope: _Scope, statement: ast.With) -> bool:
     return False
 
 
-def _decorator(project: Project, module: ModuleTable, node: ast.expr) -> Decorator:
+def _add_enclosing_bindings(
+    bindings: dict[str, list[ast.expr | None]],
+    declared_global: set[str],
+    enclosing: dict[str, list[ast.expr | None]],
+) -> None:
+    """Give a nested function the names its enclosing function binds (its closure): their own
+    imports resolve as there, any other value is unknown, so a free name never resolves to a
+    module global the enclosing function shadows."""
+    for name, values in enclosing.items():
+        if name not in bindings and name not in declared_global:
+            imported = values and all(isinstance(value, _Imported) for value in values)
+            bindings[name] = list(values) if imported else [None]
+
+
+def _decorator(project: Project, module: ModuleTable, node: ast.expr, registers: bool = False) -> Decorator:
+    """``registers``: the decorator is known to register the function on a router (one the
+    module-level resolution can't see, local to a setup function)."""
     qualname = project.qualname(node.func if isinstance(node, ast.Call) else node, module)
     kind = "other"
     if qualname in TRANSPARENT_DECORATORS:
         kind = "transparent"
-    elif _decorator_kind(project, module, node):
+    elif registers or _decorator_kind(project, module, node):
         kind = "route"  # registers the function (a route or an event handler)
     return Decorator(qualname, _text(node), kind)
 
@@ -1955,7 +1989,7 @@ def _fastapi_references(project: Project, module: ModuleTable) -> _References:
             elif why := _unresolved_decorator(project, module, decorator):
                 found.unresolved.append((Location(module.path, decorator.lineno), why))
     if _NESTED_ROUTE.search(module.source.text):
-        found.unresolved += _nested_registrations(project, module)
+        _nested_registrations(project, module, found)
     if not any(word in module.source.text for word in _REGISTRATION_WORDS):
         return found
     scopes = _OwnerScopes(project, module)
@@ -2162,17 +2196,20 @@ def _registration_decorator(decorator: ast.expr) -> ast.Attribute | None:
     return func if func.attr == "on_event" or first.value.startswith("/") else None
 
 
-def _nested_registrations(project: Project, module: ModuleTable) -> list[tuple[Location, str]]:
+def _nested_registrations(project: Project, module: ModuleTable, found: _References) -> None:
     """Route and event decorators on functions nested in others (``create_app()`` defining its
-    routes): the index follows module-level functions and methods only, so they are reported."""
-    found = []
+    routes). One defined right in a module-level function or method, on a router the index can
+    type there, and never named there but by its ``def`` (so FastAPI alone calls it) is an entry
+    point, analysed with its closure's names; any other is reported."""
     for qualname, node in project.functions_by_module.get(module.name, []):
-        if "@" not in module.lines(node.body[0].lineno, node.end_lineno or node.lineno):
+        if "@" not in module.lines(node.lineno + 1, node.end_lineno or node.lineno):
             continue  # no decorator in its body
         scope = None
         for inner in _walk(node):
             if inner is node or not isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 continue
+            registering: list[tuple[ast.expr, str]] = []
+            reported = False
             for decorator in inner.decorator_list:
                 func = decorator.func if isinstance(decorator, ast.Call) else None
                 if not isinstance(func, ast.Attribute) or func.attr not in {*ROUTE_METHODS, "on_event"}:
@@ -2180,11 +2217,50 @@ def _nested_registrations(project: Project, module: ModuleTable) -> list[tuple[L
                 scope = scope or _scope_of(project, qualname)
                 router = _router_value(scope, func.value)
                 if router or (router is None and _registration_decorator(decorator) is not None):
-                    message = (
-                        f"{inner.name} (@{_text(func)}), registered inside {node.name}(), is not followed"
-                    )
-                    found.append((Location(module.path, decorator.lineno), message))
-    return found
+                    where = Location(module.path, decorator.lineno)
+                    label = f"{inner.name} (@{_text(func)}), registered inside {node.name}()"
+                    why = "" if router else "is not followed"
+                    why = why or _nested_obstacle(node, inner, scope)
+                    if why:
+                        found.unresolved.append((where, f"{label}, {why}"))
+                        reported = True
+                    else:
+                        registering.append((decorator, "event" if func.attr == "on_event" else "route"))
+            if registering and not reported:
+                _add_nested(project, module, qualname, inner, registering, found)
+
+
+def _nested_obstacle(
+    enclosing: ast.FunctionDef | ast.AsyncFunctionDef,
+    inner: ast.FunctionDef | ast.AsyncFunctionDef,
+    scope: _Scope,
+) -> str | None:
+    """Why a route defined in ``enclosing`` can't be taken as an entry point: if it is
+    converted, nothing but FastAPI may call it, and the analysis must see its whole closure."""
+    if not any(child is inner for child in _own_nodes(enclosing.body)):
+        return "is not followed (defined deeper than one function)"
+    if scope.bindings.get(inner.name) != [None]:
+        return f"is not followed ({inner.name} is bound more than once there)"
+    for child in _walk(enclosing):
+        if isinstance(child, ast.Name) and child.id in {inner.name, "locals", "vars"}:
+            return f"is not followed ({child.id} is named there, line {child.lineno})"
+    return None
+
+
+def _add_nested(
+    project: Project,
+    module: ModuleTable,
+    enclosing: str,
+    inner: ast.FunctionDef | ast.AsyncFunctionDef,
+    registering: list[tuple[ast.expr, str]],
+    found: _References,
+) -> None:
+    """Record a nested route or handler as an entry point, under Python's name for it."""
+    qualname = f"{enclosing}.<locals>.{inner.name}"
+    project.function_nodes[qualname] = (module, inner, None)
+    project.nested[qualname] = NestedRoute(enclosing, frozenset(id(d) for d, _ in registering))
+    for _, kind in registering:
+        found.entries.append((qualname, EntryPoint(kind, Location(module.path, inner.lineno))))
 
 
 def _registration_candidates(project: Project, module: ModuleTable) -> Iterator[tuple[ast.AST, str | None]]:

@@ -1,6 +1,6 @@
 """A service whose entry points are written every way item 6 names: a route on an APIRouter
-subclass, routes registered by a class and by a setup function, a lifespan, sync startup and
-shutdown handlers. Each blocks; after migration none may block the loop."""
+subclass, routes registered by a class and by a setup function, a route defined inside a setup
+function (reading its closure), a lifespan, sync startup and shutdown handlers. Each blocks; after migration none may block the loop."""
 
 import os
 import time
@@ -59,10 +59,20 @@ def list_events():
     return {"events": list(events)}
 
 
+def add_status(app: FastAPI, name: str) -> None:
+    started = time.monotonic()
+
+    @app.get("/status")
+    def status():
+        time.sleep(0.01)
+        return {"name": name, "up": time.monotonic() >= started}
+
+
 app = FastAPI(lifespan=lifespan)
 app.include_router(users)
 ReportApi(app)
 setup(app)
+add_status(app, "entry points")
 
 
 legacy = FastAPI()
