@@ -6,6 +6,9 @@
 
     time.sleep(0.5)      ->   await asyncio.sleep(0.5)
     sleep(delay)         ->   await anyio.sleep(delay)      # from time import sleep
+
+A file that binds ``asyncio`` or ``anyio`` to something else (a parameter, a local, a global)
+gets the module under a free name (``import asyncio as _asyncio``).
 """
 
 from __future__ import annotations
@@ -17,8 +20,8 @@ from .imports import ImportChanges
 
 
 def async_sleep(call: cst.Call, edit: AsyncSleep, imports: ImportChanges) -> cst.Await:
-    imports.need(edit.library)
+    library = imports.module(edit.library)
     if edit.unused_import is not None:
         imports.drop(edit.unused_import)
-    sleep = cst.Attribute(value=cst.Name(edit.library), attr=cst.Name("sleep"))
+    sleep = cst.Attribute(value=cst.Name(library), attr=cst.Name("sleep"))
     return cst.Await(expression=call.with_changes(func=sleep))
