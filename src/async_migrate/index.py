@@ -102,6 +102,8 @@ KEY_MAKERS = frozenset({"operator.itemgetter", "operator.attrgetter"})
 """Make a key function that only reads items or attributes."""
 _BUILTIN_NAMES = frozenset(dir(builtins))
 _TRY_STATEMENTS = (ast.Try, getattr(ast, "TryStar", ast.Try))  # try/except* is Python 3.11+
+# ``type X = v`` (Python 3.12+ reads it natively; older ones read the lowered ``X = v``)
+TYPE_ALIAS: tuple[type[ast.stmt], ...] = tuple(filter(None, [getattr(ast, "TypeAlias", None)]))
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SKIP = re.compile(r"#\s*async-migrate:\s*skip\b")
 
@@ -359,6 +361,8 @@ def _collect_module_table(module: ModuleTable) -> None:
                     module.variables[target.id] = statement.value
         elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
             module.variables[statement.target.id] = statement.value or statement.annotation
+        elif isinstance(statement, TYPE_ALIAS):
+            module.variables[statement.name.id] = statement.value
 
 
 def _import_words(statement: ast.Import | ast.ImportFrom) -> list[str]:
@@ -958,6 +962,7 @@ _BINDING_NODES = frozenset(
         ast.FunctionDef,
         ast.AsyncFunctionDef,
         ast.ClassDef,
+        *TYPE_ALIAS,
     }
 )
 """The node types ``_function_bindings`` looks at."""
@@ -996,6 +1001,8 @@ def _function_bindings(
                 _bind_target(bindings, target, node.value)
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
             bindings.setdefault(node.target.id, []).append(_Annotated(node.annotation))
+        elif isinstance(node, TYPE_ALIAS):
+            bindings.setdefault(node.name.id, []).append(node.value)
         elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
             bindings.setdefault(node.target.id, [])
         elif isinstance(node, ast.NamedExpr):
