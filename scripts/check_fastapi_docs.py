@@ -626,10 +626,8 @@ def main() -> int:
         not_installed = install_deps(results) if args.install_deps else []
         missing = missing_modules()
         if missing:
-            log(
-                f"missing test packages (their tests will fail in the baseline and be excluded): {missing}; "
-                "--install-deps installs them"
-            )
+            hint = "" if args.install_deps else "; --install-deps installs them"
+            log(f"missing test packages (the tests that import them are left out): {missing}{hint}")
         root = fetch_sdist(work, version)
         docs = root / TARGET["migrate"]
         pristine = work / f"{TARGET['migrate']}.orig"
