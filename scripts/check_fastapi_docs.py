@@ -9,6 +9,9 @@ Steps (stdlib + subprocess only; run it with the venv's python, where async-migr
 1. ``pip download`` the source distribution of the *installed* fastapi version and unpack it into a
    work dir (a temporary one, or DIR with ``--keep``; a kept DIR is re-unpacked fresh on every run, the
    download is reused).
+   With ``--install-deps``, the tests' dependencies are installed first (one by one when the set doesn't
+   resolve); test folders (a conftest's) or modules that can't be collected because a package they import
+   is missing are left out of *both* test runs, and listed in the output and ``report.json``.
 2. Run ``tests/test_tutorial/`` against the unmigrated ``docs_src/`` (baseline, per-test outcome from
    ``--junitxml``).
 3. ``python -m async_migrate --check --output-format json docs_src`` for the machine-readable decisions,
@@ -197,23 +200,31 @@ def missing_modules() -> list[str]:
     return missing
 
 
-def install_deps(results: Path) -> None:
-    """Install TEST_DEPS, pinned to whatever is installed already so nothing the venv has moves."""
+def install_deps(results: Path) -> list[str]:
+    """Install TEST_DEPS, pinned to whatever is installed already so nothing the venv has moves.
+
+    When the whole set doesn't resolve (a package missing from the index), each is installed on its
+    own so that one missing package costs only the tests that need it; returns those that failed."""
     code, freeze, _, _ = run([PY, "-m", "pip", "freeze"], cwd=results, timeout=300)
     pins = [
         line for line in freeze.splitlines() if line and not line.startswith(("#", "-e ")) and "==" in line
     ]
     constraints = results / "constraints.txt"
     constraints.write_text("\n".join(pins) + "\n")
+    install = [PY, "-m", "pip", "install", "-q", "-c", str(constraints)]
     log(f"installing test dependencies ({len(TEST_DEPS)} packages, existing versions pinned)")
-    code, _, _, _ = run(
-        [PY, "-m", "pip", "install", "-q", "-c", str(constraints), *TEST_DEPS],
-        cwd=results,
-        timeout=1200,
-        out=results / "pip-install.log",
-    )
-    if code != 0:
-        log(f"pip install failed (exit {code}); see {results / 'pip-install.log'}; going on")
+    code, _, _, _ = run([*install, *TEST_DEPS], cwd=results, timeout=1200, out=results / "pip-install.log")
+    if code == 0:
+        return []
+    log(f"pip install of the whole set failed (exit {code}); installing them one by one")
+    failed = []
+    for package in TEST_DEPS:
+        log_file = results / f"pip-install-{re.sub(r'[^A-Za-z0-9]+', '_', package)}.log"
+        code, _, _, _ = run([*install, package], cwd=results, timeout=600, out=log_file)
+        if code != 0:
+            failed.append(package)
+            log(f"could not install {package} (exit {code}); see {log_file}")
+    return failed
 
 
 def fetch_sdist(work: Path, version: str) -> Path:
@@ -282,16 +293,26 @@ def remove_leftovers(tree: Path, keep: set[str]) -> list[str]:
     return removed
 
 
-def run_tests(root: Path, results: Path, label: str, timeout: float, *, blockbuster: bool = False):
-    """Run the target's tests; return ({node id: outcome}, summary line, seconds, exit code)."""
+def run_tests(
+    root: Path,
+    results: Path,
+    label: str,
+    timeout: float,
+    left_out: dict[str, str],
+    *,
+    blockbuster: bool = False,
+):
+    """Run the target's tests but those ``left_out``; return ({node id: outcome}, summary line,
+    seconds, exit code)."""
     junit = results / f"{label}.xml"
     junit.unlink(missing_ok=True)
     clear_bytecode(root)
     leftovers = remove_leftovers(root, PRISTINE_TREE)
     if leftovers:
         log(f"removed what an earlier test run left behind: {[p for p in leftovers if '/' not in p]}")
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
-    cmd = [PY, "-m", "pytest", *TARGET["pytest"], "-q", "-p", "no:cacheprovider", f"--junitxml={junit}"]
+    env = _no_bytecode()
+    cmd = [PY, "-m", "pytest", *selection(root, left_out), "-q", "-p", "no:cacheprovider"]
+    cmd.append(f"--junitxml={junit}")
     if blockbuster:
         (results / "_am_blockbuster.py").write_text(BLOCKBUSTER_PLUGIN)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(results), env.get("PYTHONPATH")]))
@@ -304,6 +325,88 @@ def run_tests(root: Path, results: Path, label: str, timeout: float, *, blockbus
     ]
     summary_line = tail[-1].strip("= ") if tail else ("TIMEOUT" if code is None else f"exit {code}")
     return parse_junit(junit), summary_line, seconds, code
+
+
+_COLLECT_ERROR = re.compile(
+    r"^_+ ERROR collecting (?P<file>\S+) _+$|^ImportError while loading conftest '(?P<conftest>[^']+)'"
+)
+_MISSING_MODULE = re.compile(r"^E\s+ModuleNotFoundError: No module named '(?P<module>[^']+)'")
+
+
+def uncollectable(root: Path, results: Path, timeout: float) -> dict[str, str]:
+    """Test paths that can't be collected because a package they import isn't installed
+    ({path relative to root: missing module}): a conftest's folder, else the test module.
+
+    pytest stops at the first conftest that fails to import and a module that fails to import
+    interrupts the whole session, so without leaving these out neither run yields any result.
+    They are left out of *both* runs, so what is compared stays the same; a module the sdist
+    itself provides (a missing ``docs_src`` module, say) is not a dependency and stays in."""
+    left_out: dict[str, str] = {}
+    for attempt in range(20):  # one conftest per round: pytest stops at the first
+        cmd = [PY, "-m", "pytest", *selection(root, left_out), "--collect-only", "-q"]
+        cmd += ["-p", "no:cacheprovider"]
+        _, stdout, stderr, _ = run(
+            cmd, cwd=root, timeout=timeout, out=results / f"collect-{attempt}.log", env=_no_bytecode()
+        )
+        found = _missing_imports(root, stdout + "\n" + stderr)
+        found = {path: module for path, module in found.items() if path not in left_out}
+        if not found:
+            break
+        left_out.update(found)
+    return left_out
+
+
+def _missing_imports(root: Path, output: str) -> dict[str, str]:
+    """{test path: missing module} from a pytest collection's output."""
+    found: dict[str, str] = {}
+    current = None
+    for line in output.splitlines():
+        header = _COLLECT_ERROR.match(line)
+        if header:
+            if header["conftest"]:
+                current = Path(header["conftest"]).resolve().parent.relative_to(root.resolve()).as_posix()
+            else:
+                current = header["file"]
+            continue
+        missing = _MISSING_MODULE.match(line)
+        if missing and current is not None:
+            top = missing["module"].split(".")[0]
+            if not (root / top).exists() and not (root / f"{top}.py").exists():
+                found.setdefault(current, missing["module"])
+            current = None
+    return found
+
+
+def selection(root: Path, left_out: dict[str, str]) -> list[str]:
+    """The target's pytest arguments without the paths ``left_out``.
+
+    ``--ignore`` is not enough: pytest loads the conftest of every ``test*`` folder directly under
+    a path it is given, ignored or not. So a given folder holding a left-out path is replaced by
+    its test folders and modules, down to the left-out path's parent."""
+    ignored = {arg.partition("=")[2] for arg in TARGET["pytest"] if arg.startswith("--ignore=")}
+    return [
+        part
+        for arg in TARGET["pytest"]
+        for part in ([arg] if arg.startswith("-") else _without(root, arg, set(left_out) | ignored))
+    ]
+
+
+def _without(root: Path, path: str, excluded: set[str]) -> list[str]:
+    if path in excluded:
+        return []
+    if not any(other.startswith(path + "/") for other in excluded):
+        return [path]
+    return [
+        part
+        for entry in sorted((root / path).iterdir())
+        if (entry.is_dir() and entry.name != "__pycache__")
+        or re.fullmatch(r"test_.*\.py|.*_test\.py", entry.name)
+        for part in _without(root, f"{path}/{entry.name}", excluded)
+    ]
+
+
+def _no_bytecode() -> dict[str, str]:
+    return dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
 
 
 _RANK = {"passed": 0, "skipped": 1, "xfailed": 1, "failed": 2, "error": 3}
@@ -520,26 +623,26 @@ def main() -> int:
         shutil.rmtree(results)
     results.mkdir()
     try:
-        if args.install_deps:
-            install_deps(results)
+        not_installed = install_deps(results) if args.install_deps else []
         missing = missing_modules()
         if missing:
-            log(
-                f"missing test packages (their tests will fail in the baseline and be excluded): {missing}; "
-                "--install-deps installs them"
-            )
+            hint = "" if args.install_deps else "; --install-deps installs them"
+            log(f"missing test packages (the tests that import them are left out): {missing}{hint}")
         root = fetch_sdist(work, version)
         docs = root / TARGET["migrate"]
         pristine = work / f"{TARGET['migrate']}.orig"
         log(f"work dir {work}; sdist at {root}")
+        left_out = uncollectable(root, results, args.timeout)
+        for path, module in sorted(left_out.items()):
+            log(f"leaving {path} out of both test runs: it needs {module}, which is not installed")
 
-        before, before_line, before_s, _ = run_tests(root, results, "baseline", args.timeout)
+        before, before_line, before_s, _ = run_tests(root, results, "baseline", args.timeout, left_out)
         if not before:
             log(f"baseline produced no results ({before_line}); see {results / 'baseline.log'}")
             return 2
         use_bb = not args.no_blockbuster and _has_module("blockbuster")
         bb_before = (
-            run_tests(root, results, "baseline-blockbuster", args.timeout, blockbuster=True)
+            run_tests(root, results, "baseline-blockbuster", args.timeout, left_out, blockbuster=True)
             if use_bb
             else None
         )
@@ -577,9 +680,11 @@ def main() -> int:
         syntax = syntax_errors(docs, files)
         ruff_new = ruff_new_findings(pristine, docs, files, results)
 
-        after, after_line, after_s, _ = run_tests(root, results, "after", args.timeout)
+        after, after_line, after_s, _ = run_tests(root, results, "after", args.timeout, left_out)
         bb_after = (
-            run_tests(root, results, "after-blockbuster", args.timeout, blockbuster=True) if use_bb else None
+            run_tests(root, results, "after-blockbuster", args.timeout, left_out, blockbuster=True)
+            if use_bb
+            else None
         )
 
         regs = regressions(before, after)
@@ -595,6 +700,8 @@ def main() -> int:
             "migrated": TARGET["migrate"],
             "tests": " ".join(TARGET["pytest"]),
             "work_dir": str(work),
+            "not_installed": not_installed,
+            "left_out": left_out,
             "sdist_root": str(root),
             "baseline": {
                 "summary": before_line,
@@ -663,6 +770,7 @@ def print_table(report: dict) -> None:
             f"({after['summary']})",
         ),
         ("REGRESSIONS", str(len(report["regressions"]))),
+        ("left out of both runs", str(len(report["left_out"])) + " test paths (missing packages, below)"),
     ]
     if "blockbuster" in report:
         bb = report["blockbuster"]
@@ -709,6 +817,11 @@ def print_table(report: dict) -> None:
                 f"{n}  [{v['after']}] {v['error']}"
                 for n, v in report.get("blockbuster", {}).get("regressions_not_in_plain_run", {}).items()
             ],
+        ),
+        ("packages that could not be installed", report["not_installed"]),
+        (
+            "left out of both test runs (a package they import is missing)",
+            [f"{path}  (needs {module})" for path, module in sorted(report["left_out"].items())],
         ),
         ("tool errors", tool["errors"]),
         ("syntax errors", report["syntax_errors"]),

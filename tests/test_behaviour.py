@@ -21,6 +21,7 @@ REQUESTS = [
     ("GET", "/sleep"),
     ("GET", "/sleep/0.01"),
     ("GET", "/sleep/-1"),
+    ("GET", "/annotated-local"),
     ("GET", "/files"),
     ("GET", "/files/a.txt"),
     ("GET", "/files/missing.txt"),

@@ -3,6 +3,7 @@ And the tool never runs the code it reads."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -360,18 +361,42 @@ def test_a_file_that_would_not_come_back_byte_for_byte_is_refused(tmp_path: Path
     assert "async def handler_2" in (tmp_path / "other.py").read_text()
 
 
-@pytest.mark.parametrize("future", ["", "from __future__ import annotations\n"])
+FUTURE = "from __future__ import annotations\n"
+
+
+@pytest.mark.parametrize("future", ["", FUTURE])
 def test_no_await_goes_into_an_annotation(tmp_path: Path, future: str) -> None:
-    """A local variable's annotation is never evaluated; with the future import no annotation is,
-    and ``await`` in one doesn't compile. The file is refused rather than guessed at."""
+    """A local variable's annotation is never evaluated (PEP 526), so a call in it is not a call
+    of the function: the file is migrated and the annotation left as it is. (It used to be refused
+    at the compile check, the await having gone into the annotation.)"""
     body = ROUTE.format(n=1).replace("    time.sleep", "    pause: time.sleep(1) = 0\n    time.sleep")
-    original = future + body
-    (tmp_path / "app.py").write_text(original)
+    (tmp_path / "app.py").write_text(future + body)
     result = run_tool(".", cwd=tmp_path)
-    assert result.returncode == 123, result.stderr
-    line = 10 + bool(future)
-    assert f"app.py: line {line}: a call to rewrite is in an annotation; file left unchanged" in result.stderr
-    assert (tmp_path / "app.py").read_text() == original
+    assert result.returncode == 0, result.stderr
+    migrated = (tmp_path / "app.py").read_text()
+    assert "async def handler_1" in migrated
+    assert "    pause: time.sleep(1) = 0\n    await asyncio.sleep(0.01)\n" in migrated
+
+
+@pytest.mark.parametrize("future", ["", FUTURE])
+def test_an_annotation_a_definition_evaluates_is_not_awaited(tmp_path: Path, future: str) -> None:
+    """A nested function's parameter and return annotations run in the route when the ``def``
+    does, where ``await`` can't go: the route stays sync (AM206). Under the future import no
+    annotation is evaluated, so the route is converted and the annotations stay as written."""
+    inner = "    def inner(x: time.sleep(1)) -> time.sleep(2):\n        return x\n"
+    body = ROUTE.format(n=1).replace("    time.sleep", inner + "    time.sleep")
+    (tmp_path / "app.py").write_text(future + body)
+    result = run_tool("--check", "--output-format", "json", ".", cwd=tmp_path)
+    (decision,) = json.loads(result.stdout)["decisions"]
+    if future:
+        assert decision["verdict"] == "converted", decision
+    else:
+        assert decision["verdict"] == "kept sync", decision
+        assert {f["rule"] for f in decision["findings"]} == {"AM206"}, decision
+    run_tool(".", cwd=tmp_path)
+    migrated = (tmp_path / "app.py").read_text()
+    assert ("async def handler_1" in migrated) == bool(future)
+    assert inner in migrated
 
 
 def test_rewritten_code_is_compiled_not_only_parsed() -> None:

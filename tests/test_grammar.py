@@ -183,3 +183,25 @@ def test_every_f_string_lowered_reads_as_python_reads_it(path: Path, monkeypatch
         if isinstance(ours, (ast.Name, ast.Call, ast.Attribute)):
             where = (ours.lineno, ours.col_offset, ours.end_lineno, ours.end_col_offset)
             assert where == (its.lineno, its.col_offset, its.end_lineno, its.end_col_offset), ast.dump(ours)
+
+
+def test_a_type_statement_binds_its_alias_as_an_assignment_does(tmp_path: Path) -> None:
+    """``type DB = Annotated[Session, Depends(get_db)]``: FastAPI reads the alias, so a parameter
+    ``db: DB`` is a ``Session``. Python 3.12+ reads the statement natively (``ast.TypeAlias``);
+    older ones read it lowered to ``DB = ...``. Both must bind ``DB``; run under each to cover both."""
+    (tmp_path / "app.py").write_text(
+        "from typing import Annotated\n\n"
+        "from fastapi import Depends, FastAPI\n"
+        "from sqlalchemy.orm import Session\n\n"
+        "app = FastAPI()\n\n\n"
+        "def get_db():\n    return Session()\n\n\n"
+        "type DB = Annotated[Session, Depends(get_db)]\n\n\n"
+        "@app.get('/')\n"
+        "def read(db: DB):\n    return db.execute('select 1')\n"
+    )
+    tree = parse((tmp_path / "app.py").read_text())
+    native = hasattr(ast, "TypeAlias") and any(isinstance(node, ast.TypeAlias) for node in tree.body)
+    assert native == (PYTHON >= (3, 12))
+    index = build_index([read_source(tmp_path / "app.py")], Catalog())
+    (call,) = index.functions["app.read"].calls
+    assert getattr(call.callee, "qualname", None) == "sqlalchemy.orm.Session.execute", call.callee

@@ -102,6 +102,8 @@ KEY_MAKERS = frozenset({"operator.itemgetter", "operator.attrgetter"})
 """Make a key function that only reads items or attributes."""
 _BUILTIN_NAMES = frozenset(dir(builtins))
 _TRY_STATEMENTS = (ast.Try, getattr(ast, "TryStar", ast.Try))  # try/except* is Python 3.11+
+# ``type X = v`` (Python 3.12+ reads it natively; older ones read the lowered ``X = v``)
+TYPE_ALIAS: tuple[type[ast.stmt], ...] = tuple(filter(None, [getattr(ast, "TypeAlias", None)]))
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SKIP = re.compile(r"#\s*async-migrate:\s*skip\b")
 
@@ -171,6 +173,16 @@ class ModuleTable:
     def identifiers(self) -> frozenset[str]:
         """Every identifier-like word of the source, for cheap "does it mention f?" checks."""
         return frozenset(_IDENTIFIER.findall(self.source.text))
+
+    @functools.cached_property
+    def lazy_annotations(self) -> bool:
+        """``from __future__ import annotations``: no annotation of the module is evaluated."""
+        return any(
+            isinstance(statement, ast.ImportFrom)
+            and statement.module == "__future__"
+            and any(alias.name == "annotations" for alias in statement.names)
+            for statement in self.tree.body
+        )
 
     @functools.cached_property
     def skip_lines(self) -> frozenset[int]:
@@ -359,6 +371,8 @@ def _collect_module_table(module: ModuleTable) -> None:
                     module.variables[target.id] = statement.value
         elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
             module.variables[statement.target.id] = statement.value or statement.annotation
+        elif isinstance(statement, TYPE_ALIAS):
+            module.variables[statement.name.id] = statement.value
 
 
 def _import_words(statement: ast.Import | ast.ImportFrom) -> list[str]:
@@ -971,6 +985,7 @@ _BINDING_NODES = frozenset(
         ast.FunctionDef,
         ast.AsyncFunctionDef,
         ast.ClassDef,
+        *TYPE_ALIAS,
     }
 )
 """The node types ``_function_bindings`` looks at."""
@@ -1009,6 +1024,8 @@ def _function_bindings(
                 _bind_target(bindings, target, node.value)
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
             bindings.setdefault(node.target.id, []).append(_Annotated(node.annotation))
+        elif isinstance(node, TYPE_ALIAS):
+            bindings.setdefault(node.name.id, []).append(node.value)
         elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
             bindings.setdefault(node.target.id, [])
         elif isinstance(node, ast.NamedExpr):
@@ -1167,6 +1184,8 @@ class _CallCollector:
         self._handler_facts: dict[int, HandlerFact] = {}
         self._http: HttpCallAnalysis | None = None
         self._http_sites: dict[Span, tuple[Span, ...]] = {}
+        self._class_depth = 0
+        """How many class bodies inside the function the walk is in (they evaluate annotations)."""
 
     def collect(self, nodes: Iterable[ast.AST], awaitable: bool, reachable: Iterable[ast.AST]) -> None:
         """Record the calls of ``nodes``; ``reachable``: every node under them that the scope's
@@ -1193,6 +1212,13 @@ class _CallCollector:
                     if isinstance(content.func, ast.Name) and content.func.id in self.scope.local_functions:
                         # a local sync generator handed to the response runs in the threadpool
                         self._offloaded_names.add(content.func.id)
+
+    def _skips_annotations(self, local: bool) -> bool:
+        """Annotations never evaluated: all of them under ``from __future__ import annotations``;
+        else a function's ``local`` variable annotations (not those of a class body in it)."""
+        if self.module.lazy_annotations:
+            return True
+        return local and self.scope.function is not None and not self._class_depth
 
     def _streamed(self, call: ast.Call) -> ast.Call | None:
         """The generator call given as a ``StreamingResponse``'s content, if any."""
@@ -1229,14 +1255,25 @@ class _CallCollector:
                     self._reference(argument, where)
                 else:
                     self._maybe_reference(argument, where)
+        elif kind is ast.AnnAssign and self._skips_annotations(local=True):
+            # PEP 526: a local variable's annotation is never evaluated
+            for child in filter(None, [node.target, node.value]):
+                self._visit(child, node, where)
+            return
         elif kind in _DEFINITIONS:
             # decorators, bases and defaults run here; a function body runs later, elsewhere
-            for child in [*node.decorator_list, *_defaults(node)]:
+            for child in [*node.decorator_list, *_defaults(node, annotated=False)]:
                 self._visit(child, node, where)
+            if not self._skips_annotations(local=False):
+                # evaluated here too, but ``await`` can't go into an annotation
+                for child in filter(None, _annotations(node)):
+                    self._visit(child, node, where.nested(offloaded=False))
             if self.scope.function is not None:
                 inner = where.nested(offloaded=node.name in self._offloaded_names)
+                self._class_depth += kind is ast.ClassDef
                 for child in node.body:
                     self._visit(child, node, inner)
+                self._class_depth -= kind is ast.ClassDef
             elif kind is ast.ClassDef:
                 for child in node.body:
                     self._visit(child, node, where)
@@ -1510,14 +1547,25 @@ class _CallCollector:
             self.value_refs.append((qualname, Location(self.module.path, node.lineno)))
 
 
-def _defaults(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> list[ast.expr]:
+def _defaults(
+    node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, annotated: bool = True
+) -> list[ast.expr]:
+    """What a definition evaluates where it stands: bases, defaults and (``annotated``) the
+    parameters' annotations."""
     if isinstance(node, ast.ClassDef):
         return [*node.bases, *(keyword.value for keyword in node.keywords)]
     args = node.args
-    annotations = [
-        arg.annotation for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs] if arg.annotation
-    ]
-    return [*args.defaults, *(d for d in args.kw_defaults if d is not None), *annotations]
+    annotations = _annotations(node)[:-1] if annotated else []
+    return [*args.defaults, *(d for d in args.kw_defaults if d is not None), *filter(None, annotations)]
+
+
+def _annotations(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> list[ast.expr | None]:
+    """A definition's annotations, the return annotation last (``None``: not annotated)."""
+    if isinstance(node, ast.ClassDef):
+        return []
+    args = node.args
+    parameters = [*args.posonlyargs, *args.args, args.vararg, *args.kwonlyargs, args.kwarg]
+    return [*(arg.annotation for arg in parameters if arg is not None), node.returns]
 
 
 def _handler_fact(project: Project, module: ModuleTable, handler: ast.ExceptHandler) -> HandlerFact:

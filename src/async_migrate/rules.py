@@ -104,7 +104,8 @@ class Rule(enum.Enum):
         "AM206",
         "not-awaitable-here",
         "A blocking call sits where `await` cannot go (a lambda, a nested function, a generator "
-        "expression, passed as a callable, or run by reading a project `@property`).",
+        "expression, an annotation a `def` evaluates, passed as a callable, or run by reading a "
+        "project `@property`).",
     )
     MUST_NOT_MOVE = (
         "AM207",

@@ -47,6 +47,14 @@ def sleep_literal():
     return {"slept": True}
 
 
+@app.get("/annotated-local")
+def annotated_local():
+    # a local variable's annotation is never evaluated (PEP 526): nothing here runs `false`
+    status: subprocess.check_output(["false"]) = "not run"
+    sleep(0.01)
+    return {"status": status}
+
+
 @app.get("/sleep/{delay}")
 def sleep_dynamic(delay: float):
     sleep(delay)  # a negative delay must still fail
