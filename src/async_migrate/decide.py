@@ -22,6 +22,7 @@ from .facts import (
     CallFact,
     ExternalCallee,
     FunctionFact,
+    ImportBinding,
     LocalCallee,
     Location,
     ProjectCallee,
@@ -35,16 +36,12 @@ from .plan import (
     AsyncSleep,
     AsyncTwin,
     AwaitCall,
-    CatchAlso,
     Edit,
     Finding,
     FunctionDecision,
     HttpRequest,
-    Latin1Headers,
     MakeAsync,
-    OpenSession,
     Plan,
-    ResponseRead,
     Verdict,
     WrapBlock,
     WrapCall,
@@ -223,8 +220,7 @@ def _no_gain(fact: FunctionFact, outcome: _Outcome, entry: bool) -> list[Finding
     here = fact.location
     if fact.is_generator and not entry:
         return [Finding(Rule.GENERATOR, "a helper generator is iterated by sync code", here)]
-    gains = (AsyncSleep, AsyncTwin, AwaitCall, HttpRequest)
-    if not outcome.edits or any(isinstance(edit, gains) for edit in outcome.edits):
+    if not outcome.edits or any(edit.gain for edit in outcome.edits):
         return []
     runs = "FastAPI runs it" if entry else "its async callers run it"
     message = (
@@ -260,14 +256,9 @@ def _make_async(fact: FunctionFact) -> MakeAsync:
     )
 
 
-_DROPS_IMPORTS = (AsyncSleep, AsyncTwin, MakeAsync, HttpRequest, OpenSession)
-
-
 def _keep_used_imports(index: ProjectIndex, path: Path, edits: list[Edit]) -> list[Edit]:
     """An import is dropped only when every use of its name was rewritten by this plan."""
-    dropping = Counter(
-        edit.unused_import for edit in edits if isinstance(edit, _DROPS_IMPORTS) and edit.unused_import
-    )
+    dropping = Counter(binding for edit in edits if (binding := _unused_import(edit)))
     if not dropping:
         return edits
     still_used = {
@@ -276,11 +267,13 @@ def _keep_used_imports(index: ProjectIndex, path: Path, edits: list[Edit]) -> li
         if index.used_beyond(path, binding.local_name, rewritten)
     }
     return [
-        replace(edit, unused_import=None)
-        if isinstance(edit, _DROPS_IMPORTS) and edit.unused_import in still_used
-        else edit
-        for edit in edits
+        replace(edit, unused_import=None) if _unused_import(edit) in still_used else edit for edit in edits
     ]
+
+
+def _unused_import(edit: Edit) -> ImportBinding | None:
+    """The import ``edit`` would leave unused, for the kinds of edit that drop one."""
+    return getattr(edit, "unused_import", None) if edit.drops_import else None
 
 
 def _functions_in(index: ProjectIndex, paths: frozenset[Path]) -> set[str]:
@@ -297,11 +290,7 @@ def _add(edits: dict[Path, dict[Edit, None]], new: Iterable[Edit]) -> None:
 def _findings_for(edits: list[Edit], fact: FunctionFact) -> list[Finding]:
     """One finding per rewrite; the response reads and except clauses that come with a
     translated HTTP call are part of it."""
-    return [
-        _finding_for(edit, fact)
-        for edit in edits
-        if not isinstance(edit, (ResponseRead, CatchAlso, OpenSession, Latin1Headers))
-    ]
+    return [_finding_for(edit, fact) for edit in edits if edit.reported]
 
 
 def _finding_for(edit: Edit, fact: FunctionFact) -> Finding:
@@ -531,16 +520,12 @@ def _plan_body(
     return outcome
 
 
-_AWAITS = (AwaitCall, AsyncSleep, AsyncTwin, HttpRequest, OpenSession, WrapCall, WrapBlock)
-"""The edits that put an ``await`` where they are."""
-
-
 def _awaits_while_held(fact: FunctionFact, edits: list[Edit], held: list[CallFact]) -> list[Finding]:
     """An ``await`` inside ``with lock:`` lets another request run while the lock is held: if it
     waits for the lock on the loop, the holder never resumes to release it."""
     found = []
     for edit in edits:
-        if not isinstance(edit, _AWAITS):
+        if not edit.awaits:
             continue
         holder = next((call for call in held if call.held and _inside_any(edit.span, [call.held])), None)
         if holder is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar, Literal
 
 from .facts import ImportBinding, Location, Span
 from .rules import Rule
@@ -48,9 +49,34 @@ class Edit:
     path: Path
     span: Span
 
+    # what each kind of edit is, read by the planner, the rewriter and the reports alike
+    gain: ClassVar[bool] = False
+    """Converting a function for this edit pays off (``decide``'s no-gain rule)."""
+    awaits: ClassVar[bool] = False
+    """It puts an ``await`` where it is (``decide``'s thread-lock rule)."""
+    drops_import: ClassVar[bool] = False
+    """It has an ``unused_import`` to remove when no other use of the name is left."""
+    reported: ClassVar[bool] = True
+    """It gets a finding of its own; the response reads and except clauses that come with a
+    translated HTTP call are part of that call's."""
+
+    @property
+    def anchor(self) -> Anchor:
+        """The node the span names: a call, a statement, or another expression."""
+        return "call"
+
+
+Anchor = Literal["call", "statement", "expression"]
+
 
 @dataclass(frozen=True)
 class MakeAsync(Edit):
+    drops_import = True
+
+    @property
+    def anchor(self) -> Anchor:
+        return "statement"
+
     async_annotation: str | None = None
     """For a generator becoming an async generator: the async name for its return annotation's
     type (``Iterator[str]`` becomes ``AsyncIterator[str]``)."""
@@ -62,11 +88,16 @@ class MakeAsync(Edit):
 
 @dataclass(frozen=True)
 class AwaitCall(Edit):
-    pass
+    gain = True
+    awaits = True
 
 
 @dataclass(frozen=True)
 class AsyncSleep(Edit):
+    gain = True
+    awaits = True
+    drops_import = True
+
     library: str
     """``asyncio`` or ``anyio``."""
     unused_import: ImportBinding | None
@@ -75,6 +106,10 @@ class AsyncSleep(Edit):
 
 @dataclass(frozen=True)
 class AsyncTwin(Edit):
+    gain = True
+    awaits = True
+    drops_import = True
+
     original: str
     """Qualified name of the blocking function called now."""
     twin: str
@@ -84,6 +119,8 @@ class AsyncTwin(Edit):
 
 @dataclass(frozen=True)
 class WrapCall(Edit):
+    awaits = True
+
     as_lambda: bool
     """Wrap as ``run_in_threadpool(lambda: call)`` when ``fn, *args, **kwargs`` can't be used
     (a ``func=`` keyword, a ``**mapping``, a call on a call's result)."""
@@ -95,6 +132,10 @@ class WrapCall(Edit):
 class HttpRequest(Edit):
     """A blocking HTTP call becomes an awaited request of an async client opened around its
     statement (``async with httpx.AsyncClient(...) as client:``)."""
+
+    gain = True
+    awaits = True
+    drops_import = True
 
     library: str
     """What it calls today: ``requests`` or ``httpx``."""
@@ -120,6 +161,14 @@ class HttpRequest(Edit):
 class OpenSession(Edit):
     """``with requests.Session() as s:`` -> ``async with httpx.AsyncClient(...) as s:``."""
 
+    awaits = True
+    drops_import = True
+    reported = False
+
+    @property
+    def anchor(self) -> Anchor:
+        return "statement"
+
     library: str
     target: str
     ssl_context: str
@@ -130,9 +179,15 @@ class OpenSession(Edit):
 class ResponseRead(Edit):
     """A use of a requests response rewritten for an httpx one (``r.ok`` -> ``not r.is_error``)."""
 
+    reported = False
+
     kind: str
     bare: bool
     family: str = "httpx"
+
+    @property
+    def anchor(self) -> Anchor:
+        return "statement" if self.kind == "raise_for_status" else "expression"
 
 
 @dataclass(frozen=True)
@@ -140,10 +195,22 @@ class Latin1Headers(Edit):
     """A dict of headers bound to a name and only passed to translated calls: its values are
     encoded as requests sends them (Latin-1), where it is written."""
 
+    reported = False
+
+    @property
+    def anchor(self) -> Anchor:
+        return "expression"
+
 
 @dataclass(frozen=True)
 class CatchAlso(Edit):
     """An ``except`` clause for requests' errors also catches the async client's equivalents."""
+
+    reported = False
+
+    @property
+    def anchor(self) -> Anchor:
+        return "expression"
 
     also: tuple[str, ...]
     """Qualified names (``httpx.HTTPStatusError``) added to the clause's types."""
@@ -151,6 +218,12 @@ class CatchAlso(Edit):
 
 @dataclass(frozen=True)
 class WrapBlock(Edit):
+    awaits = True
+
+    @property
+    def anchor(self) -> Anchor:
+        return "statement"
+
     helper: str
     returns: tuple[str, ...]
     nonlocals: tuple[str, ...]

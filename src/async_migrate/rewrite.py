@@ -74,11 +74,9 @@ class _PlanApplier(cst.CSTTransformer):
         self.clients: dict[tuple[int, int], ClientRequest | aiohttp_client.SessionRequest] = {}
         """The HTTP requests made, by the statement their client is opened around."""
         for edit in edits:
-            if isinstance(edit, (MakeAsync, WrapBlock, OpenSession)) or (
-                isinstance(edit, ResponseRead) and edit.kind == "raise_for_status"
-            ):
+            if edit.anchor == "statement":
                 self.statements[(edit.span.line, edit.span.column)] = edit
-            elif isinstance(edit, (CatchAlso, ResponseRead, Latin1Headers)):
+            elif edit.anchor == "expression":
                 self.expressions[edit.span] = edit
             else:
                 self.calls.setdefault(edit.span, []).append(edit)
