@@ -294,20 +294,7 @@ def _findings_for(edits: list[Edit], fact: FunctionFact) -> list[Finding]:
 
 
 def _finding_for(edit: Edit, fact: FunctionFact) -> Finding:
-    here = Location(fact.path, edit.span.line)
-    if isinstance(edit, WrapCall) and edit.why:
-        return Finding(edit.rule, f"HTTP call moved to the threadpool as it is: {edit.why}", here)
-    if isinstance(edit, HttpRequest):
-        client = f"{edit.target}.AsyncClient"
-        return Finding(edit.rule, f"{edit.library}.{edit.verb} becomes an awaited {client} request", here)
-    messages = {
-        Rule.AWAIT_CALL: "awaits a function converted in this run",
-        Rule.ASYNC_SLEEP: "time.sleep becomes an async sleep",
-        Rule.ASYNC_TWIN: "blocking call replaced by its async twin",
-        Rule.THREADPOOL_CALL: "blocking call moved to the threadpool",
-        Rule.THREADPOOL_BLOCK: "with block moved to the threadpool",
-    }
-    return Finding(edit.rule, messages[edit.rule], here)
+    return Finding(edit.rule, edit.message, Location(fact.path, edit.span.line))
 
 
 def _awaits_outside_candidates(index: ProjectIndex, converting: set[str], candidates: set[str]) -> list[Edit]:

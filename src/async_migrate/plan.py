@@ -65,6 +65,11 @@ class Edit:
         """The node the span names: a call, a statement, or another expression."""
         return "call"
 
+    @property
+    def message(self) -> str:
+        """What the report says of a reported edit."""
+        raise NotImplementedError(f"{type(self).__name__} is not reported on its own")
+
 
 Anchor = Literal["call", "statement", "expression"]
 
@@ -91,6 +96,10 @@ class AwaitCall(Edit):
     gain = True
     awaits = True
 
+    @property
+    def message(self) -> str:
+        return "awaits a function converted in this run"
+
 
 @dataclass(frozen=True)
 class AsyncSleep(Edit):
@@ -102,6 +111,10 @@ class AsyncSleep(Edit):
     """``asyncio`` or ``anyio``."""
     unused_import: ImportBinding | None
     """The import of ``time``/``sleep`` this rewrite leaves unused, to remove."""
+
+    @property
+    def message(self) -> str:
+        return "time.sleep becomes an async sleep"
 
 
 @dataclass(frozen=True)
@@ -116,6 +129,10 @@ class AsyncTwin(Edit):
     """Qualified name of the async function to await instead."""
     unused_import: ImportBinding | None
 
+    @property
+    def message(self) -> str:
+        return "blocking call replaced by its async twin"
+
 
 @dataclass(frozen=True)
 class WrapCall(Edit):
@@ -126,6 +143,12 @@ class WrapCall(Edit):
     (a ``func=`` keyword, a ``**mapping``, a call on a call's result)."""
     why: str = ""
     """For an HTTP call that could have been translated: what kept it as it is."""
+
+    @property
+    def message(self) -> str:
+        if self.why:
+            return f"HTTP call moved to the threadpool as it is: {self.why}"
+        return "blocking call moved to the threadpool"
 
 
 @dataclass(frozen=True)
@@ -155,6 +178,10 @@ class HttpRequest(Edit):
     optional_json: bool = False
     """``json=`` is a name that may be None: a body and a Content-Type only when it isn't."""
     unused_import: ImportBinding | None = None
+
+    @property
+    def message(self) -> str:
+        return f"{self.library}.{self.verb} becomes an awaited {self.target}.AsyncClient request"
 
 
 @dataclass(frozen=True)
@@ -229,6 +256,10 @@ class WrapBlock(Edit):
     nonlocals: tuple[str, ...]
     globals: tuple[str, ...]
     has_return: bool
+
+    @property
+    def message(self) -> str:
+        return "with block moved to the threadpool"
 
 
 @dataclass

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import ast
 import warnings
-from collections.abc import Mapping, Sequence
-from typing import TypeGuard, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeGuard, TypeVar
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from . import grammar
-from .codemods import aiohttp_client
+from .codemods import aiohttp_client, http_client
 from .codemods.async_sleep import async_sleep
 from .codemods.async_twin import async_twin
 from .codemods.await_call import await_call
@@ -31,7 +31,6 @@ from .codemods.http_client import (
     open_client,
     open_session,
     raise_for_error_status,
-    read_response,
 )
 from .codemods.imports import ImportChanges, apply_import_changes
 from .codemods.make_async import make_async
@@ -125,15 +124,7 @@ class _PlanApplier(cst.CSTTransformer):
         for edit in sorted(self.calls.get(self._span(original_node), []), key=_call_edit_order):
             self.pending.discard(edit)
             assert isinstance(result, cst.Call)
-            if isinstance(edit, AsyncSleep):
-                result = async_sleep(result, edit, self.imports)
-            elif isinstance(edit, AsyncTwin):
-                result = async_twin(result, edit, self.imports)
-            elif isinstance(edit, WrapCall):
-                result = wrap_call(result, edit, self.imports)
-            elif isinstance(edit, AwaitCall):
-                result = await_call(result)
-            elif isinstance(edit, HttpRequest) and edit.target == "aiohttp":
+            if isinstance(edit, HttpRequest) and edit.target == "aiohttp":
                 session = aiohttp_client.SessionRequest(result, edit, self.imports)
                 self.clients[(edit.statement.line, edit.statement.column)] = session
                 return session.replacement()
@@ -142,6 +133,8 @@ class _PlanApplier(cst.CSTTransformer):
                 if not edit.on_session:
                     self.clients[(edit.statement.line, edit.statement.column)] = request
                 result = request.awaited
+            else:
+                result = _CALL_CODEMODS[type(edit)](result, edit, self.imports)
         if not isinstance(result, cst.Await):
             result = self._expression_edit(original_node, result)
         if isinstance(result, cst.Await) and original_node.lpar:
@@ -202,15 +195,7 @@ class _PlanApplier(cst.CSTTransformer):
         if edit is None:
             return updated
         self.pending.discard(edit)
-        if isinstance(edit, CatchAlso):
-            return catch_also(updated, edit, self.imports)
-        if isinstance(edit, Latin1Headers):
-            assert isinstance(updated, cst.Dict)
-            return latin1_dict(updated)
-        assert isinstance(edit, ResponseRead)
-        if edit.family == "aiohttp":
-            return aiohttp_client.read_response(updated, edit, self.imports)
-        return read_response(updated, edit, self.imports)
+        return _EXPRESSION_CODEMODS[type(edit)](updated, edit, self.imports)
 
     def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:
         return self._expression_edit(original_node, updated_node)
@@ -237,6 +222,38 @@ class _PlanApplier(cst.CSTTransformer):
 
 
 _Visited = cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement] | cst.RemovalSentinel
+
+
+def _latin1_headers(node: cst.BaseExpression, edit: Latin1Headers, imports: ImportChanges) -> cst.Dict:
+    """The dict's values are all that changes: no import, nothing read from the edit."""
+    assert isinstance(node, cst.Dict)
+    return latin1_dict(node)
+
+
+def _response_read(
+    node: cst.BaseExpression, edit: ResponseRead, imports: ImportChanges
+) -> cst.BaseExpression:
+    """The read of the response of the client the call was translated for."""
+    module = aiohttp_client if edit.family == "aiohttp" else http_client
+    return module.read_response(node, edit, imports)
+
+
+# Each kind of edit of one node the rewriter looks up: the codemod that applies it, called with
+# the node as rewritten so far, the edit, and the imports the file gains and loses. (An HTTP
+# request opens its client around its statement too; statements go to the visitor's leave_*.)
+_CALL_CODEMODS: dict[type[Edit], Callable[[cst.Call, Any, ImportChanges], cst.BaseExpression]] = {
+    AsyncSleep: async_sleep,
+    AsyncTwin: async_twin,
+    WrapCall: wrap_call,
+    AwaitCall: lambda call, edit, imports: await_call(call),
+}
+_EXPRESSION_CODEMODS: dict[
+    type[Edit], Callable[[cst.BaseExpression, Any, ImportChanges], cst.BaseExpression]
+] = {
+    CatchAlso: catch_also,
+    Latin1Headers: _latin1_headers,
+    ResponseRead: _response_read,
+}
 
 
 def node_positions(module: cst.Module) -> Mapping[cst.CSTNode, CodeRange]:
