@@ -352,3 +352,20 @@ def test_jobs_help_shows_one_default(tmp_path: Path) -> None:
     jobs = help_text[help_text.index("--jobs") : help_text.index("--config")]
     assert " ".join(jobs.split()).count("default") == 1, jobs
     assert "all cores" in jobs
+
+
+def test_summary_counts_async_twin_rewrites(tmp_path: Path) -> None:
+    """Calls replaced by their configured async twin (AM104) are rewrites like any other: the
+    summary counts them, and a function whose only blocking calls had twins is not said to
+    have none."""
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURES / "async_twin_from_config" / "input", project)
+    main = project / "app" / "main.py"
+    main.write_text(main.read_text().replace("    vendor.upload(first + second + third)\n", ""))
+    result = run_tool("--check", "--verbose", ".", cwd=project)
+    assert result.returncode == 1, result.stderr
+    assert (
+        "0 calls moved to the threadpool, 0 sleeps made async, 0 HTTP calls made async, "
+        "3 calls replaced by an async twin.\n"
+    ) in result.stderr
+    assert "safe: FastAPI awaits it; the calls below are the only ones" in result.stderr

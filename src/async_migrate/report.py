@@ -13,21 +13,9 @@ from . import __version__
 from .decisive import decisive_first
 from .diff import display_path
 from .plan import Finding, FunctionDecision, Verdict
-from .rules import Rule
+from .rules import CALL_REWRITES, TALLIES, Rule
 from .runner import RunResult
 from .source import split_lines
-
-_REWRITES = {
-    Rule.ASYNC_SLEEP,
-    Rule.THREADPOOL_CALL,
-    Rule.THREADPOOL_BLOCK,
-    Rule.AWAIT_CALL,
-    Rule.HTTP_CLIENT,
-    Rule.HTTP_THREADPOOL,
-}
-
-
-_THREADPOOL = (Rule.THREADPOOL_CALL, Rule.THREADPOOL_BLOCK, Rule.HTTP_THREADPOOL)
 
 
 def _where(decision: FunctionDecision) -> str:
@@ -62,7 +50,7 @@ def text_report(result: RunResult, *, verb: str, verbose: bool) -> str:
 def _why_safe(decision: FunctionDecision) -> str:
     """Why a converted function neither blocks the loop nor is left un-awaited."""
     awaited = "its callers are all async and await it" if decision.role == "helper" else "FastAPI awaits it"
-    if any(f.rule in _REWRITES for f in decision.findings):
+    if any(f.rule in CALL_REWRITES for f in decision.findings):
         return f"{awaited}; the calls below are the only ones in it that can block, and each leaves the loop"
     return f"{awaited}; no call in it can block"
 
@@ -106,7 +94,7 @@ def summary(result: RunResult, *, verb: str) -> str:
         for decision in result.plan.decisions
         if decision.verdict in {Verdict.CONVERTED, Verdict.FIXED}
         for finding in decision.findings
-        if finding.rule in _REWRITES
+        if finding.rule in CALL_REWRITES
     )
     reasons = Counter(
         rule.title  # type: ignore[attr-defined]
@@ -119,9 +107,11 @@ def summary(result: RunResult, *, verb: str) -> str:
         f"{_count(changed, 'file')} {verb}, {result.files_checked - changed} unchanged",
         f"functions: {verdicts[Verdict.CONVERTED]} converted to async, "
         f"{verdicts[Verdict.FIXED]} async fixed, {verdicts[Verdict.KEPT_SYNC]} kept sync",
-        f"{_count(sum(rewrites[rule] for rule in _THREADPOOL), 'call')} moved to the threadpool, "
-        f"{_count(rewrites[Rule.ASYNC_SLEEP], 'sleep')} made async, "
-        f"{_count(rewrites[Rule.HTTP_CLIENT], 'HTTP call')} made async",
+        ", ".join(
+            f"{_count(n, tally.noun)} {tally.done}"
+            for tally in TALLIES
+            if (n := sum(rewrites[rule] for rule in tally.rules)) or tally.always
+        ),
     ]
     if result.plan.unresolved:
         unresolved = len(result.plan.unresolved)

@@ -6,6 +6,7 @@ Codes never change meaning; reports, docs and ``async-migrate --explain`` read t
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 
 
 class Rule(enum.Enum):
@@ -190,3 +191,31 @@ class Rule(enum.Enum):
     @property
     def code(self) -> str:
         return self.value
+
+
+@dataclass(frozen=True)
+class Tally:
+    """One count of the summary's last part (``2 sleeps made async``)."""
+
+    noun: str
+    done: str
+    rules: frozenset[Rule]
+    always: bool = True
+    """Said even when none: false for rewrites only a project's configuration asks for."""
+
+
+TALLIES = (
+    Tally(
+        "call",
+        "moved to the threadpool",
+        frozenset({Rule.THREADPOOL_CALL, Rule.THREADPOOL_BLOCK, Rule.HTTP_THREADPOOL}),
+    ),
+    Tally("sleep", "made async", frozenset({Rule.ASYNC_SLEEP})),
+    Tally("HTTP call", "made async", frozenset({Rule.HTTP_CLIENT})),
+    Tally("call", "replaced by an async twin", frozenset({Rule.ASYNC_TWIN}), always=False),
+)
+"""The rewrites of blocking calls the summary counts, in its order."""
+
+CALL_REWRITES = frozenset({Rule.AWAIT_CALL}).union(*(tally.rules for tally in TALLIES))
+"""Rules of the rewrites that take a call off the loop or await it: what makes a function safe
+to convert besides having no blocking call."""
