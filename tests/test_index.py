@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from async_migrate import index as index_module
 from async_migrate.catalog import Catalog
-from async_migrate.index import ProjectIndex, build_index
+from async_migrate.index import ProjectIndex, build_index, constants, scopes, syntax
 from async_migrate.source import read_source
 
 ROOT = Path(__file__).parent.parent
@@ -190,15 +189,15 @@ def test_every_node_type_the_bindings_filter_lets_through_binds_its_names() -> N
         "def o():\n    pass",
         "async def p():\n    pass",
         "class Q:\n    pass",
-    ) + (("type r = int",) if index_module.TYPE_ALIAS else ())  # Python 3.12+
+    ) + (("type r = int",) if constants.TYPE_ALIAS else ())  # Python 3.12+
     outer = ast.parse(
         "def outer():\n    z = 0\n    async def f(a):\n" + textwrap.indent("\n".join(body), " " * 8)
     )
     function = outer.body[0].body[1]  # type: ignore[attr-defined]
     assert isinstance(function, ast.AsyncFunctionDef)
-    own = list(index_module._own_nodes(function.body))
-    assert {type(node) for node in own} >= index_module._BINDING_NODES
-    bindings, declared_global, declared_nonlocal = index_module._function_bindings(function, own)
+    own = list(syntax._own_nodes(function.body))
+    assert {type(node) for node in own} >= scopes._BINDING_NODES
+    bindings, declared_global, declared_nonlocal = scopes._function_bindings(function, own)
     assert (declared_global, declared_nonlocal) == ({"g"}, {"z"})
     expected = {"a", "v", "b", "c", "d", "e", "h", "i", "j", "k", "m", "n", "o", "p", "Q"}
-    assert set(bindings) == expected | ({"r"} if index_module.TYPE_ALIAS else set())
+    assert set(bindings) == expected | ({"r"} if constants.TYPE_ALIAS else set())

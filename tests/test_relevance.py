@@ -13,7 +13,8 @@ import async_migrate.runner
 from async_migrate.config import find_config, load_settings
 from async_migrate.plan import Verdict
 from async_migrate.relevance import imported_words, relevant_files
-from async_migrate.runner import RunResult, migrate
+from async_migrate.result import RunResult
+from async_migrate.runner import migrate
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EXAMPLE = Path(__file__).parent.parent / "examples" / "legacy_service"

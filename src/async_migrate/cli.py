@@ -30,8 +30,9 @@ from .config import HTTP_CLIENTS, ConfigError, find_config, load_settings, with_
 from .diff import colourize, unified_diff
 from .discovery import UsageError
 from .report import github_report, json_report, rdjson_report, sarif_report, summary, text_report
+from .result import RunResult
 from .rules import Rule
-from .runner import RunResult, migrate
+from .runner import migrate
 from .source import SourceError, report_problem, write_atomically, write_report
 
 EXIT_OK, EXIT_CHANGES, EXIT_USAGE, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 123, 130

@@ -13,8 +13,8 @@ from . import __version__
 from .decisive import decisive_first
 from .diff import display_path
 from .plan import Finding, FunctionDecision, Verdict
+from .result import RunResult
 from .rules import CALL_REWRITES, TALLIES, Rule
-from .runner import RunResult
 from .source import split_lines
 
 

@@ -15,7 +15,6 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import Settings
@@ -25,38 +24,8 @@ from .discovery import Discovery, discover, project_root
 from .index import build_index
 from .plan import Edit, Plan
 from .relevance import imported_words, relevant_files
+from .result import FileChange, RunResult
 from .source import SourceError, SourceFile, read_regular, read_source, write_problem
-
-
-@dataclass(frozen=True)
-class FileChange:
-    source: SourceFile
-    new_text: str
-
-    @property
-    def path(self) -> Path:
-        return self.source.path
-
-
-@dataclass
-class RunResult:
-    plan: Plan
-    changes: list[FileChange]
-    errors: list[SourceError] = field(default_factory=list)
-    files_checked: int = 0
-    undeclared: tuple[str, ...] = ()
-    """Distributions the rewritten code imports that the project's dependency files don't name."""
-    without_fastapi: bool = False
-    """No file of the project mentions FastAPI: nothing was parsed, there is nothing to do."""
-    planned: list[Path] | None = None
-    """The files the plan rewrites, when the run stopped at the plan (no new text computed)."""
-    inputs: tuple[Path, ...] = ()
-    """Every file found for the run, read or not: none may be overwritten by a report."""
-
-    @property
-    def changed_paths(self) -> list[Path]:
-        """The files rewritten, or that the plan would rewrite when the run stopped at it."""
-        return self.planned if self.planned is not None else [change.path for change in self.changes]
 
 
 def migrate(
