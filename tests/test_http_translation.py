@@ -19,6 +19,7 @@ from blockbuster import blockbuster_ctx
 from helpers import closed_port, load_module, loopback_server
 
 from async_migrate.config import Settings
+from async_migrate.result import RunResult
 from async_migrate.rules import Rule
 from async_migrate.runner import migrate
 
@@ -117,17 +118,16 @@ def upstream(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         sys.path.remove(str(HERE))
 
 
-@pytest.fixture(scope="module", params=TARGETS)
-def versions(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, upstream: str):
-    target = request.param
-    project = tmp_path_factory.mktemp(f"http-{target}")
+def _migrate_for(target: str, app_file: str, project: Path) -> tuple[RunResult, Path, dict[str, str]]:
+    """``tests/http/<app_file>`` migrated for ``target`` in ``project`` (a service depending on
+    it), beside the original as ``migrated_<app_file>``; with the calls kept on requests and why.
+    The calls kept on requests run in the threadpool of an async def, to check that too."""
     (project / "pyproject.toml").write_text(f'[project]\nname = "svc"\ndependencies = ["{target}"]\n')
-    shutil.copy(HERE / "client_app.py", project / "client_app.py")
-    # the calls kept on requests run in the threadpool of an async def, to check that too
+    shutil.copy(HERE / app_file, project / app_file)
     result = migrate([project], Settings(http_client=target, convert_threadpool_only=True))
     assert not result.errors
     (change,) = result.changes
-    migrated_path = project / "migrated_app.py"
+    migrated_path = project / f"migrated_{app_file}"
     migrated_path.write_text(change.new_text)
     fallbacks = {
         decision.name: finding.message
@@ -135,6 +135,15 @@ def versions(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
         for finding in decision.findings
         if finding.rule is Rule.HTTP_THREADPOOL
     }
+    return result, migrated_path, fallbacks
+
+
+@pytest.fixture(scope="module", params=TARGETS)
+def versions(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, upstream: str):
+    target = request.param
+    result, migrated_path, fallbacks = _migrate_for(
+        target, "client_app.py", tmp_path_factory.mktemp(f"http-{target}")
+    )
     expected = EXPECTED_FALLBACKS.get(target, {})
     assert fallbacks.keys() == expected.keys(), fallbacks  # everything else maps exactly
     assert all(word in fallbacks[name] for name, word in expected.items()), fallbacks
@@ -188,20 +197,9 @@ ERROR_PATHS = [
 @pytest.fixture(scope="module", params=TARGETS)
 def error_apps(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, upstream: str):
     target = request.param
-    project = tmp_path_factory.mktemp(f"errors-{target}")
-    (project / "pyproject.toml").write_text(f'[project]\nname = "svc"\ndependencies = ["{target}"]\n')
-    shutil.copy(HERE / "errors_app.py", project / "errors_app.py")
-    result = migrate([project], Settings(http_client=target, convert_threadpool_only=True))
-    assert not result.errors
-    (change,) = result.changes
-    migrated_path = project / "migrated_errors_app.py"
-    migrated_path.write_text(change.new_text)
-    fallbacks = {
-        decision.name: finding.message
-        for decision in result.plan.decisions
-        for finding in decision.findings
-        if finding.rule is Rule.HTTP_THREADPOOL
-    }
+    _, migrated_path, fallbacks = _migrate_for(
+        target, "errors_app.py", tmp_path_factory.mktemp(f"errors-{target}")
+    )
     expected = {**ERROR_FALLBACKS, **({"status_detail": ".response"} if target == "aiohttp" else {})}
     assert fallbacks.keys() == expected.keys(), fallbacks
     assert all(word in fallbacks[name] for name, word in expected.items()), fallbacks
