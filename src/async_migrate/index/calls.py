@@ -360,10 +360,24 @@ class _CallCollector:
     ) -> None:
         """A call that the code makes without writing one: a callable passed to be called, or
         the ``__enter__`` of a ``with``; either way, ``await`` can't go there."""
+        text = _text(argument) if held is None else f"{_text(argument)}.__enter__"
+        self._append_unwritten(argument, text, callee, where, use, held)
+
+    def _append_unwritten(
+        self,
+        node: ast.expr,
+        text: str,
+        callee: Callee,
+        where: _Where,
+        use: str,
+        held: Span | None = None,
+        handlers: tuple[HandlerFact, ...] = (),
+    ) -> None:
+        """A call no ``await`` can go on, made where ``node`` is: no arguments of its own."""
         self.calls.append(
             CallFact(
-                span=self.columns.span(argument),
-                text=_text(argument) if held is None else f"{_text(argument)}.__enter__",
+                span=self.columns.span(node),
+                text=text,
                 callee=callee,
                 awaitable=False,
                 awaited=False,
@@ -376,6 +390,7 @@ class _CallCollector:
                 keywords=(),
                 has_star_kwargs=False,
                 sole_numeric_arg=None,
+                handlers=handlers,
             )
         )
 
@@ -404,24 +419,8 @@ class _CallCollector:
             self.scope.project.function_nodes[callee.qualname][1]
         ):
             return
-        self.calls.append(
-            CallFact(
-                span=self.columns.span(node),
-                text=_text(node),
-                callee=callee,
-                awaitable=False,
-                awaited=False,
-                use="other",
-                outer_call=None,
-                with_blocks=where.withs,
-                offloaded=where.offloaded,
-                binding=None,
-                keywords=(),
-                has_star_kwargs=False,
-                sole_numeric_arg=None,
-                handlers=tuple(self._handler_fact(handler) for handler in where.handlers),
-            )
-        )
+        handlers = tuple(self._handler_fact(handler) for handler in where.handlers)
+        self._append_unwritten(node, _text(node), callee, where, "other", handlers=handlers)
 
     def _maybe_value_use(self, node: ast.Name | ast.Attribute, parent: ast.AST | None) -> None:
         if isinstance(parent, ast.Attribute):
