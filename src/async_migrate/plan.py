@@ -62,6 +62,8 @@ class Edit:
     reported: ClassVar[bool] = True
     """It gets a finding of its own; the response reads and except clauses that come with a
     translated HTTP call are part of that call's."""
+    call_order: ClassVar[int] = 0
+    """Several edits of one call compose from the lowest order out (an ``await`` goes last)."""
 
     @property
     def anchor(self) -> Anchor:
@@ -82,9 +84,6 @@ class Edit:
     def requires(self) -> str | None:
         """A distribution the rewritten code imports that it may not have imported before."""
         return None
-
-    call_order: ClassVar[int] = 0
-    """Several edits of one call compose from the lowest order out (an ``await`` goes last)."""
 
 
 Anchor = Literal["call", "statement", "expression"]

@@ -245,8 +245,9 @@ def apply_edits(code: str, edits: Sequence[Edit], first_party: frozenset[str] = 
     except RecursionError as exc:
         raise RewriteError("too deeply nested for libcst to rewrite; file left unchanged") from exc
     rewritten = module.with_changes(body=body)
-    if applier.pending:
+    if applier.pending or applier.wraps:
         missed = sorted(f"{type(edit).__name__} at line {edit.span.line}" for edit in applier.pending)
+        missed += sorted(f"the statement at line {line} to wrap" for line, _ in applier.wraps)
         raise RewriteError(f"could not locate {', '.join(missed)}; file left unchanged")
     rewritten = apply_import_changes(rewritten, imports)
     new_code = rewritten.code
