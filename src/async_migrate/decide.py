@@ -96,10 +96,13 @@ class _Swaps:
         blocks: set[Span] = set()
         for swap, state in self.active:
             planned = swap.plan_function(state, fact)
-            if planned is not None:
-                edits += planned.edits
-                blockers += planned.blockers
-                blocks |= planned.blocks
+            if planned is None or planned.group in self.vetoed:
+                continue
+            if planned.group is not None:
+                self.members.setdefault(planned.group, set()).add(fact.qualname)
+            edits += planned.edits
+            blockers += planned.blockers
+            blocks |= planned.blocks
         return edits, blockers, blocks
 
     def groups(self) -> list[tuple[Hashable, frozenset[str], tuple[Edit, ...]]]:
@@ -208,11 +211,14 @@ def decide(
 
     while True:
         this, unfixable = plan_round()
-        # a group is all or nothing: one member kept sync (or none at all) turns it off
+        # a group is all or nothing: one member kept sync (or none at all), or an edit of it in a
+        # file taken as it is, turns it off
         off = {
             key
-            for key, members, _ in active.groups()
-            if not members or any(stays_sync(member, this, unfixable) for member in members)
+            for key, members, outside in active.groups()
+            if not members
+            or any(edit.path in frozen for edit in outside)
+            or any(stays_sync(member, this, unfixable) for member in members)
         }
         if not off:
             break
@@ -310,11 +316,9 @@ def _no_gain(fact: FunctionFact, outcome: _Outcome, entry: bool) -> list[Finding
         f"every blocking call in it would need the threadpool anyway: it stays def and {runs} in "
         "the threadpool as a whole"
     )
-    # what kept its HTTP calls from being translated (the gain it would have had) is said too
-    untranslated = [
-        finding for finding in _findings_for(outcome.edits, fact) if finding.rule is Rule.HTTP_THREADPOOL
-    ]
-    return [Finding(Rule.NO_GAIN, message, here), *untranslated]
+    # what kept its calls from an exact rewrite (the gain it would have had) is said too
+    missed = [_finding_for(edit, fact) for edit in outcome.edits if edit.reported and edit.missed_gain]
+    return [Finding(Rule.NO_GAIN, message, here), *missed]
 
 
 ASYNC_GENERATOR_TYPES = {

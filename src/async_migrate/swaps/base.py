@@ -85,6 +85,8 @@ class FunctionPlan:
     blockers: tuple[Finding, ...] = ()
     blocks: frozenset[Span] = frozenset()
     """``with`` statements whose calls this plan takes along (``CallFact.with_blocks``)."""
+    group: Hashable | None = None
+    """The linked group it belongs to, as ``Planned.group``: dropped when the group is off."""
 
 
 @dataclass(frozen=True)
@@ -94,10 +96,11 @@ class Group:
 
     key: Hashable
     members: frozenset[str] = frozenset()
-    """Functions that must all become (or be) async; the functions whose calls a ``Planned`` of
-    this group was used for are members too."""
+    """Functions that must all become (or be) async; the functions a ``Planned`` or
+    ``FunctionPlan`` of this group was used for are members too."""
     edits: tuple[Edit, ...] = ()
-    """Edits outside any function (``engine = create_engine(...)``), made only when the group is on."""
+    """Edits outside any function (``engine = create_engine(...)``), made only when the group is
+    on; a group with one in a file taken as it is (not rewritten) is off."""
 
 
 class Swap:
