@@ -21,7 +21,7 @@ import pathspec
 
 from .catalog import Catalog, Entry, Treatment
 from .source import read_regular
-from .swaps.registry import SETTINGS
+from .swaps.registry import SETTINGS, SWAPS
 
 _SWAP_SETTINGS = {setting.field: setting for setting in SETTINGS}
 
@@ -54,7 +54,8 @@ class Settings:
     """The folder of the config file the settings came from, if any."""
 
     def catalog(self) -> Catalog:
-        extra = {}
+        options = self.swap_options()
+        extra = {name: row for swap in SWAPS for name, row in swap.catalog_rows(options).items()}
         for item in self.blocking:
             name, _, twin = item.partition("=")
             if twin in {"", "threadpool"}:

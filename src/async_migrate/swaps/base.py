@@ -21,7 +21,7 @@ from ..rules import Rule
 if TYPE_CHECKING:
     import libcst as cst
 
-    from ..catalog import Catalog
+    from ..catalog import Catalog, Entry
     from ..codemods.imports import ImportChanges
     from ..index import ProjectIndex
 
@@ -111,6 +111,12 @@ class Swap:
     rules: tuple[Rule, ...] = ()
     """The rule codes its edits and findings carry (docs/rules.md lists them with the swap)."""
     settings: tuple[Setting, ...] = ()
+
+    def catalog_rows(self, options: Mapping[str, str]) -> Mapping[str, Entry]:
+        """Rows the swap adds to the catalog for a run with these options: return types the
+        index follows, treatments its ``plan_call`` reads. The configuration's rows win; a call
+        whose swap doesn't take it (its group is off) is an unknown call to the threadpool swap."""
+        return {}
 
     def prepare(self, project: Project) -> Any:
         """Project-wide planning before any function is planned (HTTP: which calls translate,
