@@ -17,7 +17,7 @@ import enum
 import fnmatch
 import heapq
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -157,21 +157,24 @@ def decide(
             return True
         return bool(_plan_body(fact, index, helpers, this.converting, active).blockers)
 
+    causes: dict[Hashable, dict[str, list[Finding]]] = {}
+    """For each group turned off, the findings of its members that stayed sync then."""
     while True:
         this, unfixable = plan_round()
         # a group is all or nothing: one member kept sync (or none at all), or an edit of it in a
         # file taken as it is, turns it off
-        off = {
-            key
-            for key, members, outside in active.groups()
-            if not members
-            or any(edit.path in frozen for edit in outside)
-            or any(stays_sync(member, this, unfixable) for member in members)
-        }
+        for key, members, outside in active.groups():
+            kept = [member for member in sorted(members) if stays_sync(member, this, unfixable)]
+            if kept or not members or any(edit.path in frozen for edit in outside):
+                causes[key] = {member: this.blocked.get(member, []) for member in kept}
+        off = set(causes) - active.vetoed
         if not off:
             break
         active.vetoed |= off
     converting, blocked, outcomes = this.converting, this.blocked, this.outcomes
+    for member, findings in active.explain_off(causes).items():
+        if member in blocked:
+            blocked[member] = findings + blocked[member]
 
     decisions: list[FunctionDecision] = []
     edits: dict[Path, dict[Edit, None]] = {}

@@ -138,6 +138,13 @@ class Swap:
         """Its linked groups, each with the edits outside functions it makes when it is on."""
         return ()
 
+    def group_off(
+        self, state: Any, key: Hashable, causes: Mapping[str, list[Finding]]
+    ) -> Mapping[str, list[Finding]]:
+        """Findings to add to the members of its group ``key``, which is off: ``causes`` are the
+        findings of the members that stayed sync in the plan that turned it off."""
+        return {}
+
     def codemods(self) -> Mapping[type[Edit], Codemod]:
         """The codemod that applies each of its edit types, whatever node the edit is anchored
         to. Import them in the method: a run that stops at the plan never loads libcst."""

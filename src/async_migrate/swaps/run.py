@@ -59,6 +59,16 @@ class SwapRun:
             if group.key not in self.vetoed
         ]
 
+    def explain_off(self, causes: dict[Hashable, dict[str, list[Finding]]]) -> dict[str, list[Finding]]:
+        """What each member of a vetoed group says of it, from the group's swap."""
+        found: dict[str, list[Finding]] = {}
+        for swap, state in self.active:
+            for group in swap.groups(state):
+                if group.key in causes:
+                    for member, findings in swap.group_off(state, group.key, causes[group.key]).items():
+                        found.setdefault(member, []).extend(findings)
+        return found
+
     def finish(self, edits: list[Edit]) -> list[Edit]:
         """One file's edits, through every swap's ``finish``."""
         for swap, state in self.active:
