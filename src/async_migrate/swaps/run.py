@@ -3,7 +3,7 @@ step made, leaving out what the linked groups turned off so far planned."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Mapping
 from typing import Any
 
 from ..facts import CallFact, FunctionFact, Span
@@ -59,8 +59,8 @@ class SwapRun:
             if group.key not in self.vetoed
         ]
 
-    def explain_off(self, causes: dict[Hashable, dict[str, list[Finding]]]) -> dict[str, list[Finding]]:
-        """What each member of a vetoed group says of it, from the group's swap."""
+    def explain_off(self, causes: Mapping[Hashable, Mapping[str, list[Finding]]]) -> dict[str, list[Finding]]:
+        """What each member of a vetoed group says of it, from the group's swap (``group_off``)."""
         found: dict[str, list[Finding]] = {}
         for swap, state in self.active:
             for group in swap.groups(state):
