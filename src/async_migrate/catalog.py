@@ -408,7 +408,7 @@ CALLS: dict[str, Entry] = {
             "ssl.create_default_context",
         ],
     ),
-    # -- HTTP: translated to an async client where exact (httpmap), else moved to the threadpool --
+    # -- HTTP: translated to an async client where exact (swaps/http), else moved to the threadpool --
     **_rows(POOL, [f"requests.{verb}" for verb in _HTTP_VERBS], returns="requests.Response"),
     **_rows(POOL, [f"requests.Session.{verb}" for verb in _HTTP_VERBS], returns="requests.Response"),
     **_rows(

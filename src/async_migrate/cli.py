@@ -26,7 +26,7 @@ except ImportError:  # pragma: no cover
     from click import exceptions as click_exceptions
 
 from . import __version__
-from .config import HTTP_CLIENTS, ConfigError, find_config, load_settings, with_overrides
+from .config import ConfigError, find_config, load_settings, with_overrides
 from .diff import colourize, unified_diff
 from .discovery import UsageError
 from .report import github_report, json_report, rdjson_report, sarif_report, summary, text_report
@@ -34,11 +34,14 @@ from .result import RunResult
 from .rules import Rule
 from .runner import migrate
 from .source import SourceError, report_problem, write_atomically, write_report
+from .swaps.registry import SETTINGS
 
 EXIT_OK, EXIT_CHANGES, EXIT_USAGE, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 123, 130
 
 
-HttpClient = enum.Enum("HttpClient", {name: name for name in HTTP_CLIENTS}, type=str)
+_SWAP_SETTINGS = {setting.key: setting for setting in SETTINGS}
+_HTTP_CLIENT = _SWAP_SETTINGS["http-client"]
+HttpClient = enum.Enum("HttpClient", {name: name for name in _HTTP_CLIENT.choices}, type=str)
 
 
 class OutputFormat(str, enum.Enum):
@@ -133,7 +136,7 @@ def run(
         HttpClient | None,
         typer.Option(
             "--http-client",
-            help="Async client for blocking HTTP calls; 'threadpool' keeps them as they are.",
+            help=_HTTP_CLIENT.help,
         ),
     ] = None,
     _explain_rule: Annotated[

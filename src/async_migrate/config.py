@@ -20,10 +20,10 @@ else:  # pragma: no cover - Python 3.10
 import pathspec
 
 from .catalog import Catalog, Entry, Treatment
-from .httpmap import TARGETS
 from .source import read_regular
+from .swaps.registry import SETTINGS, SWAPS
 
-HTTP_CLIENTS = (*TARGETS, "threadpool")
+_SWAP_SETTINGS = {setting.field: setting for setting in SETTINGS}
 
 
 class ConfigError(Exception):
@@ -47,14 +47,15 @@ class Settings:
     convert_threadpool_only: bool = False
     """Also convert endpoints and dependencies whose every blocking call needs the threadpool
     (by default they stay ``def``: FastAPI runs them in the threadpool in one hop; AM210)."""
-    http_client: str = "httpx"
-    """The async client blocking HTTP calls are translated to (``httpx``, ``httpx2``), or
-    ``threadpool`` to keep them as they are, in the threadpool."""
+    http_client: str = _SWAP_SETTINGS["http_client"].default
+    """The async client blocking HTTP calls are translated to (``httpx``, ``httpx2``,
+    ``aiohttp``), or ``threadpool`` to keep them as they are, in the threadpool."""
     root: Path | None = field(default=None, compare=False)
     """The folder of the config file the settings came from, if any."""
 
     def catalog(self) -> Catalog:
-        extra = {}
+        options = self.swap_options()
+        extra = {name: row for swap in SWAPS for name, row in swap.catalog_rows(options).items()}
         for item in self.blocking:
             name, _, twin = item.partition("=")
             if twin in {"", "threadpool"}:
@@ -62,6 +63,10 @@ class Settings:
             else:
                 extra[name.strip()] = Entry(Treatment.ASYNC_TWIN, twin=twin.strip())
         return Catalog(extra_calls=extra, extra_safe=self.non_blocking)
+
+    def swap_options(self) -> dict[str, str]:
+        """The swaps' settings (``swaps.base.Setting``) by key, for ``decide``."""
+        return {setting.key: getattr(self, setting.field) for setting in SETTINGS}
 
 
 _KEYS = {f.name.replace("_", "-"): f.name for f in fields(Settings) if f.name != "root"}
@@ -117,11 +122,10 @@ def load_settings(path: Path | None) -> Settings:
             if not isinstance(value, bool):
                 raise ConfigError(f"{path}: [tool.async-migrate] {key} must be true or false")
             values[name] = value
-        elif name == "http_client":
-            if value not in HTTP_CLIENTS:
-                raise ConfigError(
-                    f"{path}: [tool.async-migrate] {key} must be one of {', '.join(HTTP_CLIENTS)}"
-                )
+        elif name in _SWAP_SETTINGS:
+            choices = _SWAP_SETTINGS[name].choices
+            if value not in choices:
+                raise ConfigError(f"{path}: [tool.async-migrate] {key} must be one of {', '.join(choices)}")
             values[name] = value
         elif name == "blocking" and isinstance(value, dict):
             # {"mylib.fetch" = "mylib.afetch", "mylib.upload" = "threadpool"}

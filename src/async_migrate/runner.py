@@ -68,7 +68,7 @@ def migrate(
             catalog,
             frozen=frozenset(frozen),
             keep_sync=settings.keep_sync,
-            http_client=None if settings.http_client == "threadpool" else settings.http_client,
+            options=settings.swap_options(),
             convert_threadpool_only=settings.convert_threadpool_only,
         )
         failures = _unwritable(plan, by_path, writing)
