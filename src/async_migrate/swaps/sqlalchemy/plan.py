@@ -22,6 +22,8 @@ from .edits import AsyncEngine, AsyncSessionName, AsyncSessionWith, AsyncUrl, Aw
 from .names import ASYNC_SESSIONS, kind_of, touches_database
 
 Block = Callable[[Rule, CallFact, str], None]
+_SWAP_RULES = frozenset({Rule.ORM_LEGACY_QUERY, Rule.ORM_EXPIRED, Rule.DB_GROUP})
+"""Reasons of the swap's own, which a member kept sync says again when the plan is made without it."""
 
 
 def plan_call(fact: FunctionFact, call: CallFact, qualname: str, edits: list[Edit], block: Block) -> None:
@@ -51,11 +53,25 @@ def _free_name(fact: FunctionFact, base: str) -> str:
     return name
 
 
+@dataclass(frozen=True)
+class _Reason:
+    member: str
+    """The member it is about; ``""`` for the group itself (the engine, the session class)."""
+    finding: Finding
+    summary: bool = False
+    """What the other members are told of ``member`` (its own findings say it in full)."""
+
+    def said_by(self, qualname: str) -> bool:
+        return self.member == qualname and not self.summary
+
+    def told_to(self, qualname: str) -> bool:
+        return self.member == "" or (self.summary and self.member != qualname)
+
+
 @dataclass
 class _Group:
     members: set[str] = field(default_factory=set)
-    reasons: list[tuple[str, Finding]] = field(default_factory=list)
-    """(member or ``""`` for the group itself, why it can't convert)."""
+    reasons: list[_Reason] = field(default_factory=list)
     edits: list[Edit] = field(default_factory=list)
     requires: set[str] = field(default_factory=set)
 
@@ -73,9 +89,10 @@ def settle(plan: Plan, index: ProjectIndex, without: Callable[[], Plan]) -> Plan
     fallback = without()
     for decision in fallback.decisions:
         if decision.qualname in group.members and decision.verdict is Verdict.KEPT_SYNC:
-            own = [finding for who, finding in group.reasons if who == decision.qualname]
-            others = [finding for who, finding in group.reasons if who != decision.qualname]
-            decision.findings = own + [_group_finding(others, decision.location)] + decision.findings
+            own = [reason.finding for reason in group.reasons if reason.said_by(decision.qualname)]
+            others = [reason.finding for reason in group.reasons if reason.told_to(decision.qualname)]
+            found = [_group_finding(others, decision.location)] if others else []
+            decision.findings = own + found + decision.findings
     return fallback
 
 
@@ -96,8 +113,8 @@ def _group(plan: Plan, index: ProjectIndex) -> _Group:
     if not group.members:
         return group
 
-    def fail(who: str, rule: Rule, message: str, location: Location) -> None:
-        group.reasons.append((who, Finding(rule, message, location)))
+    def fail(who: str, rule: Rule, message: str, location: Location, summary: bool = False) -> None:
+        group.reasons.append(_Reason(who, Finding(rule, message, location), summary))
 
     for qualname in sorted(group.members):
         fact = index.functions[qualname]
@@ -107,10 +124,23 @@ def _group(plan: Plan, index: ProjectIndex) -> _Group:
                 qualname, Rule.DB_GROUP, f"{fact.name} uses it outside the entry points' reach", fact.location
             )
         elif decision.verdict not in (Verdict.CONVERTED, Verdict.FIXED):
-            why = next((f.message for f in decision.findings), "")
-            fail("", Rule.DB_GROUP, f"{decision.name} stays sync ({why})", fact.location)
+            own = [finding for finding in decision.findings if finding.rule in _SWAP_RULES]
+            for finding in own:
+                fail(qualname, finding.rule, finding.message, finding.location)
+            why = (own or decision.findings)[0].message if decision.findings else "an async caller is missing"
+            fail(qualname, Rule.DB_GROUP, f"{decision.name} stays sync ({why})", fact.location, summary=True)
         else:
+            before = len(group.reasons)
             _check_member(index, fact, fail)
+            if len(group.reasons) > before:
+                why = group.reasons[before].finding.message
+                fail(
+                    qualname,
+                    Rule.DB_GROUP,
+                    f"{decision.name} can't convert ({why})",
+                    fact.location,
+                    summary=True,
+                )
     _engine_and_names(index, group, fail)
     return group
 
