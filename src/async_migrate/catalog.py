@@ -56,6 +56,10 @@ class Entry:
     """For ``ASYNC_TWIN``: the qualified name of the async function to await instead."""
 
 
+INSTANCE_OF_FIRST_ARGUMENT = "<an instance of the class passed first>"
+"""``Entry.returns`` of a call returning an instance of its first argument (``session.get(Hero, 1)``)."""
+
+
 def _rows(treatment: Treatment, names: Iterable[str], returns: str | None = None) -> dict[str, Entry]:
     return {name: Entry(treatment, returns) for name in names}
 

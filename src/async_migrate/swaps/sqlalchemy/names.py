@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from ...catalog import Entry, Treatment
+from ...catalog import INSTANCE_OF_FIRST_ARGUMENT, Entry, Treatment
 
 SESSION_CLASSES = {
     "sqlmodel.Session": "sqlmodel",
@@ -51,7 +51,12 @@ RESULT = "sqlalchemy.engine.Result"
 SCALAR_RESULT = "sqlalchemy.engine.ScalarResult"
 _RESULT_READS = ("all", "first", "one", "one_or_none", "fetchall", "fetchone", "fetchmany", "partitions")
 _RESULT_VALUES = ("scalar", "scalar_one", "scalar_one_or_none")
-_RETURNS = {"execute": RESULT, "exec": SCALAR_RESULT, "scalars": SCALAR_RESULT}
+_RETURNS = {
+    "execute": RESULT,
+    "exec": SCALAR_RESULT,
+    "scalars": SCALAR_RESULT,
+    "get": INSTANCE_OF_FIRST_ARGUMENT,
+}
 
 MODEL_BASES = ("sqlmodel.SQLModel", "sqlalchemy.orm.DeclarativeBase")
 """Making an instance of a mapped class validates and sets attributes: no I/O."""
