@@ -357,7 +357,7 @@ def test_what_a_chain_of_helpers_reaches_is_found_in_linear_time(
     catalog = Catalog()
     index = build_index([read_source(path)], catalog)
     read = calls_to(monkeypatch, "_call_status")
-    statuses = decide_module._helper_statuses(index, catalog)
+    statuses = decide_module._helper_statuses(index, lambda path: catalog)
     assert statuses["app.h00"].weight is decide_module.Weight.BLOCKING
     assert statuses["app.h00"].witness == " -> ".join(
         [*(f"h{i:02}()" for i in range(1, CHAIN)), "time.sleep()"]

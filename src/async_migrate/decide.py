@@ -93,7 +93,7 @@ def decide(
     plan = _decide(index, catalog, *options)
     if not catalog.has(Treatment.DB):
         return plan
-    return database.settle(plan, index, lambda: _decide(index, catalog.without(Treatment.DB), *options))
+    return database.settle(plan, index, lambda off: _decide(index, catalog, *options, off))
 
 
 def _decide(
@@ -103,8 +103,16 @@ def _decide(
     keep_sync: tuple[str, ...],
     http_client: str | None,
     convert_threadpool_only: bool,
+    without_database: frozenset[Path] = frozenset(),
 ) -> Plan:
-    helpers = _helper_statuses(index, catalog)
+    """``decide``'s plan, with the database rows of the catalog left out in the files
+    ``without_database`` (those of session groups that can't convert as a whole)."""
+    trimmed = catalog.without(Treatment.DB) if without_database else catalog
+
+    def catalog_at(path: Path) -> Catalog:
+        return trimmed if path in without_database else catalog
+
+    helpers = _helper_statuses(index, catalog_at)
     http = plan_http(index, frozen, http_client) if http_client else {}
     entries = {q for q in index.entry_points if q in index.functions}
     # Starlette calls a sync startup/shutdown handler on the loop: taking its blocking calls off it,
@@ -131,13 +139,13 @@ def _decide(
         q
         for q in candidates
         if index.functions[q].is_async
-        and (q in skipped or _plan_body(index.functions[q], index, catalog, helpers, set(), http).blockers)
+        and (q in skipped or _plan_body(index.functions[q], index, catalog_at(index.functions[q].path), helpers, set(), http).blockers)
     )
     outcomes: dict[str, _Outcome] = {}  # each one's last: taken with its final callers and callees
 
     def drops_out(qualname: str) -> bool:
         fact = index.functions[qualname]
-        outcome = outcomes[qualname] = _plan_body(fact, index, catalog, helpers, converting, http)
+        outcome = outcomes[qualname] = _plan_body(fact, index, catalog_at(fact.path), helpers, converting, http)
         pure = not outcome.edits and not outcome.blockers or helpers[qualname].weight is Weight.PURE
         if qualname not in entries and pure:
             # a pure helper is called directly, as it is; one that only calls itself (recursion)
@@ -177,7 +185,7 @@ def _decide(
         elif not fact.is_async:
             pass  # a pure helper
         else:  # an existing async def
-            outcome = _plan_body(fact, index, catalog, helpers, converting, http)
+            outcome = _plan_body(fact, index, catalog_at(fact.path), helpers, converting, http)
             if outcome.blockers:
                 decision.findings = outcome.blockers + outcome.notes
             elif outcome.edits:
@@ -672,14 +680,14 @@ def _needs_lambda(call: CallFact) -> bool:
     return "func" in call.keywords or call.has_star_kwargs
 
 
-def _helper_statuses(index: ProjectIndex, catalog: Catalog) -> dict[str, HelperStatus]:
+def _helper_statuses(index: ProjectIndex, catalog_at: Callable[[Path], Catalog]) -> dict[str, HelperStatus]:
     """The worst thing each sync function reaches, as a fixpoint over the call graph."""
     statuses = {q: _own_status(fact) for q, fact in index.functions.items() if not fact.is_async}
 
     def worsens(qualname: str) -> bool:
         current = worst = statuses[qualname]
         for call in index.functions[qualname].calls:
-            status = _call_status(call, index, catalog, statuses)
+            status = _call_status(call, index, catalog_at(index.functions[qualname].path), statuses)
             if status.weight > worst.weight:
                 worst = status
         statuses[qualname] = worst

@@ -9,6 +9,7 @@ session class's name); if not, the plan is made again without the swap, and each
 from __future__ import annotations
 
 import ast
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -70,30 +71,54 @@ class _Reason:
 
 @dataclass
 class _Group:
+    """One engine and the modules whose sessions come from it."""
+
+    engine: recognise.Engine | None
+    """``None``: the modules whose engine the tool can't tell."""
+    modules: set[str] = field(default_factory=set)
     members: set[str] = field(default_factory=set)
-    reasons: list[_Reason] = field(default_factory=list)
-    edits: list[Edit] = field(default_factory=list)
-    requires: set[str] = field(default_factory=set)
 
 
-def settle(plan: Plan, index: ProjectIndex, without: Callable[[], Plan]) -> Plan:
-    """``plan`` with the group's module-level edits, or ``without()`` when the group can't convert."""
-    group = _group(plan, index)
-    if not group.members:
+def settle(plan: Plan, index: ProjectIndex, replan: Callable[[frozenset[Path]], Plan]) -> Plan:
+    """``plan`` with the module-level edits of each group that converts as a whole; the files of
+    the groups that can't are planned again without the swap (``replan``), until none fails anew."""
+    groups = [group for group in _groups(index) if group.members]
+    if not groups:
         return plan
-    if not group.reasons:
-        edits = {path: list(found) for path, found in plan.edits.items()}
-        for edit in group.edits:
+    failed: dict[int, list[_Reason]] = {}
+    off: set[Path] = set()
+    while True:
+        for number, group in enumerate(groups):
+            if number not in failed:
+                reasons = _check(group, plan, index)
+                if reasons:
+                    failed[number] = reasons
+        paths = {index.modules[name].path for number in failed for name in groups[number].modules}
+        if paths <= off:
+            break
+        off |= paths
+        plan = replan(frozenset(off))
+    edits = {path: list(found) for path, found in plan.edits.items()}
+    requires = set(plan.requires)
+    for number, group in enumerate(groups):
+        if number in failed:
+            _explain(plan, group, failed[number])
+            continue
+        assert group.engine is not None and group.engine.driver is not None
+        requires.add(group.engine.driver.package)
+        for edit in _group_edits(group, index):
             edits.setdefault(edit.path, []).append(edit)
-        return replace(plan, edits=edits, requires=plan.requires | group.requires)
-    fallback = without()
-    for decision in fallback.decisions:
+    return replace(plan, edits=edits, requires=frozenset(requires))
+
+
+def _explain(plan: Plan, group: _Group, reasons: list[_Reason]) -> None:
+    """Each member kept sync says why its group stays sync: its own reasons, then the others'."""
+    for decision in plan.decisions:
         if decision.qualname in group.members and decision.verdict is Verdict.KEPT_SYNC:
-            own = [reason.finding for reason in group.reasons if reason.said_by(decision.qualname)]
-            others = [reason.finding for reason in group.reasons if reason.told_to(decision.qualname)]
+            own = [reason.finding for reason in reasons if reason.said_by(decision.qualname)]
+            others = [reason.finding for reason in reasons if reason.told_to(decision.qualname)]
             found = [_group_finding(others, decision.location)] if others else []
             decision.findings = own + found + decision.findings
-    return fallback
 
 
 def _group_finding(reasons: list[Finding], here: Location) -> Finding:
@@ -102,20 +127,60 @@ def _group_finding(reasons: list[Finding], here: Location) -> Finding:
     return Finding(Rule.DB_GROUP, f"its database session group stays sync: {listed}{more}", here)
 
 
-def _group(plan: Plan, index: ProjectIndex) -> _Group:
-    group = _Group()
-    decisions = {decision.qualname: decision for decision in plan.decisions}
+def is_test_file(path: Path) -> bool:
+    """Tests build their own engines and sessions: they are adapted by hand (docs), not grouped."""
+    name = path.name
+    return (
+        name.startswith("test_")
+        or name.endswith("_test.py")
+        or name == "conftest.py"
+        or "tests" in path.parts
+    )
+
+
+def _groups(index: ProjectIndex) -> list[_Group]:
+    """The groups of the project: each module with database calls or a session class joins the
+    group of the engine it defines or imports, or the only engine of the project."""
+    engines = recognise.engines(index)
+    groups = [_Group(engine) for engine in engines]
+    unknown = _Group(None)
+    by_name = {
+        f"{engine.module.name}.{engine.name}": group for engine, group in zip(engines, groups, strict=True)
+    }
+    members: dict[str, set[str]] = {}
     for qualname, fact in index.functions.items():
+        if is_test_file(fact.path):
+            continue
         if any(
             isinstance(c.callee, ExternalCallee) and touches_database(c.callee.qualname) for c in fact.calls
         ):
-            group.members.add(qualname)
-    if not group.members:
-        return group
+            members.setdefault(fact.module, set()).add(qualname)
+    for name, module in index.modules.items():
+        if is_test_file(module.path):
+            continue
+        classes = any(target in recognise.SESSION_CLASSES for target, _ in module.imports.values())
+        if name not in members and not classes:
+            continue
+        own = [group for group in groups if group.engine is not None and group.engine.module is module]
+        imported = [by_name[target] for target, _ in module.imports.values() if target in by_name]
+        choices = own or imported or (groups if len(groups) == 1 else [])
+        group = choices[0] if len({id(choice) for choice in choices}) == 1 else unknown
+        group.modules.add(name)
+        group.members |= members.get(name, set())
+    for group in groups:
+        if group.engine is not None:
+            group.modules.add(group.engine.module.name)
+    return [*groups, unknown]
+
+
+def _check(group: _Group, plan: Plan, index: ProjectIndex) -> list[_Reason]:
+    """Why ``group`` can't convert as a whole under ``plan`` (nothing when it can)."""
+    reasons: list[_Reason] = []
 
     def fail(who: str, rule: Rule, message: str, location: Location, summary: bool = False) -> None:
-        group.reasons.append(_Reason(who, Finding(rule, message, location), summary))
+        reasons.append(_Reason(who, Finding(rule, message, location), summary))
 
+    decisions = {decision.qualname: decision for decision in plan.decisions}
     for qualname in sorted(group.members):
         fact = index.functions[qualname]
         decision = decisions.get(qualname)
@@ -130,10 +195,10 @@ def _group(plan: Plan, index: ProjectIndex) -> _Group:
             why = (own or decision.findings)[0].message if decision.findings else "an async caller is missing"
             fail(qualname, Rule.DB_GROUP, f"{decision.name} stays sync ({why})", fact.location, summary=True)
         else:
-            before = len(group.reasons)
+            before = len(reasons)
             _check_member(index, fact, fail)
-            if len(group.reasons) > before:
-                why = group.reasons[before].finding.message
+            if len(reasons) > before:
+                why = reasons[before].finding.message
                 fail(
                     qualname,
                     Rule.DB_GROUP,
@@ -141,8 +206,8 @@ def _group(plan: Plan, index: ProjectIndex) -> _Group:
                     fact.location,
                     summary=True,
                 )
-    _engine_and_names(index, group, fail)
-    return group
+    _check_engine_and_names(group, index, fail)
+    return reasons
 
 
 def _check_member(index: ProjectIndex, fact: FunctionFact, fail: Callable[..., None]) -> None:
@@ -176,72 +241,60 @@ def _check_member(index: ProjectIndex, fact: FunctionFact, fail: Callable[..., N
                 fail(fact.qualname, Rule.DB_GROUP, message, Location(fact.path, call.span.line))
 
 
-def _engine_and_names(index: ProjectIndex, group: _Group, fail: Callable[..., None]) -> None:
-    engines = recognise.engines(index)
-    anywhere = Location(Path("."), 0)
-    if len(engines) != 1:
-        count = (
-            f"{len(engines)} module-level create_engine calls" if engines else "no module-level create_engine"
-        )
-        where = engines[0].module.path if engines else next(iter(index.modules.values())).path
-        fail(
-            "",
-            Rule.DB_GROUP,
-            f"{count} (the tool migrates one engine)",
-            Location(where, 0) if engines else anywhere,
-        )
+def _check_engine_and_names(group: _Group, index: ProjectIndex, fail: Callable[..., None]) -> None:
+    engine = group.engine
+    some_member = index.functions[min(group.members)]
+    if engine is None:
+        message = "which engine its sessions come from is unknown (no module-level create_engine it imports)"
+        fail("", Rule.DB_GROUP, message, some_member.location)
         return
-    (engine,) = engines
     here = Location(engine.module.path, engine.call.lineno)
     for problem in engine.problems:
         fail("", Rule.DB_GROUP, problem, here)
-    if engine.problems or engine.driver is None:
-        return
+    statement = next((s for s in engine.module.tree.body if getattr(s, "value", None) is engine.call), None)
+    allowed = {id(statement)} if statement is not None else set()
+    for name in sorted(group.modules):
+        module = index.modules[name]
+        _, problems = recognise.session_names(module)
+        for problem in problems:
+            fail("", Rule.DB_GROUP, problem, Location(module.path, 0))
+        engine_names = {engine.name} if module is engine.module else set()
+        engine_names |= {
+            local
+            for local, (target, _) in module.imports.items()
+            if target == f"{engine.module.name}.{engine.name}"
+        }
+        classes = {
+            local for local, (target, _) in module.imports.items() if target in recognise.SESSION_CLASSES
+        }
+        used = recognise.module_level_uses(
+            module, engine_names | classes, allowed if module is engine.module else set()
+        )
+        for problem in used:
+            fail("", Rule.DB_GROUP, problem, Location(module.path, 0))
+
+
+def _group_edits(group: _Group, index: ProjectIndex) -> list[Edit]:
+    """The engine becomes an async engine; the session class's name, ``AsyncSession``."""
+    engine = group.engine
+    assert engine is not None and engine.driver is not None
     module = engine.module
     binding = engine.binding
-    group.edits.append(
-        AsyncEngine(
-            Rule.DB_SESSION,
-            module.path,
-            recognise.span_of(module, engine.call),
-            engine.driver.drivername,
-            engine.wrap_url,
-            binding if binding and not index.used_beyond(module.path, binding.local_name, 1) else None,
-        )
-    )
+    unused = binding if binding and not index.used_beyond(module.path, binding.local_name, 1) else None
+    span = recognise.span_of(module, engine.call)
+    edits: list[Edit] = [
+        AsyncEngine(Rule.DB_SESSION, module.path, span, engine.driver.drivername, engine.wrap_url, unused)
+    ]
     if engine.url is not None:
-        group.edits.append(
-            AsyncUrl(
-                Rule.DB_SESSION, module.path, recognise.span_of(module, engine.url), engine.driver.drivername
-            )
-        )
-    group.requires.add(engine.driver.package)
-    statement = next(s for s in module.tree.body if getattr(s, "value", None) is engine.call)
-    for problem in recognise.module_level_uses(module, {engine.name}, {id(statement)}):
-        fail("", Rule.DB_GROUP, problem, here)
-    for other in index.modules.values():
-        names, problems = recognise.session_names(other)
-        for problem in problems:
-            fail("", Rule.DB_GROUP, problem, Location(other.path, 0))
-        imported_engine = {
-            local for local, (target, _) in other.imports.items() if target == f"{module.name}.{engine.name}"
-        }
-        local_classes = {
-            local for local, (target, _) in other.imports.items() if target in recognise.SESSION_CLASSES
-        }
-        for problem in recognise.module_level_uses(other, imported_engine | local_classes, set()):
-            fail("", Rule.DB_GROUP, problem, Location(other.path, 0))
-        uses: dict[object, int] = {}
-        for name in names:
-            uses[name.binding] = uses.get(name.binding, 0) + 1
-        for name in names:
-            unused = (
-                None
-                if index.used_beyond(other.path, name.binding.local_name, uses[name.binding])
-                else name.binding
-            )
-            group.edits.append(
-                AsyncSessionName(
-                    Rule.DB_SESSION, other.path, name.span, ASYNC_SESSIONS[name.library][0], unused
-                )
-            )
+        url = recognise.span_of(module, engine.url)
+        edits.append(AsyncUrl(Rule.DB_SESSION, module.path, url, engine.driver.drivername))
+    for name in sorted(group.modules):
+        other = index.modules[name]
+        names, _ = recognise.session_names(other)
+        uses = Counter(found.binding for found in names)
+        for found in names:
+            local = found.binding.local_name
+            unused = None if index.used_beyond(other.path, local, uses[found.binding]) else found.binding
+            target = ASYNC_SESSIONS[found.library][0]
+            edits.append(AsyncSessionName(Rule.DB_SESSION, other.path, found.span, target, unused))
+    return edits
