@@ -92,7 +92,7 @@ def decide(
     options = (frozen, keep_sync, http_client, convert_threadpool_only)
     plan = _decide(index, catalog, *options)
     if not catalog.has(Treatment.DB):
-        return plan
+        return replace(plan, sync_sessions=database.sync_session_users(plan, index))
     return database.settle(plan, index, lambda off: _decide(index, catalog, *options, off))
 
 
@@ -139,13 +139,20 @@ def _decide(
         q
         for q in candidates
         if index.functions[q].is_async
-        and (q in skipped or _plan_body(index.functions[q], index, catalog_at(index.functions[q].path), helpers, set(), http).blockers)
+        and (
+            q in skipped
+            or _plan_body(
+                index.functions[q], index, catalog_at(index.functions[q].path), helpers, set(), http
+            ).blockers
+        )
     )
     outcomes: dict[str, _Outcome] = {}  # each one's last: taken with its final callers and callees
 
     def drops_out(qualname: str) -> bool:
         fact = index.functions[qualname]
-        outcome = outcomes[qualname] = _plan_body(fact, index, catalog_at(fact.path), helpers, converting, http)
+        outcome = outcomes[qualname] = _plan_body(
+            fact, index, catalog_at(fact.path), helpers, converting, http
+        )
         pure = not outcome.edits and not outcome.blockers or helpers[qualname].weight is Weight.PURE
         if qualname not in entries and pure:
             # a pure helper is called directly, as it is; one that only calls itself (recursion)

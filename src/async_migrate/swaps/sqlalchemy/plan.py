@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ...facts import CallFact, ExternalCallee, FunctionFact, Location
+from ...facts import CallFact, ExternalCallee, FunctionFact, Location, ProjectCallee
 from ...index import ProjectIndex
 from ...plan import Edit, Finding, Plan, Verdict
 from ...rules import Rule
@@ -109,6 +109,34 @@ def settle(plan: Plan, index: ProjectIndex, replan: Callable[[frozenset[Path]], 
         for edit in _group_edits(group, index):
             edits.setdefault(edit.path, []).append(edit)
     return replace(plan, edits=edits, requires=frozenset(requires))
+
+
+def sync_session_users(plan: Plan, index: ProjectIndex) -> int:
+    """How many functions kept sync use a database session or engine, themselves or through the
+    project functions they call (what ``--db-session async`` is about)."""
+    users = {
+        qualname
+        for qualname, fact in index.functions.items()
+        if any(
+            isinstance(c.callee, ExternalCallee) and touches_database(c.callee.qualname) for c in fact.calls
+        )
+    }
+    if not users:
+        return 0
+    callers: dict[str, set[str]] = {}
+    for qualname, fact in index.functions.items():
+        for call in fact.calls:
+            if isinstance(call.callee, ProjectCallee):
+                callers.setdefault(call.callee.qualname, set()).add(qualname)
+    pending = list(users)
+    while pending:
+        for caller in callers.get(pending.pop(), ()):
+            if caller not in users:
+                users.add(caller)
+                pending.append(caller)
+    return sum(
+        decision.verdict is Verdict.KEPT_SYNC and decision.qualname in users for decision in plan.decisions
+    )
 
 
 def _explain(plan: Plan, group: _Group, reasons: list[_Reason]) -> None:
