@@ -11,7 +11,15 @@ from ...plan import Edit, Finding
 from ...rules import Rule
 from ..base import Codemod, FunctionPlan, Group, Planned, Project, Setting, Swap
 from . import plan
-from .edits import AsyncEngine, AsyncSessionName, AsyncSessionWith, AsyncUrl, AwaitDatabase, CreateAllAsync
+from .edits import (
+    AsyncEngine,
+    AsyncSessionFactory,
+    AsyncSessionName,
+    AsyncSessionWith,
+    AsyncUrl,
+    AwaitDatabase,
+    CreateAllAsync,
+)
 from .names import kind_of, touches_database
 
 SETTING = Setting(
@@ -77,6 +85,7 @@ class DatabaseSwap(Swap):
             AsyncSessionName: codemods.async_session_name,
             AsyncEngine: codemods.async_engine,
             AsyncUrl: codemods.async_url,
+            AsyncSessionFactory: codemods.async_session_factory,
         }
 
 
