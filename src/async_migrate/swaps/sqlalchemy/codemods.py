@@ -43,7 +43,7 @@ def async_engine(call: cst.Call, edit: AsyncEngine, rewriting: Rewriting) -> cst
         imports.need("sqlalchemy", "make_url")
         url = args[0]
         wrapped = cst.parse_expression(
-            f"{imports.local_name(('sqlalchemy', 'make_url'))}(x).set(drivername=\"{edit.drivername}\")"
+            f'{imports.local_name(("sqlalchemy", "make_url"))}(x).set(drivername="{edit.drivername}")'
         )
         assert isinstance(wrapped, cst.Call) and isinstance(wrapped.func, cst.Attribute)
         inner = wrapped.func.value
