@@ -37,6 +37,10 @@ class Treatment(enum.Enum):
     blocks while another thread holds the lock, and held across an await it deadlocks the worker
     when a second request waits for it; in a worker thread it would be held by that thread. The
     function stays sync."""
+    DB = "db-session"
+    """A database session, its engine or its methods, added by ``--db-session async``: the
+    sqlalchemy swap plans it (``swaps/sqlalchemy``), awaited on an ``AsyncSession`` when its whole
+    group converts."""
     NEVER = "never"
     """Must not run on the loop and must not move to a worker thread either (process-global state
     such as ``os.chdir``, or an indefinite wait): the function stays sync."""
@@ -50,6 +54,10 @@ class Entry:
     (``requests.get`` returns ``requests.Response`` whose ``.json()`` is safe)."""
     twin: str | None = None
     """For ``ASYNC_TWIN``: the qualified name of the async function to await instead."""
+
+
+INSTANCE_OF_FIRST_ARGUMENT = "<an instance of the class passed first>"
+"""``Entry.returns`` of a call returning an instance of its first argument (``session.get(Hero, 1)``)."""
 
 
 def _rows(treatment: Treatment, names: Iterable[str], returns: str | None = None) -> dict[str, Entry]:

@@ -42,6 +42,8 @@ EXIT_OK, EXIT_CHANGES, EXIT_USAGE, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 123,
 _SWAP_SETTINGS = {setting.key: setting for setting in SETTINGS}
 _HTTP_CLIENT = _SWAP_SETTINGS["http-client"]
 HttpClient = enum.Enum("HttpClient", {name: name for name in _HTTP_CLIENT.choices}, type=str)
+_DB_SESSION = _SWAP_SETTINGS["db-session"]
+DbSession = enum.Enum("DbSession", {name: name for name in _DB_SESSION.choices}, type=str)
 
 
 class OutputFormat(str, enum.Enum):
@@ -139,6 +141,10 @@ def run(
             help=_HTTP_CLIENT.help,
         ),
     ] = None,
+    db_session: Annotated[
+        DbSession | None,
+        typer.Option("--db-session", help=f"{_DB_SESSION.help} [default: {_DB_SESSION.default}]"),
+    ] = None,
     _explain_rule: Annotated[
         str | None,
         typer.Option(
@@ -162,6 +168,7 @@ def run(
             keep_sync=tuple(keep_sync) if keep_sync else None,
             respect_gitignore=respect_gitignore,
             http_client=http_client.value if http_client else None,
+            db_session=db_session.value if db_session else None,
             convert_threadpool_only=convert_threadpool_only,
         )
         _refuse_other_files(targets, settings.include)

@@ -50,6 +50,9 @@ class Settings:
     http_client: str = _SWAP_SETTINGS["http_client"].default
     """The async client blocking HTTP calls are translated to (``httpx``, ``httpx2``,
     ``aiohttp``), or ``threadpool`` to keep them as they are, in the threadpool."""
+    db_session: str = _SWAP_SETTINGS["db_session"].default
+    """``async`` migrates sync SQLAlchemy/SQLModel sessions, their engine and every function using
+    them to ``AsyncSession`` as a whole (``swaps/sqlalchemy``); ``sync`` keeps them as they are."""
     root: Path | None = field(default=None, compare=False)
     """The folder of the config file the settings came from, if any."""
 

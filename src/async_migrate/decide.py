@@ -621,7 +621,8 @@ def _call_status(
         return replace(inner, witness=f"{call.text}() -> {inner.witness}")
     entry = catalog.lookup(callee.qualname)
     name = callee.qualname.removeprefix("builtins.")
-    if entry is None:
+    if entry is None or entry.treatment is Treatment.DB:
+        # a session's helper converts with its group or stays sync, as it does without the swap
         return HelperStatus(Weight.UNKNOWN, f"{name}()")
     if entry.treatment is Treatment.SAFE:
         return HelperStatus(Weight.PURE)

@@ -133,3 +133,6 @@ class Plan:
     """Distributions the rewritten code imports that it may not have imported before (httpx)."""
     unresolved: list[tuple[Location, str]] = field(default_factory=list)
     """Route, event and lifespan registrations the tool couldn't follow, with why."""
+    sync_sessions: int = 0
+    """Functions kept sync that use a sync database session, themselves or through a helper,
+    when the run didn't migrate sessions (``--db-session async`` would try)."""

@@ -10,12 +10,13 @@ from .async_twin.swap import SWAP as ASYNC_TWIN
 from .base import Codemod, Setting, Swap
 from .http.swap import SWAP as HTTP
 from .sleep.swap import SWAP as SLEEP
+from .sqlalchemy.swap import SWAP as DATABASE
 from .threadpool.swap import SWAP as THREADPOOL
 
-SWAPS: tuple[Swap, ...] = (HTTP, SLEEP, ASYNC_TWIN, THREADPOOL)
+SWAPS: tuple[Swap, ...] = (HTTP, SLEEP, ASYNC_TWIN, DATABASE, THREADPOOL)
 """Planning order: the first swap that takes a call plans it. HTTP comes first (a translated call
 stays translated whatever the catalog says of it); the threadpool swap, which answers for every
-library call left, comes last."""
+library call left, comes last (and takes a database call as unknown when its group is off)."""
 
 
 @functools.cache
