@@ -4,13 +4,17 @@ the URL drivers, and what counts as an instance read after a commit (AM220)."""
 from __future__ import annotations
 
 import ast
+import asyncio
+from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine as AsyncEngine_
 from swap_helpers import PATH, rewritten, span_of
 
 from async_migrate.facts import ImportBinding
 from async_migrate.rules import Rule
-from async_migrate.swaps.sqlalchemy.drivers import async_driver
+from async_migrate.swaps.sqlalchemy.drivers import RUN_TIME, async_driver
 from async_migrate.swaps.sqlalchemy.edits import (
     AsyncEngine,
     AsyncSessionFactory,
@@ -206,3 +210,64 @@ def test_the_refresh_goes_before_the_statement_below_its_comments() -> None:
         "    await session.refresh(hero)\n    return hero\n"
     )
     assert rewritten(before, edit) == after
+
+
+def _migrated_engine_module(url_expression: str) -> dict[str, object]:
+    """A module whose engine URL is ``url_expression``, rewritten with its driver chosen at run
+    time, then run: what the app gets when it imports it."""
+    before = (
+        f"import os\n\nfrom sqlalchemy import create_engine\n\nengine = create_engine({url_expression})\n"
+    )
+    edit = AsyncEngine(R, PATH, span_of(before, ast.Call), None, RUN_TIME.package, True, None)
+    after = rewritten(before, edit)
+    assert f"engine = create_async_engine(_async_driver_url({url_expression}))" in after
+    namespace: dict[str, object] = {}
+    exec(compile(after, "migrated.py", "exec"), namespace)
+    return namespace
+
+
+def test_a_url_from_the_environment_gets_a_working_async_engine_at_run_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'app.db'}")
+    engine = _migrated_engine_module('os.environ["DATABASE_URL"]')["engine"]
+    assert isinstance(engine, AsyncEngine_)
+    assert engine.url.drivername == "sqlite+aiosqlite"
+
+    async def one() -> int:
+        async with engine.connect() as connection:
+            return (await connection.execute(text("select 1"))).scalar_one()
+
+    assert asyncio.run(one()) == 1
+    asyncio.run(engine.dispose())
+
+
+@pytest.mark.parametrize(
+    ("url", "drivername"),
+    [
+        ("sqlite://", "sqlite+aiosqlite"),
+        ("sqlite+pysqlite:///x.db", "sqlite+aiosqlite"),
+        ("postgresql://u:p@h/db", "postgresql+asyncpg"),
+        ("postgresql+psycopg2://u:p@h/db", "postgresql+asyncpg"),
+        ("postgresql+psycopg://u:p@h/db", "postgresql+psycopg"),  # psycopg 3 serves both
+        ("postgresql+asyncpg://u:p@h/db", "postgresql+asyncpg"),  # already async: as it is
+        ("mysql+pymysql://u:p@h/db", "mysql+aiomysql"),
+    ],
+)
+def test_the_run_time_helper_maps_each_sync_driver_to_its_async_twin(url: str, drivername: str) -> None:
+    before = "from sqlalchemy import create_engine\n\nengine = create_engine(URL)\n"
+    edit = AsyncEngine(R, PATH, span_of(before, ast.Call), None, RUN_TIME.package, True, None)
+    helper_only = rewritten(before, edit).replace(
+        "engine = create_async_engine(_async_driver_url(URL))\n", ""
+    )
+    namespace: dict[str, object] = {}
+    exec(compile(helper_only, "migrated.py", "exec"), namespace)
+    mapped = namespace["_async_driver_url"](url)  # type: ignore[operator]
+    assert (mapped.drivername, mapped.host, mapped.database) == (drivername, *_host_and_database(url))
+
+
+def _host_and_database(url: str) -> tuple[str | None, str | None]:
+    from sqlalchemy import make_url
+
+    parsed = make_url(url)
+    return parsed.host, parsed.database

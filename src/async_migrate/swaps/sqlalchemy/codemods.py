@@ -13,7 +13,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ..base import Rewriting
-from .drivers import scheme_of
+from .drivers import RUN_TIME_DRIVERS, scheme_of
 from .edits import (
     AsyncEngine,
     AsyncSessionFactory,
@@ -48,18 +48,37 @@ def async_engine(call: cst.Call, edit: AsyncEngine, rewriting: Rewriting) -> cst
     args = list(call.args)
     if edit.wrap_url:
         imports.need("sqlalchemy", "make_url")
-        url = args[0]
-        wrapped = cst.parse_expression(
-            f'{imports.local_name(("sqlalchemy", "make_url"))}(x).set(drivername="{edit.drivername}")'
-        )
-        assert isinstance(wrapped, cst.Call) and isinstance(wrapped.func, cst.Attribute)
-        inner = wrapped.func.value
-        assert isinstance(inner, cst.Call)
-        inner = inner.with_changes(args=[cst.Arg(url.value)])
-        wrapped = wrapped.with_changes(func=wrapped.func.with_changes(value=inner))
-        args[0] = url.with_changes(value=wrapped)
+        make_url = imports.local_name(("sqlalchemy", "make_url"))
+        url = args[0].value
+        if edit.drivername is None:
+            helper = imports.helper(
+                "_async_driver_url",
+                lambda name: _ASYNC_DRIVER_URL.format(name=name, make_url=make_url, drivers=_DRIVER_LINES),
+            )
+            wrapped: cst.BaseExpression = cst.Call(cst.Name(helper), [cst.Arg(url)])
+        else:
+            driver = cst.Arg(
+                cst.SimpleString(f'"{edit.drivername}"'),
+                keyword=cst.Name("drivername"),
+                equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
+            )
+            made = cst.Call(cst.Name(make_url), [cst.Arg(url)])
+            wrapped = cst.Call(cst.Attribute(made, cst.Name("set")), [driver])
+        args[0] = args[0].with_changes(value=wrapped)
     name = imports.local_name(("sqlalchemy.ext.asyncio", "create_async_engine"))
     return call.with_changes(func=cst.Name(name), args=args)
+
+
+_DRIVER_LINES = "\n".join(f'        "{sync}": "{driver}",' for sync, driver in RUN_TIME_DRIVERS.items())
+_ASYNC_DRIVER_URL = '''
+def {name}(url):
+    """The URL with the async driver of its database, chosen when the app starts (async-migrate)."""
+    url = {make_url}(url)
+    drivers = {{
+{drivers}
+    }}
+    return url.set(drivername=drivers.get(url.drivername, url.drivername))
+'''
 
 
 def async_session_factory(call: cst.Call, edit: AsyncSessionFactory, rewriting: Rewriting) -> cst.Call:

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class AsyncDriver:
-    drivername: str
+    drivername: str | None
+    """``None``: chosen when the app starts, from the URL's own drivername (``RUN_TIME``)."""
     package: str
     same_connect_args: bool
     """The sync driver's ``connect_args`` mean the same to the async one."""
@@ -28,6 +29,25 @@ ASYNC_DRIVERS = {
     "mysql+pymysql": AsyncDriver("mysql+aiomysql", "aiomysql", False),
 }
 """Sync drivername -> its async twin. psycopg 3 serves both, so its URL stays as it is."""
+
+
+RUN_TIME_DRIVERS = {
+    sync: driver.drivername
+    for sync, driver in ASYNC_DRIVERS.items()
+    if sync != driver.drivername and driver.drivername is not None
+}
+"""The table the rewritten code carries for a URL known only at run time (settings, environment)."""
+RUN_TIME = AsyncDriver(
+    None,
+    "the async driver of the database the URL names when the app starts ("
+    + ", ".join(
+        f"{driver.package} for {sync}" for sync, driver in ASYNC_DRIVERS.items() if sync != "sqlite+pysqlite"
+    )
+    + ")",
+    False,
+)
+"""A URL that is not a literal: its driver is mapped at run time by ``RUN_TIME_DRIVERS``; which
+package that needs can't be known, and ``connect_args`` can't be known to mean the same."""
 
 
 def scheme_of(url_start: str) -> str | None:

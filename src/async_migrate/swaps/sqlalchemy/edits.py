@@ -97,11 +97,14 @@ class AsyncSessionName(Edit):
 @dataclass(frozen=True)
 class AsyncEngine(Edit):
     """``create_engine(url, ...)`` -> ``create_async_engine(url, ...)``; a URL that is not a
-    literal here is passed through ``make_url(url).set(drivername=...)``."""
+    literal here is passed through ``make_url(url).set(drivername=...)``, or, when its database
+    is known only at run time (settings, environment), through a helper that maps its drivername
+    to the async driver of the same database."""
 
     drops_import = True
 
-    drivername: str
+    drivername: str | None
+    """``None``: chosen at run time from the URL's own drivername."""
     package: str
     """The async driver's distribution, which the project must add."""
     wrap_url: bool
@@ -114,7 +117,8 @@ class AsyncEngine(Edit):
 
     @property
     def message(self) -> str:
-        return f"create_engine becomes create_async_engine ({self.drivername})"
+        driver = self.drivername or "the async driver of the URL's database, chosen at run time"
+        return f"create_engine becomes create_async_engine ({driver})"
 
 
 @dataclass(frozen=True)

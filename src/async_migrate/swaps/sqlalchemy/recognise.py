@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from ...facts import FunctionFact, ImportBinding, Span
 from ...index import ProjectIndex
 from ...index.tables import ModuleTable
-from .drivers import ASYNC_POOLS, ENGINE_KEYWORDS, AsyncDriver, async_driver
+from .drivers import ASYNC_POOLS, ENGINE_KEYWORDS, RUN_TIME, AsyncDriver, async_driver
 from .names import ENGINE_FACTORIES, SESSION_CLASSES, SESSION_FACTORIES, TAKES_INSTANCES
 
 
@@ -114,10 +114,10 @@ def _check_engine(index: ProjectIndex, engine: Engine) -> None:
     where = f"{module.path}:{call.lineno}"
     url = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "url"), None)
     start, literal = _url_start(module, url)
-    engine.driver = async_driver(start) if start is not None else None
-    if url is None or start is None:
-        engine.problems.append(f"the engine's URL at {where} is not a literal: its database is unknown")
+    if url is None or isinstance(url, ast.Starred):
+        engine.problems.append(f"the engine at {where} is given no URL the tool can see")
         return
+    engine.driver = async_driver(start) if start is not None else RUN_TIME
     if engine.driver is None:
         engine.problems.append(f"no async driver is known for the URL {start!r} at {where}")
         return
@@ -139,6 +139,8 @@ def _check_engine(index: ProjectIndex, engine: Engine) -> None:
         elif keyword.arg == "connect_args" and not engine.driver.same_connect_args:
             engine.problems.append(
                 f"connect_args at {where} are for the sync driver, not {engine.driver.drivername}"
+                if engine.driver.drivername
+                else f"connect_args at {where} are for a driver known only at run time"
             )
         elif keyword.arg == "poolclass" and _last_name(keyword.value) not in ASYNC_POOLS:
             engine.problems.append(f"poolclass at {where} is not a pool an async engine accepts")
