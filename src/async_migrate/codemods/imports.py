@@ -185,15 +185,34 @@ def _top_level_import_names(module: cst.Module) -> set[str]:
     return names
 
 
-def _insert(module: cst.Module, missing: list[tuple[str, str | None]], changes: ImportChanges) -> cst.Module:
+def _statements(
+    missing: list[tuple[str, str | None]], changes: ImportChanges
+) -> list[tuple[tuple[str, str | None], str]]:
+    """The import lines to add, each with the item that places it: the names a file needs from
+    one module go on one line (``from m import a, b``), except one carrying a comment of its own."""
+    lines: list[tuple[tuple[str, str | None], str]] = []
+    merged: dict[str, int] = {}
     for item in missing:
         mod, name = item
         alias = changes.local_name(item)
-        text = f"from {mod} import {name}" if name else f"import {mod}"
+        imported = name or mod
         if alias not in {mod, name}:
-            text += f" as {alias}"
+            imported += f" as {alias}"
+        if name is not None and item not in changes.comments and mod in merged:
+            position = merged[mod]
+            lines[position] = (lines[position][0], f"{lines[position][1]}, {imported}")
+            continue
+        text = f"from {mod} import {imported}" if name else f"import {imported}"
         if item in changes.comments:
             text += f"  # {changes.comments[item]}"
+        elif name is not None:
+            merged[mod] = len(lines)
+        lines.append((item, text))
+    return lines
+
+
+def _insert(module: cst.Module, missing: list[tuple[str, str | None]], changes: ImportChanges) -> cst.Module:
+    for item, text in _statements(missing, changes):
         new = cst.parse_statement(text, module.config_for_parsing)
         body = list(module.body)
         position, placement = _placement(body, item, changes.first_party)
