@@ -37,6 +37,10 @@ class Treatment(enum.Enum):
     blocks while another thread holds the lock, and held across an await it deadlocks the worker
     when a second request waits for it; in a worker thread it would be held by that thread. The
     function stays sync."""
+    DB = "db-session"
+    """A database session, its engine or its methods, added by ``--db-session async``: the
+    sqlalchemy swap plans it (``swaps/sqlalchemy``), awaited on an ``AsyncSession`` when its whole
+    group converts."""
     NEVER = "never"
     """Must not run on the loop and must not move to a worker thread either (process-global state
     such as ``os.chdir``, or an indefinite wait): the function stays sync."""
@@ -678,6 +682,18 @@ class Catalog:
     ) -> None:
         self.calls = {**CALLS, **(extra_calls or {})}
         self.safe_prefixes = SAFE_MODULES | frozenset(extra_safe)
+
+    def without(self, treatment: Treatment) -> Catalog:
+        """This catalog with the rows of ``treatment`` removed (a swap's plan made without it)."""
+        trimmed = Catalog()
+        trimmed.calls = {
+            name: entry for name, entry in self.calls.items() if entry.treatment is not treatment
+        }
+        trimmed.safe_prefixes = self.safe_prefixes
+        return trimmed
+
+    def has(self, treatment: Treatment) -> bool:
+        return any(entry.treatment is treatment for entry in self.calls.values())
 
     def lookup(self, qualname: str) -> Entry | None:
         """The entry for ``qualname``; ``None`` when the call is unknown (so possibly blocking)."""

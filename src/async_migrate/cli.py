@@ -26,7 +26,7 @@ except ImportError:  # pragma: no cover
     from click import exceptions as click_exceptions
 
 from . import __version__
-from .config import HTTP_CLIENTS, ConfigError, find_config, load_settings, with_overrides
+from .config import DB_SESSIONS, HTTP_CLIENTS, ConfigError, find_config, load_settings, with_overrides
 from .diff import colourize, unified_diff
 from .discovery import UsageError
 from .report import github_report, json_report, rdjson_report, sarif_report, summary, text_report
@@ -39,6 +39,7 @@ EXIT_OK, EXIT_CHANGES, EXIT_USAGE, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 123,
 
 
 HttpClient = enum.Enum("HttpClient", {name: name for name in HTTP_CLIENTS}, type=str)
+DbSession = enum.Enum("DbSession", {name: name for name in DB_SESSIONS}, type=str)
 
 
 class OutputFormat(str, enum.Enum):
@@ -136,6 +137,13 @@ def run(
             help="Async client for blocking HTTP calls; 'threadpool' keeps them as they are.",
         ),
     ] = None,
+    db_session: Annotated[
+        DbSession | None,
+        typer.Option(
+            "--db-session",
+            help="'async' migrates sync SQLAlchemy/SQLModel sessions to AsyncSession [default: sync].",
+        ),
+    ] = None,
     _explain_rule: Annotated[
         str | None,
         typer.Option(
@@ -160,6 +168,7 @@ def run(
             respect_gitignore=respect_gitignore,
             http_client=http_client.value if http_client else None,
             convert_threadpool_only=convert_threadpool_only,
+            db_session=db_session.value if db_session else None,
         )
         _refuse_other_files(targets, settings.include)
         with _progress(enabled=sys.stderr.isatty() and not quiet) as tick:

@@ -22,8 +22,11 @@ import pathspec
 from .catalog import Catalog, Entry, Treatment
 from .httpmap import TARGETS
 from .source import read_regular
+from .swaps.sqlalchemy.names import catalog_rows
 
 HTTP_CLIENTS = (*TARGETS, "threadpool")
+DB_SESSIONS = ("sync", "async")
+"""``async``: sync SQLAlchemy/SQLModel sessions become ``AsyncSession`` (``swaps/sqlalchemy``)."""
 
 
 class ConfigError(Exception):
@@ -50,6 +53,9 @@ class Settings:
     http_client: str = "httpx"
     """The async client blocking HTTP calls are translated to (``httpx``, ``httpx2``), or
     ``threadpool`` to keep them as they are, in the threadpool."""
+    db_session: str = "sync"
+    """``async`` migrates sync SQLAlchemy/SQLModel sessions, their engine and every function using
+    them to ``AsyncSession`` as a whole; ``sync`` keeps the functions using them sync."""
     root: Path | None = field(default=None, compare=False)
     """The folder of the config file the settings came from, if any."""
 
@@ -61,6 +67,8 @@ class Settings:
                 extra[name.strip()] = Entry(Treatment.THREADPOOL)
             else:
                 extra[name.strip()] = Entry(Treatment.ASYNC_TWIN, twin=twin.strip())
+        if self.db_session == "async":
+            extra = {**catalog_rows(), **extra}
         return Catalog(extra_calls=extra, extra_safe=self.non_blocking)
 
 
@@ -117,11 +125,10 @@ def load_settings(path: Path | None) -> Settings:
             if not isinstance(value, bool):
                 raise ConfigError(f"{path}: [tool.async-migrate] {key} must be true or false")
             values[name] = value
-        elif name == "http_client":
-            if value not in HTTP_CLIENTS:
-                raise ConfigError(
-                    f"{path}: [tool.async-migrate] {key} must be one of {', '.join(HTTP_CLIENTS)}"
-                )
+        elif name in {"http_client", "db_session"}:
+            choices = HTTP_CLIENTS if name == "http_client" else DB_SESSIONS
+            if value not in choices:
+                raise ConfigError(f"{path}: [tool.async-migrate] {key} must be one of {', '.join(choices)}")
             values[name] = value
         elif name == "blocking" and isinstance(value, dict):
             # {"mylib.fetch" = "mylib.afetch", "mylib.upload" = "threadpool"}

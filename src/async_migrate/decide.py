@@ -47,6 +47,7 @@ from .plan import (
     WrapCall,
 )
 from .rules import Rule
+from .swaps.sqlalchemy import plan as database
 
 
 class Weight(enum.IntEnum):
@@ -85,7 +86,24 @@ def decide(
 ) -> Plan:
     """The plan for ``index``; functions in ``frozen`` files are taken as they are written, and
     so are the functions ``keep_sync`` names (or matches, with ``*`` globs). Blocking HTTP calls
-    are translated to ``http_client``'s async client where that is exact (``None``: never)."""
+    are translated to ``http_client``'s async client where that is exact (``None``: never).
+    With the database rows in the catalog (``--db-session async``), the session group converts
+    as a whole or the plan is made again without them."""
+    options = (frozen, keep_sync, http_client, convert_threadpool_only)
+    plan = _decide(index, catalog, *options)
+    if not catalog.has(Treatment.DB):
+        return plan
+    return database.settle(plan, index, lambda: _decide(index, catalog.without(Treatment.DB), *options))
+
+
+def _decide(
+    index: ProjectIndex,
+    catalog: Catalog,
+    frozen: frozenset[Path],
+    keep_sync: tuple[str, ...],
+    http_client: str | None,
+    convert_threadpool_only: bool,
+) -> Plan:
     helpers = _helper_statuses(index, catalog)
     http = plan_http(index, frozen, http_client) if http_client else {}
     entries = {q for q in index.entry_points if q in index.functions}
@@ -607,6 +625,9 @@ def _plan_external_call(fact, call, callee, catalog, outcome, block, lambda_span
     if treatment is Treatment.CONTEXT:
         block(Rule.CONTEXT_VARIABLE, call, f"{name}() sets a context variable in this function's context")
         return
+    if treatment is Treatment.DB:
+        database.plan_call(fact, call, callee.qualname, outcome.edits, block)
+        return
     if treatment is Treatment.LOCK:
         owner = name.rpartition(".")[0]
         block(
@@ -702,6 +723,8 @@ def _call_status(
         return HelperStatus(Weight.UNKNOWN, f"{name}()")
     if entry.treatment is Treatment.SAFE:
         return HelperStatus(Weight.PURE)
+    if entry.treatment is Treatment.DB:
+        return HelperStatus(Weight.BLOCKING, f"{name}() (a database session)")
     if entry.treatment is Treatment.CONTEXT:
         # run in the threadpool, it would set the variable in a copy its caller never sees
         return HelperStatus(Weight.UNKNOWN, f"{name}() (sets a context variable)")

@@ -52,6 +52,15 @@ from .plan import (
     WrapCall,
 )
 from .source import split_lines
+from .swaps.sqlalchemy import codemods as database
+from .swaps.sqlalchemy.edits import (
+    AsyncEngine,
+    AsyncSessionName,
+    AsyncSessionWith,
+    AsyncUrl,
+    AwaitDatabase,
+    CreateAllAsync,
+)
 
 
 class RewriteError(Exception):
@@ -158,6 +167,9 @@ class _PlanApplier(cst.CSTTransformer):
         if isinstance(edit, WrapBlock):
             self.pending.discard(edit)
             return wrap_block(updated_node, edit, self.imports, self.module)
+        if isinstance(edit, AsyncSessionWith):
+            self.pending.discard(edit)
+            return database.async_with(updated_node)
         if isinstance(edit, OpenSession):
             self.pending.discard(edit)
             if edit.unused_import is not None:
@@ -177,6 +189,9 @@ class _PlanApplier(cst.CSTTransformer):
         if request is not None:
             return open_client(updated_node, request)
         edit = self.statements.get((span.line, span.column))
+        if isinstance(edit, CreateAllAsync):
+            self.pending.discard(edit)
+            return database.create_all_async(updated_node, edit)
         if isinstance(edit, ResponseRead):
             self.pending.discard(edit)
             return raise_for_error_status(updated_node)
@@ -198,6 +213,16 @@ class _PlanApplier(cst.CSTTransformer):
         return _EXPRESSION_CODEMODS[type(edit)](updated, edit, self.imports)
 
     def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:
+        return self._expression_edit(original_node, updated_node)
+
+    def leave_SimpleString(
+        self, original_node: cst.SimpleString, updated_node: cst.SimpleString
+    ) -> cst.BaseExpression:
+        return self._expression_edit(original_node, updated_node)
+
+    def leave_FormattedString(
+        self, original_node: cst.FormattedString, updated_node: cst.FormattedString
+    ) -> cst.BaseExpression:
         return self._expression_edit(original_node, updated_node)
 
     def leave_UnaryOperation(
@@ -246,6 +271,8 @@ _CALL_CODEMODS: dict[type[Edit], Callable[[cst.Call, Any, ImportChanges], cst.Ba
     AsyncTwin: async_twin,
     WrapCall: wrap_call,
     AwaitCall: lambda call, edit, imports: await_call(call),
+    AwaitDatabase: lambda call, edit, imports: await_call(call),
+    AsyncEngine: database.async_engine,
 }
 _EXPRESSION_CODEMODS: dict[
     type[Edit], Callable[[cst.BaseExpression, Any, ImportChanges], cst.BaseExpression]
@@ -253,6 +280,8 @@ _EXPRESSION_CODEMODS: dict[
     CatchAlso: catch_also,
     Latin1Headers: _latin1_headers,
     ResponseRead: _response_read,
+    AsyncSessionName: database.async_session_name,
+    AsyncUrl: database.async_url,
 }
 
 

@@ -69,6 +69,15 @@ class Rule(enum.Enum):
         "an `except` clause whose meaning would change) runs in the threadpool as it is; the report "
         "names what stopped it.",
     )
+    DB_SESSION = (
+        "AM107",
+        "db-session",
+        "With `--db-session async`: a sync SQLAlchemy or SQLModel session, its engine and every "
+        "function using it become async together. `create_engine` becomes `create_async_engine` "
+        "with the async driver of the same database, `Session` becomes `AsyncSession` (sqlmodel's "
+        "for sqlmodel code), `with` becomes `async with`, the session's I/O methods are awaited and "
+        "`metadata.create_all(engine)` runs through `conn.run_sync` in `engine.begin()`.",
+    )
     # -- reasons to keep a function sync ----------------------------------------------------
     UNKNOWN_CALL = (
         "AM201",
@@ -181,6 +190,29 @@ class Rule(enum.Enum):
         "instance whose response model has a field named like one of its relationships: FastAPI "
         "reads it while validating the response, on the event loop for an `async def` route.",
     )
+    DB_GROUP = (
+        "AM218",
+        "db-session-group",
+        "A function using a sync database session stays `def` because its session group can't "
+        "become async as a whole: one member must stay sync (the report names it and why), the "
+        "engine's URL or arguments have no exact async form, or the engine or session is used "
+        "where the tool can't follow it. Without `--db-session async` every such function stays "
+        "sync; the summary counts them.",
+    )
+    ORM_LEGACY_QUERY = (
+        "AM219",
+        "orm-legacy-query",
+        "`session.query(...)` is SQLAlchemy's legacy query API, which `AsyncSession` doesn't have: "
+        "the function, and its session group, stay sync.",
+    )
+    ORM_EXPIRED = (
+        "AM220",
+        "orm-expired-after-commit",
+        "An instance the session loaded or added is read after `commit()` with no `refresh()` of it "
+        "in between: the sync session reloads it lazily (a query), which an `AsyncSession` can't do "
+        "(`MissingGreenlet`). The function, and its session group, stay sync; the tool never turns "
+        "`expire_on_commit` off.",
+    )
     # -- notes on existing async code -------------------------------------------------------
     UNCHECKED_IN_ASYNC = (
         "AM301",
@@ -213,6 +245,7 @@ TALLIES = (
     Tally("sleep", "made async", frozenset({Rule.ASYNC_SLEEP})),
     Tally("HTTP call", "made async", frozenset({Rule.HTTP_CLIENT})),
     Tally("call", "replaced by an async twin", frozenset({Rule.ASYNC_TWIN}), always=False),
+    Tally("database call", "made async", frozenset({Rule.DB_SESSION}), always=False),
 )
 """The rewrites of blocking calls the summary counts, in its order."""
 

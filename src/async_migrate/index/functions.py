@@ -169,13 +169,14 @@ def _class_fields(project: Project, qualname: str, seen: frozenset[str] = frozen
 
 
 def _holds_resource(scope: _Scope, statement: ast.With) -> bool:
-    """A ``with`` around a blocking resource: the only kind that may move to the threadpool."""
+    """A ``with`` around a blocking resource: the only kind that may move to the threadpool, or
+    around a database session (``--db-session async``), which becomes ``async with``."""
     for item in statement.items:
         if isinstance(item.context_expr, ast.Call):
             callee = scope.callee(item.context_expr)
             if isinstance(callee, ExternalCallee):
                 entry = scope.project.catalog.lookup(callee.qualname)
-                if entry is not None and entry.treatment is Treatment.RESOURCE:
+                if entry is not None and entry.treatment in (Treatment.RESOURCE, Treatment.DB):
                     return True
     return False
 

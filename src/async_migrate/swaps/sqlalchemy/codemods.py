@@ -1,0 +1,82 @@
+"""libcst codemods of the sqlalchemy swap: one function per edit kind, given the node as
+rewritten so far."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from ...codemods.imports import ImportChanges
+from .drivers import scheme_of
+from .edits import AsyncEngine, AsyncSessionName, AsyncUrl, CreateAllAsync
+
+
+def async_with(node: cst.With) -> cst.With:
+    return node.with_changes(asynchronous=cst.Asynchronous())
+
+
+def async_session_name(node: cst.BaseExpression, edit: AsyncSessionName, imports: ImportChanges) -> cst.Name:
+    if edit.unused_import is not None:
+        imports.drop(edit.unused_import)
+    imports.need(edit.module, "AsyncSession")
+    return cst.Name(imports.local_name((edit.module, "AsyncSession")))
+
+
+def async_engine(call: cst.Call, edit: AsyncEngine, imports: ImportChanges) -> cst.Call:
+    imports.need("sqlalchemy.ext.asyncio", "create_async_engine")
+    if edit.unused_import is not None:
+        imports.drop(edit.unused_import)
+    args = list(call.args)
+    if edit.wrap_url:
+        imports.need("sqlalchemy", "make_url")
+        url = args[0]
+        wrapped = cst.parse_expression(
+            f"{imports.local_name(('sqlalchemy', 'make_url'))}(x).set(drivername={edit.drivername!r})"
+        )
+        assert isinstance(wrapped, cst.Call) and isinstance(wrapped.func, cst.Attribute)
+        inner = wrapped.func.value
+        assert isinstance(inner, cst.Call)
+        inner = inner.with_changes(args=[cst.Arg(url.value)])
+        wrapped = wrapped.with_changes(func=wrapped.func.with_changes(value=inner))
+        args[0] = url.with_changes(value=wrapped)
+    name = imports.local_name(("sqlalchemy.ext.asyncio", "create_async_engine"))
+    return call.with_changes(func=cst.Name(name), args=args)
+
+
+def async_url(node: cst.BaseExpression, edit: AsyncUrl, imports: ImportChanges) -> cst.BaseExpression:
+    """Only the scheme changes; quotes, prefix and the rest of the string stay as written."""
+    if isinstance(node, cst.SimpleString):
+        body = node.value[len(node.prefix) + len(node.quote) : -len(node.quote)]
+        scheme = scheme_of(body)
+        assert scheme is not None
+        return node.with_changes(value=node.value.replace(scheme, edit.drivername, 1))
+    assert isinstance(node, cst.FormattedString) and isinstance(node.parts[0], cst.FormattedStringText)
+    first = node.parts[0]
+    scheme = scheme_of(first.value)
+    assert scheme is not None
+    parts = [first.with_changes(value=first.value.replace(scheme, edit.drivername, 1)), *node.parts[1:]]
+    return node.with_changes(parts=parts)
+
+
+def create_all_async(statement: cst.SimpleStatementLine, edit: CreateAllAsync) -> cst.With:
+    """``M.create_all(engine, **kw)`` ->
+    ``async with engine.begin() as c: await c.run_sync(M.create_all, **kw)``."""
+    (expression,) = statement.body
+    assert isinstance(expression, cst.Expr) and isinstance(expression.value, cst.Call)
+    call = expression.value
+    bind = next(arg for arg in call.args if arg.keyword is None or arg.keyword.value == "bind")
+    rest = [arg for arg in call.args if arg is not bind]
+    if rest:
+        rest[-1] = rest[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    connection = cst.Name(edit.connection)
+    run = cst.Call(
+        func=cst.Attribute(connection, cst.Name("run_sync")),
+        args=[cst.Arg(call.func.with_changes(lpar=(), rpar=())), *rest],
+    )
+    inner = statement.with_changes(body=[expression.with_changes(value=cst.Await(run))], leading_lines=())
+    begin = cst.Call(func=cst.Attribute(bind.value, cst.Name("begin")))
+    return cst.With(
+        items=[cst.WithItem(item=begin, asname=cst.AsName(name=connection))],
+        body=cst.IndentedBlock(body=[inner]),
+        asynchronous=cst.Asynchronous(),
+        leading_lines=statement.leading_lines,
+    )

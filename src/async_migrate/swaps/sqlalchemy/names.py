@@ -1,0 +1,106 @@
+"""The SQLAlchemy and SQLModel names the swap knows, as catalog rows added by ``--db-session async``.
+
+Each row is ``Treatment.DB``: the planner asks ``kind_of`` what the call is. A session's I/O
+methods are awaited on the ``AsyncSession``; ``add``, ``add_all`` and ``expunge`` stay plain calls
+there. The results of an awaited ``execute``/``exec`` are buffered (``AsyncSession`` executes
+with ``prebuffer_rows``; sqlmodel's ``exec`` too), so reading them (``.all()``, ``.first()``)
+does no I/O: they are typed here so that those reads are known to be safe.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from ...catalog import Entry, Treatment
+
+SESSION_CLASSES = {
+    "sqlmodel.Session": "sqlmodel",
+    "sqlmodel.orm.session.Session": "sqlmodel",
+    "sqlalchemy.orm.Session": "sqlalchemy",
+    "sqlalchemy.orm.session.Session": "sqlalchemy",
+}
+"""Sync session classes -> the library whose ``AsyncSession`` replaces them."""
+ASYNC_SESSIONS = {
+    "sqlmodel": ("sqlmodel.ext.asyncio.session", "AsyncSession"),
+    "sqlalchemy": ("sqlalchemy.ext.asyncio", "AsyncSession"),
+}
+"""sqlmodel's own ``AsyncSession`` keeps ``exec``."""
+ENGINE_FACTORIES = frozenset(
+    {"sqlmodel.create_engine", "sqlalchemy.create_engine", "sqlalchemy.engine.create_engine"}
+)
+ENGINE = "sqlalchemy.engine.Engine"
+CREATE_ALL = frozenset({"sqlmodel.SQLModel.metadata.create_all", "sqlalchemy.MetaData.create_all"})
+AWAITED = (
+    "execute",
+    "scalars",
+    "scalar",
+    "get",
+    "exec",
+    "commit",
+    "rollback",
+    "refresh",
+    "flush",
+    "delete",
+    "merge",
+    "close",
+    "run_sync",
+)
+PLAIN = ("add", "add_all", "expunge")
+LEGACY = ("query",)
+RESULT = "sqlalchemy.engine.Result"
+SCALAR_RESULT = "sqlalchemy.engine.ScalarResult"
+_RESULT_READS = ("all", "first", "one", "one_or_none", "fetchall", "fetchone", "fetchmany", "partitions")
+_RESULT_VALUES = ("scalar", "scalar_one", "scalar_one_or_none")
+_RETURNS = {"execute": RESULT, "exec": SCALAR_RESULT, "scalars": SCALAR_RESULT}
+
+Kind = Literal["construct", "await", "plain", "legacy", "create_all", "engine"]
+
+
+def kind_of(qualname: str) -> Kind | None:
+    """What a call of ``qualname`` is to the swap; ``None`` when it is none of its business."""
+    if qualname in SESSION_CLASSES:
+        return "construct"
+    if qualname in ENGINE_FACTORIES:
+        return "engine"
+    if qualname in CREATE_ALL:
+        return "create_all"
+    owner, _, method = qualname.rpartition(".")
+    if owner not in SESSION_CLASSES:
+        return None
+    if method in AWAITED:
+        return "await"
+    if method in PLAIN:
+        return "plain"
+    if method in LEGACY:
+        return "legacy"
+    return None
+
+
+def touches_database(qualname: str) -> bool:
+    """A call on a session or an engine: the function making it belongs to the swap's group."""
+    owner = qualname.rpartition(".")[0]
+    return kind_of(qualname) is not None or owner in SESSION_CLASSES or owner == ENGINE
+
+
+def catalog_rows() -> dict[str, Entry]:
+    """The rows ``--db-session async`` adds to the catalog."""
+    rows: dict[str, Entry] = {}
+    for session in SESSION_CLASSES:
+        rows[session] = Entry(Treatment.DB, returns=session)
+        for method in (*AWAITED, *LEGACY):
+            rows[f"{session}.{method}"] = Entry(Treatment.DB, returns=_RETURNS.get(method))
+        for method in PLAIN:
+            rows[f"{session}.{method}"] = Entry(Treatment.SAFE)
+    for factory in ENGINE_FACTORIES:
+        rows[factory] = Entry(Treatment.DB, returns=ENGINE)
+    for name in CREATE_ALL:
+        rows[name] = Entry(Treatment.DB)
+    for result in (RESULT, SCALAR_RESULT):
+        for method in _RESULT_READS:
+            rows[f"{result}.{method}"] = Entry(Treatment.SAFE)
+        for method in _RESULT_VALUES:
+            rows[f"{result}.{method}"] = Entry(Treatment.SAFE)
+        rows[f"{result}.unique"] = Entry(Treatment.SAFE, returns=result)
+    rows[f"{RESULT}.scalars"] = Entry(Treatment.SAFE, returns=SCALAR_RESULT)
+    rows[f"{RESULT}.mappings"] = Entry(Treatment.SAFE, returns=RESULT)
+    return rows

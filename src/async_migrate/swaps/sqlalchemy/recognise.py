@@ -1,0 +1,289 @@
+"""Finds the swap's group in the project's trees: the engine, the names of the session class,
+the places the tool can't follow, and instances read after a commit.
+
+Reads the ``ast`` trees the index already parsed; the calls themselves are the index's facts.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from ...facts import FunctionFact, ImportBinding, Span
+from ...index import ProjectIndex
+from ...index.tables import ModuleTable
+from .drivers import ASYNC_POOLS, ENGINE_KEYWORDS, AsyncDriver, async_driver
+from .names import AWAITED, ENGINE_FACTORIES, PLAIN, SESSION_CLASSES
+
+
+@dataclass
+class Engine:
+    """A module-level ``name = create_engine(url, ...)``."""
+
+    module: ModuleTable
+    name: str
+    call: ast.Call
+    binding: ImportBinding | None
+    driver: AsyncDriver | None = None
+    url: ast.expr | None = None
+    """The literal to rewrite (in the call, or the one a module variable is bound to)."""
+    wrap_url: bool = False
+    problems: list[str] = field(default_factory=list)
+
+
+def span_of(module: ModuleTable, node: ast.expr | ast.stmt) -> Span:
+    return module.columns.span(node)
+
+
+def _imported(module: ModuleTable, local: str) -> str | None:
+    found = module.imports.get(local)
+    return found[0] if found else None
+
+
+def engines(index: ProjectIndex) -> list[Engine]:
+    """Every ``create_engine`` call at module level, with what stands in the way of its swap."""
+    found = []
+    for module in index.modules.values():
+        if module.identifiers.isdisjoint({"create_engine"}):
+            continue
+        for statement in module.tree.body:
+            call = statement.value if isinstance(statement, ast.Assign | ast.Expr) else None
+            if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Name):
+                continue
+            if _imported(module, call.func.id) not in ENGINE_FACTORIES:
+                continue
+            targets = statement.targets if isinstance(statement, ast.Assign) else []
+            if len(targets) != 1 or not isinstance(targets[0], ast.Name):
+                engine = Engine(module, "", call, None)
+                engine.problems.append(f"the engine at {module.path}:{call.lineno} is not bound to one name")
+            else:
+                engine = Engine(module, targets[0].id, call, module.imports[call.func.id][1])
+                _check_engine(index, engine)
+            found.append(engine)
+    return found
+
+
+def _check_engine(index: ProjectIndex, engine: Engine) -> None:
+    call, module = engine.call, engine.module
+    where = f"{module.path}:{call.lineno}"
+    url = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "url"), None)
+    start, literal = _url_start(module, url)
+    engine.driver = async_driver(start) if start is not None else None
+    if url is None or start is None:
+        engine.problems.append(f"the engine's URL at {where} is not a literal: its database is unknown")
+        return
+    if engine.driver is None:
+        engine.problems.append(f"no async driver is known for the URL {start!r} at {where}")
+        return
+    if literal is url:
+        engine.url = url
+    elif literal is not None and isinstance(url, ast.Name) and _only_use(index, module, url.id):
+        engine.url = literal
+    else:
+        engine.wrap_url = True
+        if not call.args:
+            engine.problems.append(f"the engine's URL at {where} is passed as url=")
+    for keyword in call.keywords:
+        if keyword.arg in (None, "url"):
+            if keyword.arg is None:
+                engine.problems.append(f"create_engine(**...) at {where}: arguments the tool can't see")
+            continue
+        if keyword.arg not in ENGINE_KEYWORDS:
+            engine.problems.append(f"create_engine({keyword.arg}=...) at {where} has no known async meaning")
+        elif keyword.arg == "connect_args" and not engine.driver.same_connect_args:
+            engine.problems.append(
+                f"connect_args at {where} are for the sync driver, not {engine.driver.drivername}"
+            )
+        elif keyword.arg == "poolclass" and _last_name(keyword.value) not in ASYNC_POOLS:
+            engine.problems.append(f"poolclass at {where} is not a pool an async engine accepts")
+
+
+def _last_name(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    return node.attr if isinstance(node, ast.Attribute) else None
+
+
+def _url_start(module: ModuleTable, url: ast.expr | None) -> tuple[str | None, ast.expr | None]:
+    """The literal start of a URL (``sqlite:///`` of ``f"sqlite:///{name}"``) and the literal
+    node holding it, following a module variable bound once."""
+    if isinstance(url, ast.Name):
+        bound = module.variables.get(url.id)
+        if bound is None or _assignments(module, url.id) != 1:
+            return None, None
+        start, _ = _url_start(module, bound)
+        return start, bound if start is not None else None
+    if isinstance(url, ast.Constant) and isinstance(url.value, str):
+        return url.value, url
+    if isinstance(url, ast.JoinedStr) and url.values:
+        first = url.values[0]
+        if isinstance(first, ast.Constant) and isinstance(first.value, str) and "://" in first.value:
+            return first.value, url
+    return None, None
+
+
+def _assignments(module: ModuleTable, name: str) -> int:
+    return sum(
+        isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store)
+        for node in ast.walk(module.tree)
+    )
+
+
+def _only_use(index: ProjectIndex, module: ModuleTable, name: str) -> bool:
+    """``name`` is bound once and read once in its module, and no other module imports it."""
+    if index.used_beyond(module.path, name, 2):
+        return False
+    return not any(
+        target == f"{module.name}.{name}"
+        for other in index.modules.values()
+        for target, _ in other.imports.values()
+    )
+
+
+@dataclass(frozen=True)
+class SessionName:
+    """A use of the sync session class by a name imported from its library."""
+
+    span: Span
+    library: str
+    binding: ImportBinding
+
+
+def session_names(module: ModuleTable) -> tuple[list[SessionName], list[str]]:
+    """The uses of session classes imported by name, and the ones the rename can't reach."""
+    local = {
+        name: SESSION_CLASSES[target]
+        for name, (target, _) in module.imports.items()
+        if target in SESSION_CLASSES
+    }
+    names, problems = [], []
+    if not local and "Session" not in module.identifiers:
+        return names, problems
+    for node in ast.walk(module.tree):
+        if isinstance(node, ast.Name) and node.id in local and isinstance(node.ctx, ast.Load):
+            names.append(SessionName(span_of(module, node), local[node.id], module.imports[node.id][1]))
+        elif isinstance(node, ast.Attribute) and node.attr == "Session" and isinstance(node.ctx, ast.Load):
+            problems.append(f"{module.path}:{node.lineno} names a Session class by attribute")
+        elif isinstance(node, ast.Name) and node.id in local and not isinstance(node.ctx, ast.Load):
+            problems.append(f"{module.path}:{node.lineno} binds the name {node.id} again")
+    return names, problems
+
+
+def module_level_uses(module: ModuleTable, names: set[str], allowed: set[int]) -> list[str]:
+    """Module-level code (not in a function) that uses an engine or session name, other than the
+    statements in ``allowed`` (the engine's own assignment, type aliases) and imports."""
+    found = []
+    for statement in _module_level(module.tree.body):
+        if id(statement) in allowed or isinstance(statement, ast.Import | ast.ImportFrom):
+            continue
+        if _is_alias(statement):
+            continue
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Name) and node.id in names:
+                found.append(f"{node.id} is used at module level, {module.path}:{node.lineno}")
+                break
+    return found
+
+
+def _module_level(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    for statement in body:
+        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        if isinstance(statement, ast.ClassDef):
+            continue  # annotations in class bodies only name the class
+        if isinstance(statement, ast.If | ast.Try):
+            yield from _module_level([*statement.body, *statement.orelse])
+            continue
+        yield statement
+
+
+def _is_alias(statement: ast.stmt) -> bool:
+    """``SessionDep = Annotated[Session, Depends(get_session)]``: a type, renamed with the class."""
+    value = getattr(statement, "value", None)
+    return isinstance(value, ast.Subscript) and _last_name(value.value) == "Annotated"
+
+
+def function_node(module: ModuleTable, fact: FunctionFact) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    for node in ast.walk(module.tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == fact.name:
+            lines = {node.lineno, *(decorator.lineno for decorator in node.decorator_list)}
+            if fact.span.line in lines:
+                return node
+    return None
+
+
+def expired_reads(
+    node: ast.FunctionDef | ast.AsyncFunctionDef, sessions: set[str]
+) -> list[tuple[str, int, int]]:
+    """Instances the session loaded or was given, read after a ``commit()`` with no ``refresh()``
+    of them in between: ``(name, read line, commit line)``.
+
+    An instance is a name passed to a session method or bound from an expression that calls one
+    (``hero = session.get(Hero, 1)``, ``heroes = session.exec(q).all()``). Source order stands
+    for run order (a loop that commits and reads on its next turn is not seen)."""
+    events: list[tuple[tuple[int, int], str, str]] = []  # position, kind, name
+    instances: set[str] = set()
+    handed: set[int] = set()  # names passed to the session itself: it doesn't read them
+    for child in _own_nodes(node):
+        if isinstance(child, ast.Call) and isinstance(child.func, ast.Attribute):
+            receiver = child.func.value
+            if (
+                isinstance(receiver, ast.Name)
+                and receiver.id in sessions
+                and child.func.attr in (*AWAITED, *PLAIN)
+            ):
+                position = (child.end_lineno or child.lineno, child.end_col_offset or 0)
+                if child.func.attr == "commit":
+                    events.append((position, "commit", ""))
+                for argument in child.args:
+                    if isinstance(argument, ast.Name):
+                        instances.add(argument.id)
+                        handed.add(id(argument))
+                        if child.func.attr == "refresh":
+                            events.append((position, "refresh", argument.id))
+        elif (
+            isinstance(child, ast.Assign | ast.AnnAssign)
+            and child.value is not None
+            and _calls_session(child.value, sessions)
+        ):
+            targets = child.targets if isinstance(child, ast.Assign) else [child.target]
+            instances.update(target.id for target in targets if isinstance(target, ast.Name))
+    for child in _own_nodes(node):
+        if isinstance(child, ast.Name) and child.id in instances and id(child) not in handed:
+            kind = "read" if isinstance(child.ctx, ast.Load) else "bind"
+            events.append(((child.lineno, child.col_offset), kind, child.id))
+    events.sort()
+    found = []
+    committed: int | None = None
+    fresh: set[str] = set()
+    for (line, _), kind, name in events:
+        if kind == "commit":
+            committed, fresh = line, set()
+        elif kind in ("refresh", "bind"):
+            fresh.add(name)
+        elif committed is not None and name not in fresh:
+            found.append((name, line, committed))
+            fresh.add(name)
+    return found
+
+
+def _calls_session(value: ast.expr, sessions: set[str]) -> bool:
+    return any(
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id in sessions
+        for node in ast.walk(value)
+    )
+
+
+def _own_nodes(node: ast.AST) -> Iterator[ast.AST]:
+    """The nodes of a function's body, not those of functions or classes defined in it."""
+    pending = [*ast.iter_child_nodes(node)]
+    while pending:
+        child = pending.pop()
+        if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
+            continue
+        yield child
+        pending.extend(ast.iter_child_nodes(child))
