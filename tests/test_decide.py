@@ -12,10 +12,12 @@ from async_migrate.catalog import Catalog
 from async_migrate.config import find_config, load_settings
 from async_migrate.decide import decide
 from async_migrate.index import build_index
-from async_migrate.plan import AwaitCall, CatchAlso, MakeAsync, Plan, Verdict, WrapCall
+from async_migrate.plan import AwaitCall, MakeAsync, Plan, Verdict
 from async_migrate.rules import Rule
 from async_migrate.runner import migrate
 from async_migrate.source import read_source
+from async_migrate.swaps.http.edits import CatchAlso
+from async_migrate.swaps.threadpool.edits import WrapCall
 
 HEADER = "from fastapi import Depends, FastAPI\napp = FastAPI()\n"
 ROOT = Path(__file__).parent.parent

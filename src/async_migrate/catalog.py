@@ -56,6 +56,10 @@ class Entry:
     """For ``ASYNC_TWIN``: the qualified name of the async function to await instead."""
 
 
+INSTANCE_OF_FIRST_ARGUMENT = "<an instance of the class passed first>"
+"""``Entry.returns`` of a call returning an instance of its first argument (``session.get(Hero, 1)``)."""
+
+
 def _rows(treatment: Treatment, names: Iterable[str], returns: str | None = None) -> dict[str, Entry]:
     return {name: Entry(treatment, returns) for name in names}
 
@@ -412,7 +416,7 @@ CALLS: dict[str, Entry] = {
             "ssl.create_default_context",
         ],
     ),
-    # -- HTTP: translated to an async client where exact (httpmap), else moved to the threadpool --
+    # -- HTTP: translated to an async client where exact (swaps/http), else moved to the threadpool --
     **_rows(POOL, [f"requests.{verb}" for verb in _HTTP_VERBS], returns="requests.Response"),
     **_rows(POOL, [f"requests.Session.{verb}" for verb in _HTTP_VERBS], returns="requests.Response"),
     **_rows(
@@ -682,18 +686,6 @@ class Catalog:
     ) -> None:
         self.calls = {**CALLS, **(extra_calls or {})}
         self.safe_prefixes = SAFE_MODULES | frozenset(extra_safe)
-
-    def without(self, treatment: Treatment) -> Catalog:
-        """This catalog with the rows of ``treatment`` removed (a swap's plan made without it)."""
-        trimmed = Catalog()
-        trimmed.calls = {
-            name: entry for name, entry in self.calls.items() if entry.treatment is not treatment
-        }
-        trimmed.safe_prefixes = self.safe_prefixes
-        return trimmed
-
-    def has(self, treatment: Treatment) -> bool:
-        return any(entry.treatment is treatment for entry in self.calls.values())
 
     def lookup(self, qualname: str) -> Entry | None:
         """The entry for ``qualname``; ``None`` when the call is unknown (so possibly blocking)."""

@@ -26,7 +26,7 @@ except ImportError:  # pragma: no cover
     from click import exceptions as click_exceptions
 
 from . import __version__
-from .config import DB_SESSIONS, HTTP_CLIENTS, ConfigError, find_config, load_settings, with_overrides
+from .config import ConfigError, find_config, load_settings, with_overrides
 from .diff import colourize, unified_diff
 from .discovery import UsageError
 from .report import github_report, json_report, rdjson_report, sarif_report, summary, text_report
@@ -34,12 +34,16 @@ from .result import RunResult
 from .rules import Rule
 from .runner import migrate
 from .source import SourceError, report_problem, write_atomically, write_report
+from .swaps.registry import SETTINGS
 
 EXIT_OK, EXIT_CHANGES, EXIT_USAGE, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 123, 130
 
 
-HttpClient = enum.Enum("HttpClient", {name: name for name in HTTP_CLIENTS}, type=str)
-DbSession = enum.Enum("DbSession", {name: name for name in DB_SESSIONS}, type=str)
+_SWAP_SETTINGS = {setting.key: setting for setting in SETTINGS}
+_HTTP_CLIENT = _SWAP_SETTINGS["http-client"]
+HttpClient = enum.Enum("HttpClient", {name: name for name in _HTTP_CLIENT.choices}, type=str)
+_DB_SESSION = _SWAP_SETTINGS["db-session"]
+DbSession = enum.Enum("DbSession", {name: name for name in _DB_SESSION.choices}, type=str)
 
 
 class OutputFormat(str, enum.Enum):
@@ -134,15 +138,12 @@ def run(
         HttpClient | None,
         typer.Option(
             "--http-client",
-            help="Async client for blocking HTTP calls; 'threadpool' keeps them as they are.",
+            help=_HTTP_CLIENT.help,
         ),
     ] = None,
     db_session: Annotated[
         DbSession | None,
-        typer.Option(
-            "--db-session",
-            help="'async' migrates sync SQLAlchemy/SQLModel sessions to AsyncSession [default: sync].",
-        ),
+        typer.Option("--db-session", help=f"{_DB_SESSION.help} [default: {_DB_SESSION.default}]"),
     ] = None,
     _explain_rule: Annotated[
         str | None,
@@ -167,8 +168,8 @@ def run(
             keep_sync=tuple(keep_sync) if keep_sync else None,
             respect_gitignore=respect_gitignore,
             http_client=http_client.value if http_client else None,
-            convert_threadpool_only=convert_threadpool_only,
             db_session=db_session.value if db_session else None,
+            convert_threadpool_only=convert_threadpool_only,
         )
         _refuse_other_files(targets, settings.include)
         with _progress(enabled=sys.stderr.isatty() and not quiet) as tick:

@@ -20,13 +20,11 @@ else:  # pragma: no cover - Python 3.10
 import pathspec
 
 from .catalog import Catalog, Entry, Treatment
-from .httpmap import TARGETS
 from .source import read_regular
+from .swaps.registry import SETTINGS
 from .swaps.sqlalchemy.names import catalog_rows
 
-HTTP_CLIENTS = (*TARGETS, "threadpool")
-DB_SESSIONS = ("sync", "async")
-"""``async``: sync SQLAlchemy/SQLModel sessions become ``AsyncSession`` (``swaps/sqlalchemy``)."""
+_SWAP_SETTINGS = {setting.field: setting for setting in SETTINGS}
 
 
 class ConfigError(Exception):
@@ -50,12 +48,12 @@ class Settings:
     convert_threadpool_only: bool = False
     """Also convert endpoints and dependencies whose every blocking call needs the threadpool
     (by default they stay ``def``: FastAPI runs them in the threadpool in one hop; AM210)."""
-    http_client: str = "httpx"
-    """The async client blocking HTTP calls are translated to (``httpx``, ``httpx2``), or
-    ``threadpool`` to keep them as they are, in the threadpool."""
-    db_session: str = "sync"
+    http_client: str = _SWAP_SETTINGS["http_client"].default
+    """The async client blocking HTTP calls are translated to (``httpx``, ``httpx2``,
+    ``aiohttp``), or ``threadpool`` to keep them as they are, in the threadpool."""
+    db_session: str = _SWAP_SETTINGS["db_session"].default
     """``async`` migrates sync SQLAlchemy/SQLModel sessions, their engine and every function using
-    them to ``AsyncSession`` as a whole; ``sync`` keeps the functions using them sync."""
+    them to ``AsyncSession`` as a whole (``swaps/sqlalchemy``); ``sync`` keeps them as they are."""
     root: Path | None = field(default=None, compare=False)
     """The folder of the config file the settings came from, if any."""
 
@@ -68,8 +66,12 @@ class Settings:
             else:
                 extra[name.strip()] = Entry(Treatment.ASYNC_TWIN, twin=twin.strip())
         if self.db_session == "async":
-            extra = {**catalog_rows(), **extra}
+            extra = {**catalog_rows(), **extra}  # the sessions' methods, typed for the index
         return Catalog(extra_calls=extra, extra_safe=self.non_blocking)
+
+    def swap_options(self) -> dict[str, str]:
+        """The swaps' settings (``swaps.base.Setting``) by key, for ``decide``."""
+        return {setting.key: getattr(self, setting.field) for setting in SETTINGS}
 
 
 _KEYS = {f.name.replace("_", "-"): f.name for f in fields(Settings) if f.name != "root"}
@@ -125,8 +127,8 @@ def load_settings(path: Path | None) -> Settings:
             if not isinstance(value, bool):
                 raise ConfigError(f"{path}: [tool.async-migrate] {key} must be true or false")
             values[name] = value
-        elif name in {"http_client", "db_session"}:
-            choices = HTTP_CLIENTS if name == "http_client" else DB_SESSIONS
+        elif name in _SWAP_SETTINGS:
+            choices = _SWAP_SETTINGS[name].choices
             if value not in choices:
                 raise ConfigError(f"{path}: [tool.async-migrate] {key} must be one of {', '.join(choices)}")
             values[name] = value

@@ -5,6 +5,10 @@ A sync entry point converts only when every blocking call it makes can be taken 
 and every caller will await it; dropping one candidate can drop others (its callers now call a
 sync function), so the candidate set shrinks to a fixpoint. Everything the tool is unsure
 about keeps the function sync, with the reason.
+
+What happens to a library call is not decided here: the registered swaps (``swaps.registry``)
+are asked in order whether they take it. A swap's linked group is all or nothing: when one of
+its members stays sync the group is off, and the plan is made again without it.
 """
 
 from __future__ import annotations
@@ -13,14 +17,14 @@ import enum
 import fnmatch
 import heapq
 from collections import Counter
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from .catalog import Catalog, Treatment
 from .facts import (
     CallFact,
-    ExternalCallee,
     FunctionFact,
     ImportBinding,
     LocalCallee,
@@ -28,26 +32,14 @@ from .facts import (
     ProjectCallee,
     Span,
     UnknownCallee,
-    WithFact,
 )
-from .http_plan import Translation, merge_catches, plan_http
 from .index import ProjectIndex
-from .plan import (
-    AsyncSleep,
-    AsyncTwin,
-    AwaitCall,
-    Edit,
-    Finding,
-    FunctionDecision,
-    HttpRequest,
-    MakeAsync,
-    Plan,
-    Verdict,
-    WrapBlock,
-    WrapCall,
-)
+from .plan import AwaitCall, Edit, Finding, FunctionDecision, MakeAsync, Plan, Verdict
 from .rules import Rule
-from .swaps.sqlalchemy import plan as database
+from .swaps.base import Planned, Project, Swap
+from .swaps.common import called, needs_lambda
+from .swaps.registry import SWAPS, default_options
+from .swaps.threadpool.edits import WrapCall
 
 
 class Weight(enum.IntEnum):
@@ -76,36 +68,90 @@ class _Outcome:
     notes: list[Finding]
 
 
+class _Swaps:
+    """The registered swaps that are on for this run, each with its prepared state, asked in
+    order; the calls of a vetoed group go to the swaps after the one that planned them."""
+
+    def __init__(self, project: Project, swaps: Iterable[Swap]) -> None:
+        self.active: list[tuple[Swap, Any]] = [
+            (swap, state) for swap in swaps if (state := swap.prepare(project)) is not None
+        ]
+        self.vetoed: set[Hashable] = set()
+        self.members: dict[Hashable, set[str]] = {}
+        """The functions whose calls each group's plans were used for, this round."""
+
+    def plan_call(self, fact: FunctionFact, call: CallFact) -> Planned | None:
+        for swap, state in self.active:
+            planned = swap.plan_call(state, fact, call)
+            if planned is None or planned.group in self.vetoed:
+                continue
+            if planned.group is not None:
+                self.members.setdefault(planned.group, set()).add(fact.qualname)
+            return planned
+        return None
+
+    def plan_function(self, fact: FunctionFact) -> tuple[list[Edit], list[Finding], set[Span]]:
+        edits: list[Edit] = []
+        blockers: list[Finding] = []
+        blocks: set[Span] = set()
+        for swap, state in self.active:
+            planned = swap.plan_function(state, fact)
+            if planned is not None:
+                edits += planned.edits
+                blockers += planned.blockers
+                blocks |= planned.blocks
+        return edits, blockers, blocks
+
+    def groups(self) -> list[tuple[Hashable, frozenset[str], tuple[Edit, ...]]]:
+        """Every group not vetoed: its key, all its members, its edits outside functions."""
+        return [
+            (group.key, group.members | self.members.get(group.key, set()), group.edits)
+            for swap, state in self.active
+            for group in swap.groups(state)
+            if group.key not in self.vetoed
+        ]
+
+    def explain_off(self, causes: dict[Hashable, dict[str, list[Finding]]]) -> dict[str, list[Finding]]:
+        """What each member of a vetoed group says of it, from the group's swap."""
+        found: dict[str, list[Finding]] = {}
+        for swap, state in self.active:
+            for group in swap.groups(state):
+                if group.key in causes:
+                    for member, findings in swap.group_off(state, group.key, causes[group.key]).items():
+                        found.setdefault(member, []).extend(findings)
+        return found
+
+    def finish(self, edits: list[Edit]) -> list[Edit]:
+        for swap, state in self.active:
+            edits = swap.finish(state, edits)
+        return edits
+
+
+@dataclass
+class _Round:
+    """One plan of the functions, with the groups vetoed so far."""
+
+    converting: set[str]
+    blocked: dict[str, list[Finding]]
+    outcomes: dict[str, _Outcome] = field(default_factory=dict)
+    """Each function's last: taken with its final callers and callees."""
+
+
 def decide(
     index: ProjectIndex,
     catalog: Catalog,
     frozen: frozenset[Path] = frozenset(),
     keep_sync: tuple[str, ...] = (),
-    http_client: str | None = "httpx",
+    options: Mapping[str, str] | None = None,
     convert_threadpool_only: bool = False,
+    swaps: Iterable[Swap] = SWAPS,
 ) -> Plan:
     """The plan for ``index``; functions in ``frozen`` files are taken as they are written, and
-    so are the functions ``keep_sync`` names (or matches, with ``*`` globs). Blocking HTTP calls
-    are translated to ``http_client``'s async client where that is exact (``None``: never).
-    With the database rows in the catalog (``--db-session async``), the session group converts
-    as a whole or the plan is made again without them."""
-    options = (frozen, keep_sync, http_client, convert_threadpool_only)
-    plan = _decide(index, catalog, *options)
-    if not catalog.has(Treatment.DB):
-        return plan
-    return database.settle(plan, index, lambda: _decide(index, catalog.without(Treatment.DB), *options))
-
-
-def _decide(
-    index: ProjectIndex,
-    catalog: Catalog,
-    frozen: frozenset[Path],
-    keep_sync: tuple[str, ...],
-    http_client: str | None,
-    convert_threadpool_only: bool,
-) -> Plan:
+    so are the functions ``keep_sync`` names (or matches, with ``*`` globs). ``options`` are the
+    swaps' settings by key (``{"http-client": "aiohttp"}``), their defaults for those not given."""
+    project = Project(index, catalog, frozen, {**default_options(), **(options or {})})
+    active = _Swaps(project, swaps)
     helpers = _helper_statuses(index, catalog)
-    http = plan_http(index, frozen, http_client) if http_client else {}
     entries = {q for q in index.entry_points if q in index.functions}
     # Starlette calls a sync startup/shutdown handler on the loop: taking its blocking calls off it,
     # even each to the threadpool, is a gain
@@ -113,8 +159,8 @@ def _decide(
     candidates = {q for q in _reachable(index, entries) if index.functions[q].path not in frozen}
     configured = {q for q in candidates if any(fnmatch.fnmatchcase(q, pattern) for pattern in keep_sync)}
     skipped = {q for q in candidates if index.functions[q].skip} | configured
-    converting = {q for q in candidates - skipped if not index.functions[q].is_async}
-    blocked: dict[str, list[Finding]] = {
+    sync_candidates = {q for q in candidates - skipped if not index.functions[q].is_async}
+    skip_findings: dict[str, list[Finding]] = {
         q: [
             Finding(
                 Rule.SKIPPED,
@@ -126,35 +172,67 @@ def _decide(
         ]
         for q in skipped
     }
-    # existing async code the tool can't fix stays as written, so it can't start awaiting anything
-    unfixable = frozenset(
-        q
-        for q in candidates
-        if index.functions[q].is_async
-        and (q in skipped or _plan_body(index.functions[q], index, catalog, helpers, set(), http).blockers)
-    )
-    outcomes: dict[str, _Outcome] = {}  # each one's last: taken with its final callers and callees
 
-    def drops_out(qualname: str) -> bool:
-        fact = index.functions[qualname]
-        outcome = outcomes[qualname] = _plan_body(fact, index, catalog, helpers, converting, http)
-        pure = not outcome.edits and not outcome.blockers or helpers[qualname].weight is Weight.PURE
-        if qualname not in entries and pure:
-            # a pure helper is called directly, as it is; one that only calls itself (recursion)
-            # or another pure one in a cycle would otherwise await itself as a coroutine
-            converting.discard(qualname)
+    def plan_round() -> tuple[_Round, frozenset[str]]:
+        active.members = {}
+        converting = set(sync_candidates)
+        this = _Round(converting, dict(skip_findings))
+        # existing async code the tool can't fix stays as written, so it can't start awaiting anything
+        unfixable = frozenset(
+            q
+            for q in candidates
+            if index.functions[q].is_async
+            and (q in skipped or _plan_body(index.functions[q], index, helpers, set(), active).blockers)
+        )
+
+        def drops_out(qualname: str) -> bool:
+            fact = index.functions[qualname]
+            outcome = this.outcomes[qualname] = _plan_body(fact, index, helpers, converting, active)
+            pure = not outcome.edits and not outcome.blockers or helpers[qualname].weight is Weight.PURE
+            if qualname not in entries and pure:
+                # a pure helper is called directly, as it is; one that only calls itself (recursion)
+                # or another pure one in a cycle would otherwise await itself as a coroutine
+                converting.discard(qualname)
+                return True
+            blockers = _shape_blockers(fact, index, converting, frozen | unfixable, active) + outcome.blockers
+            if qualname not in on_loop and (qualname not in entries or not convert_threadpool_only):
+                blockers += _no_gain(fact, outcome, qualname in entries)
+            if blockers:
+                converting.discard(qualname)
+                this.blocked[qualname] = blockers
+            return bool(blockers)
+
+        # a plan reads ``converting`` at the function's callees (awaited or not) and its callers
+        # (will they await it?): when one drops out, those two are planned again
+        _until_stable(sorted(converting), converting.__contains__, drops_out, lambda q: _neighbours(index, q))
+        return this, unfixable
+
+    def stays_sync(qualname: str, this: _Round, unfixable: frozenset[str]) -> bool:
+        """Whether a function ends up sync, or async with the edits in it left unmade."""
+        fact = index.functions.get(qualname)
+        if qualname in this.converting:
+            return False
+        if fact is None or not fact.is_async or qualname not in candidates or qualname in unfixable:
             return True
-        blockers = _shape_blockers(fact, index, catalog, converting, frozen | unfixable) + outcome.blockers
-        if qualname not in on_loop and (qualname not in entries or not convert_threadpool_only):
-            blockers += _no_gain(fact, outcome, qualname in entries)
-        if blockers:
-            converting.discard(qualname)
-            blocked[qualname] = blockers
-        return bool(blockers)
+        return bool(_plan_body(fact, index, helpers, this.converting, active).blockers)
 
-    # a plan reads ``converting`` at the function's callees (awaited or not) and its callers
-    # (will they await it?): when one drops out, those two are planned again
-    _until_stable(sorted(converting), converting.__contains__, drops_out, lambda q: _neighbours(index, q))
+    causes: dict[Hashable, dict[str, list[Finding]]] = {}
+    """For each group turned off, the findings of its members that stayed sync then."""
+    while True:
+        this, unfixable = plan_round()
+        # a group is all or nothing: one member kept sync (or none at all) turns it off
+        for key, members, _ in active.groups():
+            kept = [member for member in sorted(members) if stays_sync(member, this, unfixable)]
+            if kept or not members:
+                causes[key] = {member: this.blocked.get(member, []) for member in kept}
+        off = set(causes) - active.vetoed
+        if not off:
+            break
+        active.vetoed |= off
+    converting, blocked, outcomes = this.converting, this.blocked, this.outcomes
+    for member, findings in active.explain_off(causes).items():
+        if member in blocked:
+            blocked[member] = findings + blocked[member]
 
     decisions: list[FunctionDecision] = []
     edits: dict[Path, dict[Edit, None]] = {}
@@ -177,7 +255,7 @@ def _decide(
         elif not fact.is_async:
             pass  # a pure helper
         else:  # an existing async def
-            outcome = _plan_body(fact, index, catalog, helpers, converting, http)
+            outcome = _plan_body(fact, index, helpers, converting, active)
             if outcome.blockers:
                 decision.findings = outcome.blockers + outcome.notes
             elif outcome.edits:
@@ -189,11 +267,13 @@ def _decide(
         decisions.append(decision)
     decisions += _class_dependencies(index, helpers)
     _add(edits, _awaits_outside_candidates(index, converting, candidates | _functions_in(index, frozen)))
+    for _, _, outside in active.groups():
+        _add(edits, outside)
     planned = {
-        path: merge_catches(_keep_used_imports(index, path, list(found))) for path, found in edits.items()
+        path: active.finish(_keep_used_imports(index, path, list(found))) for path, found in edits.items()
     }
     requires = frozenset(
-        edit.target for found in planned.values() for edit in found if isinstance(edit, HttpRequest)
+        edit.requires for found in planned.values() for edit in found if edit.requires is not None
     )
     first_party = frozenset(name.partition(".")[0] for name in index.modules)
     return Plan(decisions, planned, first_party, requires, index.unresolved)
@@ -385,9 +465,9 @@ def _until_stable(
 def _shape_blockers(
     fact: FunctionFact,
     index: ProjectIndex,
-    catalog: Catalog,
     converting: set[str],
     as_written: frozenset[Path | str],
+    swaps: _Swaps,
 ) -> list[Finding]:
     """Reasons outside the body: decorators, callers, value uses, generator shape.
 
@@ -418,7 +498,7 @@ def _shape_blockers(
             why = f"{caller.caller}, async but left as written"
         elif not caller.awaitable:
             why = f"{caller.caller}, where await can't go"
-        elif set(caller.with_blocks) & set(_blocks_to_move(caller_fact, catalog)):
+        elif set(caller.with_blocks) & swaps.plan_function(caller_fact)[2]:
             why = f"{caller.caller}, in a block run in the threadpool"
         else:
             continue
@@ -437,10 +517,9 @@ def _shape_blockers(
 def _plan_body(
     fact: FunctionFact,
     index: ProjectIndex,
-    catalog: Catalog,
     helpers: dict[str, HelperStatus],
     converting: set[str],
-    http: dict[tuple[Path, Span], Translation],
+    swaps: _Swaps,
 ) -> _Outcome:
     """The edits that take every blocking call of ``fact`` off the loop, or why that can't be."""
     outcome = _Outcome([], [], [])
@@ -465,32 +544,9 @@ def _plan_body(
         message = f"{load.what}: a relationship, which may run a query"
         finding = Finding(Rule.ORM_LAZY_LOAD, message, Location(fact.path, load.line))
         (outcome.notes if tolerant else outcome.blockers).append(finding)
-    moved_blocks = _blocks_to_move(fact, catalog)
-    outermost = _outermost(moved_blocks, fact)
-    for block_fact in (moved_blocks[span] for span in outermost):
-        if block_fact.obstacle:
-            outcome.blockers.append(
-                Finding(
-                    Rule.RESOURCE_ESCAPES,
-                    f"with block cannot move to the threadpool: {block_fact.obstacle}",
-                    Location(fact.path, block_fact.span.line),
-                )
-            )
-    for span in outermost:
-        block_fact = moved_blocks[span]
-        if not block_fact.obstacle:
-            outcome.edits.append(
-                WrapBlock(
-                    Rule.THREADPOOL_BLOCK,
-                    fact.path,
-                    span,
-                    helper=_helper_name(fact, len([e for e in outcome.edits if isinstance(e, WrapBlock)])),
-                    returns=block_fact.returns,
-                    nonlocals=block_fact.nonlocals,
-                    globals=block_fact.globals,
-                    has_return=block_fact.has_return,
-                )
-            )
+    whole_edits, whole_blockers, moved_blocks = swaps.plan_function(fact)
+    outcome.blockers += whole_blockers
+    outcome.edits += whole_edits
     lambda_spans: list[Span] = []
     held: list[CallFact] = []  # ``with x:`` of an object not known to be safe to hold on the loop
     for call in fact.calls:
@@ -502,14 +558,17 @@ def _plan_body(
         if isinstance(callee, LocalCallee):
             continue  # its body's calls are judged where they are
         before = (len(outcome.edits), len(outcome.blockers), len(outcome.notes))
-        if isinstance(callee, UnknownCallee):
-            block(Rule.UNKNOWN_CALL, call, f"{call.text}(): {callee.why}")
-        elif isinstance(callee, ProjectCallee):
+        if isinstance(callee, ProjectCallee):
             _plan_project_call(fact, call, callee.qualname, index, helpers, converting, outcome, block)
-        elif call.awaitable and (fact.path, call.span) in http:
-            _plan_http_call(fact, call, http[(fact.path, call.span)], outcome)
-        else:
-            _plan_external_call(fact, call, callee, catalog, outcome, block, lambda_spans)
+        elif (planned := swaps.plan_call(fact, call)) is not None:
+            outcome.edits += planned.edits
+            if planned.blocker is not None:
+                block(planned.blocker.rule, call, planned.blocker.message)
+            if planned.covers is not None:
+                lambda_spans.append(planned.covers)
+        else:  # a call of an unknown callee (or, with no swap for the rest, of a library)
+            why = callee.why if isinstance(callee, UnknownCallee) else "no swap takes it"
+            block(Rule.UNKNOWN_CALL, call, f"{call.text}(): {why}")
         if call.skip and (len(outcome.edits), len(outcome.blockers), len(outcome.notes)) != before:
             # the user asked to leave this call alone: no edit, and a sync function stays sync
             del outcome.edits[before[0] :], outcome.blockers[before[1] :], outcome.notes[before[2] :]
@@ -543,45 +602,12 @@ def _awaits_while_held(fact: FunctionFact, edits: list[Edit], held: list[CallFac
     return found
 
 
-def _blocks_to_move(fact: FunctionFact, catalog: Catalog) -> dict[Span, WithFact]:
-    """``with`` statements whose context manager is a blocking resource."""
-    by_span = {with_fact.span: with_fact for with_fact in fact.withs}
-    found: dict[Span, WithFact] = {}
-    for call in fact.calls:
-        if call.use != "with_item" or not call.with_blocks or not isinstance(call.callee, ExternalCallee):
-            continue
-        if call.skip:
-            continue
-        entry = catalog.lookup(call.callee.qualname)
-        if entry is not None and entry.treatment is Treatment.RESOURCE:
-            found[call.with_blocks[-1]] = by_span[call.with_blocks[-1]]
-    return found
-
-
-def _outermost(blocks: dict[Span, WithFact], fact: FunctionFact) -> list[Span]:
-    """The blocks not nested in another block that moves (that one carries them along)."""
-    nested: set[Span] = set()
-    for call in fact.calls:
-        moving = [span for span in call.with_blocks if span in blocks]
-        nested.update(moving[1:])
-    return [span for span in blocks if span not in nested]
-
-
 def _inside_any(span: Span, containers: list[Span]) -> bool:
     return any(
         (outer.line, outer.column) <= (span.line, span.column)
         and (span.end_line, span.end_column) <= (outer.end_line, outer.end_column)
         for outer in containers
     )
-
-
-def _helper_name(fact: FunctionFact, taken: int) -> str:
-    base = "_blocking_io"
-    candidate = base if taken == 0 else f"{base}_{taken + 1}"
-    while candidate in fact.names or candidate in fact.module_names:
-        taken += 1
-        candidate = f"{base}_{taken + 1}"
-    return candidate
 
 
 def _plan_project_call(fact, call, qualname, index, helpers, converting, outcome, block) -> None:  # noqa: ANN001
@@ -603,73 +629,9 @@ def _plan_project_call(fact, call, qualname, index, helpers, converting, outcome
     if callee_fact.is_generator:
         block(Rule.GENERATOR, call, f"{call.text}() is a blocking generator ({status.witness})")
     elif not call.awaitable:
-        block(
-            Rule.NOT_AWAITABLE_HERE, call, f"{_called(call)} blocks ({status.witness}) where await can't go"
-        )
+        block(Rule.NOT_AWAITABLE_HERE, call, f"{called(call)} blocks ({status.witness}) where await can't go")
     else:
-        outcome.edits.append(WrapCall(Rule.THREADPOOL_CALL, fact.path, call.span, _needs_lambda(call)))
-
-
-def _plan_external_call(fact, call, callee, catalog, outcome, block, lambda_spans) -> None:  # noqa: ANN001
-    entry = catalog.lookup(callee.qualname)
-    name = callee.qualname.removeprefix("builtins.")
-    if entry is None:
-        block(Rule.UNKNOWN_CALL, call, f"{name}() is not in the catalog and may block")
-        return
-    treatment = entry.treatment
-    if treatment is Treatment.SAFE:
-        return
-    if treatment is Treatment.NEVER:
-        block(Rule.MUST_NOT_MOVE, call, f"{name}() must stay where it runs today")
-        return
-    if treatment is Treatment.CONTEXT:
-        block(Rule.CONTEXT_VARIABLE, call, f"{name}() sets a context variable in this function's context")
-        return
-    if treatment is Treatment.DB:
-        database.plan_call(fact, call, callee.qualname, outcome.edits, block)
-        return
-    if treatment is Treatment.LOCK:
-        owner = name.rpartition(".")[0]
-        block(
-            Rule.THREAD_LOCK, call, f"{call.text}() takes a {owner}, which must not be waited for on the loop"
-        )
-        return
-    if not call.awaitable:
-        block(Rule.NOT_AWAITABLE_HERE, call, f"{_called(call, name)} blocks where await can't go")
-        return
-    if treatment is Treatment.ASYNC_TWIN and entry.twin:
-        twin = AsyncTwin(Rule.ASYNC_TWIN, fact.path, call.span, callee.qualname, entry.twin, call.binding)
-        outcome.edits.append(twin)
-    elif treatment is Treatment.SLEEP:
-        library = "asyncio" if call.sole_numeric_arg is not None and call.sole_numeric_arg >= 0 else "anyio"
-        outcome.edits.append(AsyncSleep(Rule.ASYNC_SLEEP, fact.path, call.span, library, call.binding))
-    elif treatment is Treatment.RESOURCE:
-        if call.use == "method_call" and call.outer_call is not None:
-            outcome.edits.append(WrapCall(Rule.THREADPOOL_CALL, fact.path, call.outer_call, True))
-            lambda_spans.append(call.outer_call)
-        else:
-            block(Rule.RESOURCE_ESCAPES, call, f"the result of {name}() is used outside a with block")
-    else:
-        outcome.edits.append(WrapCall(Rule.THREADPOOL_CALL, fact.path, call.span, _needs_lambda(call)))
-
-
-def _plan_http_call(fact: FunctionFact, call: CallFact, translation: Translation, outcome: _Outcome) -> None:
-    if isinstance(translation, str):
-        wrap = WrapCall(Rule.HTTP_THREADPOOL, fact.path, call.span, _needs_lambda(call), why=translation)
-        outcome.edits.append(wrap)
-    else:
-        outcome.edits.extend(translation)
-
-
-def _called(call: CallFact, name: str | None = None) -> str:
-    """How a report names what ``call`` runs: ``helper()``, or a callable passed to be called."""
-    if call.use == "reference":
-        return f"{name or call.text}, passed as a callable that is called here,"
-    return f"{call.text}()" if name is None else name
-
-
-def _needs_lambda(call: CallFact) -> bool:
-    return "func" in call.keywords or call.has_star_kwargs
+        outcome.edits.append(WrapCall(Rule.THREADPOOL_CALL, fact.path, call.span, needs_lambda(call)))
 
 
 def _helper_statuses(index: ProjectIndex, catalog: Catalog) -> dict[str, HelperStatus]:
@@ -719,12 +681,11 @@ def _call_status(
         return replace(inner, witness=f"{call.text}() -> {inner.witness}")
     entry = catalog.lookup(callee.qualname)
     name = callee.qualname.removeprefix("builtins.")
-    if entry is None:
+    if entry is None or entry.treatment is Treatment.DB:
+        # a session's helper converts with its group or stays sync, as it does without the swap
         return HelperStatus(Weight.UNKNOWN, f"{name}()")
     if entry.treatment is Treatment.SAFE:
         return HelperStatus(Weight.PURE)
-    if entry.treatment is Treatment.DB:
-        return HelperStatus(Weight.BLOCKING, f"{name}() (a database session)")
     if entry.treatment is Treatment.CONTEXT:
         # run in the threadpool, it would set the variable in a copy its caller never sees
         return HelperStatus(Weight.UNKNOWN, f"{name}() (sets a context variable)")

@@ -85,7 +85,7 @@ class HandlerFact:
     types: tuple[str | None, ...]
     """The qualified names it catches; ``None`` for one the index cannot name."""
     bound_uses: tuple[str, ...] = ()
-    """How the clause's ``as`` name is used in its body (``http_calls.error_uses``): attribute
+    """How the clause's ``as`` name is used in its body (``swaps.http.calls.error_uses``): attribute
     names (``response.reason`` for one of its response), ``type`` for ``type(e)``, or ``""``
     for the name on its own."""
     type_checks: tuple[HandlerFact, ...] = ()

@@ -1,4 +1,7 @@
-"""The plan: what ``decide`` concluded, as data the codemods apply and the reports render."""
+"""The plan: what ``decide`` concluded, as data the codemods apply and the reports render.
+
+The edits of the core live here (``MakeAsync``, ``AwaitCall``); each swap defines its own in its
+folder (``swaps/*/edits.py``)."""
 
 from __future__ import annotations
 
@@ -59,6 +62,8 @@ class Edit:
     reported: ClassVar[bool] = True
     """It gets a finding of its own; the response reads and except clauses that come with a
     translated HTTP call are part of that call's."""
+    call_order: ClassVar[int] = 0
+    """Several edits of one call compose from the lowest order out (an ``await`` goes last)."""
 
     @property
     def anchor(self) -> Anchor:
@@ -69,6 +74,16 @@ class Edit:
     def message(self) -> str:
         """What the report says of a reported edit."""
         raise NotImplementedError(f"{type(self).__name__} is not reported on its own")
+
+    @property
+    def first_line(self) -> int:
+        """The first line of the file the rewrite touches (an edit may reach outside its span)."""
+        return self.span.line
+
+    @property
+    def requires(self) -> str | None:
+        """A distribution the rewritten code imports that it may not have imported before."""
+        return None
 
 
 Anchor = Literal["call", "statement", "expression"]
@@ -95,171 +110,11 @@ class MakeAsync(Edit):
 class AwaitCall(Edit):
     gain = True
     awaits = True
+    call_order = 1
 
     @property
     def message(self) -> str:
         return "awaits a function converted in this run"
-
-
-@dataclass(frozen=True)
-class AsyncSleep(Edit):
-    gain = True
-    awaits = True
-    drops_import = True
-
-    library: str
-    """``asyncio`` or ``anyio``."""
-    unused_import: ImportBinding | None
-    """The import of ``time``/``sleep`` this rewrite leaves unused, to remove."""
-
-    @property
-    def message(self) -> str:
-        return "time.sleep becomes an async sleep"
-
-
-@dataclass(frozen=True)
-class AsyncTwin(Edit):
-    gain = True
-    awaits = True
-    drops_import = True
-
-    original: str
-    """Qualified name of the blocking function called now."""
-    twin: str
-    """Qualified name of the async function to await instead."""
-    unused_import: ImportBinding | None
-
-    @property
-    def message(self) -> str:
-        return "blocking call replaced by its async twin"
-
-
-@dataclass(frozen=True)
-class WrapCall(Edit):
-    awaits = True
-
-    as_lambda: bool
-    """Wrap as ``run_in_threadpool(lambda: call)`` when ``fn, *args, **kwargs`` can't be used
-    (a ``func=`` keyword, a ``**mapping``, a call on a call's result)."""
-    why: str = ""
-    """For an HTTP call that could have been translated: what kept it as it is."""
-
-    @property
-    def message(self) -> str:
-        if self.why:
-            return f"HTTP call moved to the threadpool as it is: {self.why}"
-        return "blocking call moved to the threadpool"
-
-
-@dataclass(frozen=True)
-class HttpRequest(Edit):
-    """A blocking HTTP call becomes an awaited request of an async client opened around its
-    statement (``async with httpx.AsyncClient(...) as client:``)."""
-
-    gain = True
-    awaits = True
-    drops_import = True
-
-    library: str
-    """What it calls today: ``requests`` or ``httpx``."""
-    verb: str
-    target: str
-    """The async client's module: ``httpx`` or ``httpx2``."""
-    statement: Span
-    client_name: str
-    ssl_context: str
-    """The module-level name of the SSL context every client of the module shares."""
-    response_name: str = "response"
-    """aiohttp: the name its response is bound to while the body is read."""
-    on_session: bool = False
-    """A request of a session opened by ``with`` (``OpenSession``): no client of its own."""
-    form: bool = False
-    """``data=`` is a dict (a form); else a str or bytes body."""
-    optional_json: bool = False
-    """``json=`` is a name that may be None: a body and a Content-Type only when it isn't."""
-    unused_import: ImportBinding | None = None
-
-    @property
-    def message(self) -> str:
-        return f"{self.library}.{self.verb} becomes an awaited {self.target}.AsyncClient request"
-
-
-@dataclass(frozen=True)
-class OpenSession(Edit):
-    """``with requests.Session() as s:`` -> ``async with httpx.AsyncClient(...) as s:``."""
-
-    awaits = True
-    drops_import = True
-    reported = False
-
-    @property
-    def anchor(self) -> Anchor:
-        return "statement"
-
-    library: str
-    target: str
-    ssl_context: str
-    unused_import: ImportBinding | None = None
-
-
-@dataclass(frozen=True)
-class ResponseRead(Edit):
-    """A use of a requests response rewritten for an httpx one (``r.ok`` -> ``not r.is_error``)."""
-
-    reported = False
-
-    kind: str
-    bare: bool
-    family: str = "httpx"
-
-    @property
-    def anchor(self) -> Anchor:
-        return "statement" if self.kind == "raise_for_status" else "expression"
-
-
-@dataclass(frozen=True)
-class Latin1Headers(Edit):
-    """A dict of headers bound to a name and only passed to translated calls: its values are
-    encoded as requests sends them (Latin-1), where it is written."""
-
-    reported = False
-
-    @property
-    def anchor(self) -> Anchor:
-        return "expression"
-
-
-@dataclass(frozen=True)
-class CatchAlso(Edit):
-    """An ``except`` clause for requests' errors also catches the async client's equivalents."""
-
-    reported = False
-
-    @property
-    def anchor(self) -> Anchor:
-        return "expression"
-
-    also: tuple[str, ...]
-    """Qualified names (``httpx.HTTPStatusError``) added to the clause's types."""
-
-
-@dataclass(frozen=True)
-class WrapBlock(Edit):
-    awaits = True
-
-    @property
-    def anchor(self) -> Anchor:
-        return "statement"
-
-    helper: str
-    returns: tuple[str, ...]
-    nonlocals: tuple[str, ...]
-    globals: tuple[str, ...]
-    has_return: bool
-
-    @property
-    def message(self) -> str:
-        return "with block moved to the threadpool"
 
 
 @dataclass
@@ -272,3 +127,6 @@ class Plan:
     """Distributions the rewritten code imports that it may not have imported before (httpx)."""
     unresolved: list[tuple[Location, str]] = field(default_factory=list)
     """Route, event and lifespan registrations the tool couldn't follow, with why."""
+    sync_sessions: int = 0
+    """Functions kept sync that use a sync database session, themselves or through a helper,
+    when the run didn't migrate sessions (``--db-session async`` would try)."""

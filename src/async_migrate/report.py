@@ -122,6 +122,11 @@ def summary(result: RunResult, *, verb: str) -> str:
     if reasons:
         listed = ", ".join(f"{n} {title}" for title, n in reasons.most_common())
         line += f"\nkept sync, functions per reason (one can have several): {listed}."
+    if result.plan.sync_sessions:
+        line += (
+            f"\nnote: {_count(result.plan.sync_sessions, 'function')} kept sync use a sync database session "
+            "(SQLAlchemy/SQLModel); --db-session async migrates sessions with their engine."
+        )
     for name in result.undeclared:
         line += f"\nnote: the rewritten code imports {name}; add it to the project's dependencies."
     return line

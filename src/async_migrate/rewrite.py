@@ -13,54 +13,19 @@ from __future__ import annotations
 
 import ast
 import warnings
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeGuard, TypeVar
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from . import grammar
-from .codemods import aiohttp_client, http_client
-from .codemods.async_sleep import async_sleep
-from .codemods.async_twin import async_twin
-from .codemods.await_call import await_call
-from .codemods.http_client import (
-    ClientRequest,
-    catch_also,
-    latin1_dict,
-    open_client,
-    open_session,
-    raise_for_error_status,
-)
 from .codemods.imports import ImportChanges, apply_import_changes
-from .codemods.make_async import make_async
-from .codemods.threadpool_block import wrap_block
-from .codemods.threadpool_call import wrap_call
 from .facts import Span
-from .plan import (
-    AsyncSleep,
-    AsyncTwin,
-    AwaitCall,
-    CatchAlso,
-    Edit,
-    HttpRequest,
-    Latin1Headers,
-    MakeAsync,
-    OpenSession,
-    ResponseRead,
-    WrapBlock,
-    WrapCall,
-)
+from .plan import Edit
 from .source import split_lines
-from .swaps.sqlalchemy import codemods as database
-from .swaps.sqlalchemy.edits import (
-    AsyncEngine,
-    AsyncSessionName,
-    AsyncSessionWith,
-    AsyncUrl,
-    AwaitDatabase,
-    CreateAllAsync,
-)
+from .swaps.base import StatementWrap
+from .swaps.registry import codemod_for
 
 
 class RewriteError(Exception):
@@ -68,6 +33,9 @@ class RewriteError(Exception):
 
 
 class _PlanApplier(cst.CSTTransformer):
+    """Visits the statements that hold edits; for each node an edit names, calls the codemod
+    registered for the edit's type. It is the codemods' ``Rewriting`` too."""
+
     def __init__(self, edits: Sequence[Edit], imports: ImportChanges, module: cst.Module) -> None:
         super().__init__()
         self.imports = imports
@@ -76,21 +44,31 @@ class _PlanApplier(cst.CSTTransformer):
         self.first_line = 1
         """Where the statement being visited starts in the file (its positions start at 1)."""
         self.calls: dict[Span, list[Edit]] = {}
-        self.statements: dict[tuple[int, int], Edit] = {}
-        self.expressions: dict[Span, Edit] = {}
+        self.statements: dict[tuple[int, int], list[Edit]] = {}
+        self.expressions: dict[Span, list[Edit]] = {}
         """Edits of one expression node that is not a call (``r.ok``, an except clause's types)."""
-        self.clients: dict[tuple[int, int], ClientRequest | aiohttp_client.SessionRequest] = {}
-        """The HTTP requests made, by the statement their client is opened around."""
+        self.wraps: dict[tuple[int, int], list[StatementWrap]] = {}
+        """What codemods asked to wrap around a statement (a client opened around a request)."""
         for edit in edits:
             if edit.anchor == "statement":
-                self.statements[(edit.span.line, edit.span.column)] = edit
+                self.statements.setdefault((edit.span.line, edit.span.column), []).append(edit)
             elif edit.anchor == "expression":
-                self.expressions[edit.span] = edit
+                self.expressions.setdefault(edit.span, []).append(edit)
             else:
                 self.calls.setdefault(edit.span, []).append(edit)
         self.pending = set(edits)
         self.annotations = 0
         """How many annotations the node being visited is in."""
+
+    def wrap_statement(self, at: Span, wrap: StatementWrap) -> None:
+        self.wraps.setdefault((at.line, at.column), []).append(wrap)
+
+    def apply(self, node: Any, edits: Iterable[Edit]) -> Any:
+        """``node`` with ``edits`` applied in turn, each by its type's codemod."""
+        for edit in edits:
+            self.pending.discard(edit)
+            node = codemod_for(type(edit))(node, edit, self)
+        return node
 
     def visit_statement(self, statement: cst.BaseStatement, first_line: int) -> _Visited:
         """``statement``, which starts on ``first_line`` of the file, with its edits applied."""
@@ -110,10 +88,6 @@ class _PlanApplier(cst.CSTTransformer):
             position.start.line + shift, position.start.column, position.end.line + shift, position.end.column
         )
 
-    def _statement_edit(self, node: cst.CSTNode) -> Edit | None:
-        span = self._span(node)
-        return self.statements.get((span.line, span.column))
-
     def visit_Annotation(self, node: cst.Annotation) -> bool:
         self.annotations += 1
         return True
@@ -123,27 +97,14 @@ class _PlanApplier(cst.CSTTransformer):
         return updated_node
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
-        result: cst.BaseExpression = updated_node
-        if self.annotations and self.calls.get(self._span(original_node)):
+        edits = self.calls.get(self._span(original_node), [])
+        if self.annotations and edits:
             # an await there doesn't compile under ``from __future__ import annotations``, and
             # the call may never run: what it would mean is no rewrite's to guess
             line = self._span(original_node).line
             raise RewriteError(f"line {line}: a call to rewrite is in an annotation; file left unchanged")
         # several edits on one call compose from the inside out: the call, then its wrapping
-        for edit in sorted(self.calls.get(self._span(original_node), []), key=_call_edit_order):
-            self.pending.discard(edit)
-            assert isinstance(result, cst.Call)
-            if isinstance(edit, HttpRequest) and edit.target == "aiohttp":
-                session = aiohttp_client.SessionRequest(result, edit, self.imports)
-                self.clients[(edit.statement.line, edit.statement.column)] = session
-                return session.replacement()
-            elif isinstance(edit, HttpRequest):
-                request = ClientRequest(result, edit, self.imports)
-                if not edit.on_session:
-                    self.clients[(edit.statement.line, edit.statement.column)] = request
-                result = request.awaited
-            else:
-                result = _CALL_CODEMODS[type(edit)](result, edit, self.imports)
+        result = self.apply(updated_node, sorted(edits, key=lambda edit: edit.call_order))
         if not isinstance(result, cst.Await):
             result = self._expression_edit(original_node, result)
         if isinstance(result, cst.Await) and original_node.lpar:
@@ -151,51 +112,25 @@ class _PlanApplier(cst.CSTTransformer):
             result = result.with_changes(expression=result.expression.with_changes(lpar=(), rpar=()))
         return result
 
-    def leave_FunctionDef(
-        self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef
-    ) -> cst.FunctionDef:
-        edit = self._statement_edit(original_node)
-        if isinstance(edit, MakeAsync):
-            self.pending.discard(edit)
-            return make_async(updated_node, edit, self.imports)
-        return updated_node
+    def _statement_edits(self, original: cst.BaseStatement, updated: Any) -> Any:
+        """The statement's own edits, then what codemods of nodes in it asked to wrap it in."""
+        span = self._span(original)
+        where = (span.line, span.column)
+        result = self.apply(updated, self.statements.get(where, ()))
+        for wrap in self.wraps.pop(where, ()):
+            result = wrap(result)
+        return result
 
-    def leave_With(
-        self, original_node: cst.With, updated_node: cst.With
-    ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement]:
-        edit = self._statement_edit(original_node)
-        if isinstance(edit, WrapBlock):
-            self.pending.discard(edit)
-            return wrap_block(updated_node, edit, self.imports, self.module)
-        if isinstance(edit, AsyncSessionWith):
-            self.pending.discard(edit)
-            return database.async_with(updated_node)
-        if isinstance(edit, OpenSession):
-            self.pending.discard(edit)
-            if edit.unused_import is not None:
-                self.imports.drop(edit.unused_import)
-            if edit.target == "aiohttp":
-                return aiohttp_client.open_session(updated_node, self.imports)
-            return open_session(updated_node, edit, self.imports)
-        return updated_node
+    def leave_FunctionDef(self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef) -> Any:
+        return self._statement_edits(original_node, updated_node)
+
+    def leave_With(self, original_node: cst.With, updated_node: cst.With) -> Any:
+        return self._statement_edits(original_node, updated_node)
 
     def leave_SimpleStatementLine(
         self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
-    ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement]:
-        span = self._span(original_node)
-        request = self.clients.pop((span.line, span.column), None)
-        if isinstance(request, aiohttp_client.SessionRequest):
-            return aiohttp_client.fetch_and_read(updated_node, request)
-        if request is not None:
-            return open_client(updated_node, request)
-        edit = self.statements.get((span.line, span.column))
-        if isinstance(edit, CreateAllAsync):
-            self.pending.discard(edit)
-            return database.create_all_async(updated_node, edit)
-        if isinstance(edit, ResponseRead):
-            self.pending.discard(edit)
-            return raise_for_error_status(updated_node)
-        return updated_node
+    ) -> Any:
+        return self._statement_edits(original_node, updated_node)
 
     def _expression_edit(
         self, original: cst.BaseExpression, updated: cst.BaseExpression
@@ -203,14 +138,13 @@ class _PlanApplier(cst.CSTTransformer):
         if not self.expressions:
             return updated
         span = self._span(original)
-        edit = self.expressions.get(span)
-        if edit is None and isinstance(original, cst.Tuple) and original.lpar:
+        edits = self.expressions.get(span)
+        if edits is None and isinstance(original, cst.Tuple) and original.lpar:
             # ``ast`` counts a tuple's parentheses in its span (``except (A, B)``), libcst doesn't
-            edit = self.expressions.get(span._replace(column=span.column - 1, end_column=span.end_column + 1))
-        if edit is None:
-            return updated
-        self.pending.discard(edit)
-        return _EXPRESSION_CODEMODS[type(edit)](updated, edit, self.imports)
+            edits = self.expressions.get(
+                span._replace(column=span.column - 1, end_column=span.end_column + 1)
+            )
+        return self.apply(updated, edits or ())
 
     def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:
         return self._expression_edit(original_node, updated_node)
@@ -249,42 +183,6 @@ class _PlanApplier(cst.CSTTransformer):
 _Visited = cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement] | cst.RemovalSentinel
 
 
-def _latin1_headers(node: cst.BaseExpression, edit: Latin1Headers, imports: ImportChanges) -> cst.Dict:
-    """The dict's values are all that changes: no import, nothing read from the edit."""
-    assert isinstance(node, cst.Dict)
-    return latin1_dict(node)
-
-
-def _response_read(
-    node: cst.BaseExpression, edit: ResponseRead, imports: ImportChanges
-) -> cst.BaseExpression:
-    """The read of the response of the client the call was translated for."""
-    module = aiohttp_client if edit.family == "aiohttp" else http_client
-    return module.read_response(node, edit, imports)
-
-
-# Each kind of edit of one node the rewriter looks up: the codemod that applies it, called with
-# the node as rewritten so far, the edit, and the imports the file gains and loses. (An HTTP
-# request opens its client around its statement too; statements go to the visitor's leave_*.)
-_CALL_CODEMODS: dict[type[Edit], Callable[[cst.Call, Any, ImportChanges], cst.BaseExpression]] = {
-    AsyncSleep: async_sleep,
-    AsyncTwin: async_twin,
-    WrapCall: wrap_call,
-    AwaitCall: lambda call, edit, imports: await_call(call),
-    AwaitDatabase: lambda call, edit, imports: await_call(call),
-    AsyncEngine: database.async_engine,
-}
-_EXPRESSION_CODEMODS: dict[
-    type[Edit], Callable[[cst.BaseExpression, Any, ImportChanges], cst.BaseExpression]
-] = {
-    CatchAlso: catch_also,
-    Latin1Headers: _latin1_headers,
-    ResponseRead: _response_read,
-    AsyncSessionName: database.async_session_name,
-    AsyncUrl: database.async_url,
-}
-
-
 def node_positions(module: cst.Module) -> Mapping[cst.CSTNode, CodeRange]:
     """What ``MetadataWrapper.resolve(PositionProvider)`` gives, at half the cost: ``resolve``
     also runs an empty batch of providers, which is one more visit of the whole tree."""
@@ -293,30 +191,21 @@ def node_positions(module: cst.Module) -> Mapping[cst.CSTNode, CodeRange]:
     return generate(wrapper) if generate is not None else wrapper.resolve(PositionProvider)
 
 
-def _only_made_async(statement: cst.BaseStatement, edits: list[Edit]) -> TypeGuard[cst.FunctionDef]:
-    """A top-level function whose one edit is its own conversion (a route with no blocking call)."""
+def _only_its_own(statement: cst.BaseStatement, edits: list[Edit]) -> bool:
+    """A top-level function whose one edit is of the function itself (its conversion, for a
+    route with no blocking call): a statement edit at column 0 in a top-level ``def`` is it."""
     (edit, *others) = edits
     return (
         not others
-        and isinstance(edit, MakeAsync)
+        and edit.anchor == "statement"
         and edit.span.column == 0
         and isinstance(statement, cst.FunctionDef)
     )
 
 
-def _first_line(edit: Edit) -> int:
-    if isinstance(edit, HttpRequest):  # its client opens around the statement holding the call
-        return min(edit.span.line, edit.statement.line)
-    return edit.span.line
-
-
 def _line_count(code: str) -> int:
     """Lines ``code`` spans, as Python counts them (``\\r\\n``, ``\\r`` or ``\\n`` ends one)."""
     return len(split_lines(code))
-
-
-def _call_edit_order(edit: Edit) -> int:
-    return 1 if isinstance(edit, AwaitCall) else 0
 
 
 _WithValue = TypeVar("_WithValue", cst.Attribute, cst.Subscript)
@@ -344,7 +233,7 @@ def apply_edits(code: str, edits: Sequence[Edit], first_party: frozenset[str] = 
     applier = _PlanApplier(edits, imports, module)
     by_line: dict[int, list[Edit]] = {}
     for edit in edits:
-        by_line.setdefault(_first_line(edit), []).append(edit)
+        by_line.setdefault(edit.first_line, []).append(edit)
     body: list[cst.BaseStatement] = []
     line = 1 + len(module.header)  # the file's first lines: each an EmptyLine (blank or comment)
     try:
@@ -353,10 +242,9 @@ def apply_edits(code: str, edits: Sequence[Edit], first_party: frozenset[str] = 
             inside = [edit for number in lines for edit in by_line.get(number, ())]
             if not inside:
                 body.append(statement)
-            elif _only_made_async(statement, inside):
+            elif _only_its_own(statement, inside):
                 # nothing in it moves: no positions needed (the only def at column 0 is its own)
-                applier.pending.discard(inside[0])
-                body.append(make_async(statement, inside[0], imports))
+                body.append(applier.apply(statement, inside))
             else:
                 visited = applier.visit_statement(statement, lines.start)
                 if isinstance(visited, cst.FlattenSentinel):
@@ -367,8 +255,9 @@ def apply_edits(code: str, edits: Sequence[Edit], first_party: frozenset[str] = 
     except RecursionError as exc:
         raise RewriteError("too deeply nested for libcst to rewrite; file left unchanged") from exc
     rewritten = module.with_changes(body=body)
-    if applier.pending:
+    if applier.pending or applier.wraps:
         missed = sorted(f"{type(edit).__name__} at line {edit.span.line}" for edit in applier.pending)
+        missed += sorted(f"the statement at line {line} to wrap" for line, _ in applier.wraps)
         raise RewriteError(f"could not locate {', '.join(missed)}; file left unchanged")
     rewritten = apply_import_changes(rewritten, imports)
     new_code = rewritten.code

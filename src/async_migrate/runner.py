@@ -26,6 +26,7 @@ from .plan import Edit, Plan
 from .relevance import imported_words, relevant_files
 from .result import FileChange, RunResult
 from .source import SourceError, SourceFile, read_regular, read_source, write_problem
+from .swaps.sqlalchemy.plan import sync_session_users
 
 
 def migrate(
@@ -68,9 +69,11 @@ def migrate(
             catalog,
             frozen=frozenset(frozen),
             keep_sync=settings.keep_sync,
-            http_client=None if settings.http_client == "threadpool" else settings.http_client,
+            options=settings.swap_options(),
             convert_threadpool_only=settings.convert_threadpool_only,
         )
+        if settings.db_session == "sync":
+            plan.sync_sessions = sync_session_users(plan, index)
         failures = _unwritable(plan, by_path, writing)
         if rewrite and not failures:
             failures = _too_deep(plan, trees)

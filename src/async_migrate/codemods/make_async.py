@@ -11,13 +11,18 @@ return annotation follows (``Iterator[X]`` becomes ``AsyncIterator[X]``).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import libcst as cst
 
 from ..plan import MakeAsync
-from .imports import ImportChanges
+
+if TYPE_CHECKING:
+    from ..swaps.base import Rewriting
 
 
-def make_async(function: cst.FunctionDef, edit: MakeAsync, imports: ImportChanges) -> cst.FunctionDef:
+def make_async(function: cst.FunctionDef, edit: MakeAsync, rewriting: Rewriting) -> cst.FunctionDef:
+    imports = rewriting.imports
     function = function.with_changes(asynchronous=cst.Asynchronous())
     if edit.async_annotation is None or function.returns is None:
         return function

@@ -28,8 +28,8 @@ from ..facts import (
     ProjectCallee,
     UnknownCallee,
 )
-from ..http_calls import remote_handlers
 from ..source import SourceError, SourceFile
+from ..swaps.http.calls import remote_handlers
 from .calls import _CallCollector, _handler_fact
 from .entrypoints import _fastapi_references
 from .functions import _scan_function
@@ -67,7 +67,7 @@ class ProjectIndex:
     exception each handles (``None`` when it can't be named), and where."""
     remote_handlers: list[tuple[Path, HandlerFact]] = field(default_factory=list)
     """``except`` clauses that see errors of code they don't call: around ``call_next`` in a
-    middleware, around ``yield`` in a dependency (``http_calls.remote_handlers``)."""
+    middleware, around ``yield`` in a dependency (``swaps.http.calls.remote_handlers``)."""
     unresolved: list[tuple[Location, str]] = field(default_factory=list)
     """Route, event and lifespan registrations the index can't follow to a project function or
     a router, with why: reported, so that no entry point is missed silently."""

@@ -8,7 +8,6 @@ import ast
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from .. import httpmap
 from ..catalog import CALLS_ITS_ARGUMENTS, SAFE_TYPES, Treatment
 from ..facts import (
     Callee,
@@ -23,7 +22,8 @@ from ..facts import (
     Span,
     UnknownCallee,
 )
-from ..http_calls import HttpCallAnalysis, error_uses, parent_map
+from ..swaps.http import httpmap
+from ..swaps.http.calls import HttpCallAnalysis, error_uses, parent_map
 from .constants import _TRY_STATEMENTS, DATA, KEY_MAKERS, PARTIALS, STREAMING_RESPONSES, THREADPOOL_RUNNERS
 from .names import Project
 from .scopes import _Scope

@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from ..catalog import HELD_ATTRIBUTES, SAFE_TYPES
+from ..catalog import HELD_ATTRIBUTES, INSTANCE_OF_FIRST_ARGUMENT, SAFE_TYPES
 from ..facts import Callee, ExternalCallee, ImportBinding, LocalCallee, ProjectCallee, UnknownCallee
 from .constants import DATA, THREADPOOL_RUNNERS, TYPE_ALIAS
 from .syntax import _dotted, _text
@@ -138,7 +138,11 @@ class _Scope:
             constructed = self.qualname(node.func)
             if constructed in self.project.classes:
                 return constructed
-            return self.project.return_type(self.callee(node))
+            returned = self.project.return_type(self.callee(node))
+            if returned == INSTANCE_OF_FIRST_ARGUMENT:
+                given = self.qualname(node.args[0]) if node.args else None
+                return given if given in self.project.classes else None
+            return returned
         if isinstance(node, ast.IfExp):
             body, orelse = self.type_of(node.body), self.type_of(node.orelse)
             return body if body == orelse else _plain({body, orelse})

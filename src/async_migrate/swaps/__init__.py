@@ -1,1 +1,1 @@
-"""Swaps: an object built in one place and used in many, migrated to its async twin as a whole."""
+"""Swaps: the kinds of rewrite, one folder each, registered in ``registry.py`` (docs/architecture.md)."""

@@ -1,27 +1,40 @@
 """libcst codemods of the sqlalchemy swap: one function per edit kind, given the node as
-rewritten so far."""
+rewritten so far.
+
+    engine = create_engine("sqlite:///db")  ->  engine = create_async_engine("sqlite+aiosqlite:///db")
+    with Session(engine) as session:        ->  async with AsyncSession(engine) as session:
+    session.commit()                        ->  await session.commit()
+    SQLModel.metadata.create_all(engine)    ->  async with engine.begin() as connection:
+                                                    await connection.run_sync(SQLModel.metadata.create_all)
+"""
 
 from __future__ import annotations
 
 import libcst as cst
 
-from ...codemods.imports import ImportChanges
+from ..base import Rewriting
 from .drivers import scheme_of
 from .edits import AsyncEngine, AsyncSessionName, AsyncUrl, CreateAllAsync
 
 
-def async_with(node: cst.With) -> cst.With:
+def await_database(call: cst.Call, edit: object, rewriting: Rewriting) -> cst.Await:
+    return cst.Await(expression=call)
+
+
+def async_with(node: cst.With, edit: object, rewriting: Rewriting) -> cst.With:
     return node.with_changes(asynchronous=cst.Asynchronous())
 
 
-def async_session_name(node: cst.BaseExpression, edit: AsyncSessionName, imports: ImportChanges) -> cst.Name:
+def async_session_name(node: cst.BaseExpression, edit: AsyncSessionName, rewriting: Rewriting) -> cst.Name:
+    imports = rewriting.imports
     if edit.unused_import is not None:
         imports.drop(edit.unused_import)
     imports.need(edit.module, "AsyncSession")
     return cst.Name(imports.local_name((edit.module, "AsyncSession")))
 
 
-def async_engine(call: cst.Call, edit: AsyncEngine, imports: ImportChanges) -> cst.Call:
+def async_engine(call: cst.Call, edit: AsyncEngine, rewriting: Rewriting) -> cst.Call:
+    imports = rewriting.imports
     imports.need("sqlalchemy.ext.asyncio", "create_async_engine")
     if edit.unused_import is not None:
         imports.drop(edit.unused_import)
@@ -42,7 +55,7 @@ def async_engine(call: cst.Call, edit: AsyncEngine, imports: ImportChanges) -> c
     return call.with_changes(func=cst.Name(name), args=args)
 
 
-def async_url(node: cst.BaseExpression, edit: AsyncUrl, imports: ImportChanges) -> cst.BaseExpression:
+def async_url(node: cst.BaseExpression, edit: AsyncUrl, rewriting: Rewriting) -> cst.BaseExpression:
     """Only the scheme changes; quotes, prefix and the rest of the string stay as written."""
     if isinstance(node, cst.SimpleString):
         body = node.value[len(node.prefix) + len(node.quote) : -len(node.quote)]
@@ -57,7 +70,9 @@ def async_url(node: cst.BaseExpression, edit: AsyncUrl, imports: ImportChanges) 
     return node.with_changes(parts=parts)
 
 
-def create_all_async(statement: cst.SimpleStatementLine, edit: CreateAllAsync) -> cst.With:
+def create_all_async(
+    statement: cst.SimpleStatementLine, edit: CreateAllAsync, rewriting: Rewriting
+) -> cst.With:
     """``M.create_all(engine, **kw)`` ->
     ``async with engine.begin() as c: await c.run_sync(M.create_all, **kw)``."""
     (expression,) = statement.body

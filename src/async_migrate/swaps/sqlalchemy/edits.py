@@ -81,9 +81,15 @@ class AsyncEngine(Edit):
     drops_import = True
 
     drivername: str
+    package: str
+    """The async driver's distribution, which the project must add."""
     wrap_url: bool
     """The URL argument is an expression: its drivername is set at run time."""
     unused_import: ImportBinding | None = None
+
+    @property
+    def requires(self) -> str | None:
+        return self.package
 
     @property
     def message(self) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from ...catalog import Entry, Treatment
+from ...catalog import INSTANCE_OF_FIRST_ARGUMENT, Entry, Treatment
 
 SESSION_CLASSES = {
     "sqlmodel.Session": "sqlmodel",
@@ -51,7 +51,15 @@ RESULT = "sqlalchemy.engine.Result"
 SCALAR_RESULT = "sqlalchemy.engine.ScalarResult"
 _RESULT_READS = ("all", "first", "one", "one_or_none", "fetchall", "fetchone", "fetchmany", "partitions")
 _RESULT_VALUES = ("scalar", "scalar_one", "scalar_one_or_none")
-_RETURNS = {"execute": RESULT, "exec": SCALAR_RESULT, "scalars": SCALAR_RESULT}
+_RETURNS = {
+    "execute": RESULT,
+    "exec": SCALAR_RESULT,
+    "scalars": SCALAR_RESULT,
+    "get": INSTANCE_OF_FIRST_ARGUMENT,
+}
+
+MODEL_BASES = ("sqlmodel.SQLModel", "sqlalchemy.orm.DeclarativeBase")
+"""Making an instance of a mapped class validates and sets attributes: no I/O."""
 
 Kind = Literal["construct", "await", "plain", "legacy", "create_all", "engine"]
 
@@ -101,6 +109,8 @@ def catalog_rows() -> dict[str, Entry]:
         for method in _RESULT_VALUES:
             rows[f"{result}.{method}"] = Entry(Treatment.SAFE)
         rows[f"{result}.unique"] = Entry(Treatment.SAFE, returns=result)
+    for model in MODEL_BASES:
+        rows[model] = Entry(Treatment.SAFE)
     rows[f"{RESULT}.scalars"] = Entry(Treatment.SAFE, returns=SCALAR_RESULT)
     rows[f"{RESULT}.mappings"] = Entry(Treatment.SAFE, returns=RESULT)
     return rows

@@ -1,46 +1,187 @@
-"""Planning the swap: each database call as ``decide`` meets it, then the group as a whole.
+"""Planning the swap: the groups (one per engine) found before any function is planned, each
+database call as ``decide`` meets it, the checks of a member function as a whole, and the edits
+outside functions a group makes when it is on.
 
-``decide`` plans a function's database calls with ``plan_call`` as if the group converts. Then
-``settle`` checks the group: every function using a session or the engine converts, and
-nothing the tool can't follow uses them. If so, it adds the module-level edits (the engine, the
-session class's name); if not, the plan is made again without the swap, and each member says why.
+A group the tool can't migrate whatever its functions do (an engine URL it can't map, the engine
+used at module level, a Session class named by attribute) is off from the start: its functions
+say why, once each, and their database calls stay what they are without the swap (unknown
+calls). The others are all or nothing through ``decide``: a member kept sync turns its group off.
 """
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from ...facts import CallFact, ExternalCallee, FunctionFact, Location
+from ...facts import CallFact, ExternalCallee, FunctionFact, Location, ProjectCallee
 from ...index import ProjectIndex
 from ...plan import Edit, Finding, Plan, Verdict
 from ...rules import Rule
+from ..base import Blocker, Planned
 from . import recognise
 from .edits import AsyncEngine, AsyncSessionName, AsyncSessionWith, AsyncUrl, AwaitDatabase, CreateAllAsync
 from .names import ASYNC_SESSIONS, kind_of, touches_database
 
-Block = Callable[[Rule, CallFact, str], None]
+
+@dataclass
+class Group:
+    """One engine and the modules whose sessions come from it."""
+
+    key: str
+    engine: recognise.Engine | None
+    """``None``: the modules whose engine the tool can't tell."""
+    modules: set[str] = field(default_factory=set)
+    members: set[str] = field(default_factory=set)
+    problems: list[Finding] = field(default_factory=list)
+    """Why it can't convert whatever its functions do (it is off from the start)."""
 
 
-def plan_call(fact: FunctionFact, call: CallFact, qualname: str, edits: list[Edit], block: Block) -> None:
+def is_test_file(path: Path) -> bool:
+    """Tests build their own engines and sessions: they are adapted by hand (docs), not grouped."""
+    name = path.name
+    return (
+        name.startswith("test_")
+        or name.endswith("_test.py")
+        or name == "conftest.py"
+        or "tests" in path.parts
+    )
+
+
+def uses_database(fact: FunctionFact) -> bool:
+    return any(
+        isinstance(c.callee, ExternalCallee) and touches_database(c.callee.qualname) for c in fact.calls
+    )
+
+
+def groups(index: ProjectIndex) -> dict[str, Group]:
+    """Module name -> its group: a module with database calls or a session class joins the group
+    of the engine it defines or imports, or the project's only engine."""
+    engines = recognise.engines(index)
+    found = [Group(f"{engine.module.name}.{engine.name}", engine) for engine in engines]
+    unknown = Group("?", None)
+    by_name = {group.key: group for group in found}
+    by_module: dict[str, Group] = {}
+    for name, module in index.modules.items():
+        if is_test_file(module.path):
+            continue
+        classes = any(target in recognise.SESSION_CLASSES for target, _ in module.imports.values())
+        if not classes and not any(uses_database(index.functions[q]) for q in _functions_of(index, name)):
+            continue
+        own = [group for group in found if group.engine is not None and group.engine.module is module]
+        imported = [by_name[target] for target, _ in module.imports.values() if target in by_name]
+        choices = own or imported or (found if len(found) == 1 else [])
+        group = choices[0] if len({id(choice) for choice in choices}) == 1 else unknown
+        group.modules.add(name)
+        by_module[name] = group
+    for group in [*found, unknown]:
+        if group.engine is not None:
+            group.modules.add(group.engine.module.name)
+        group.members = {
+            q
+            for name in group.modules
+            for q in _functions_of(index, name)
+            if uses_database(index.functions[q])
+        }
+        _check_group(group, index)
+    return by_module
+
+
+def _functions_of(index: ProjectIndex, module: str) -> list[str]:
+    return [q for q, fact in index.functions.items() if fact.module == module]
+
+
+def _check_group(group: Group, index: ProjectIndex) -> None:
+    def fail(message: str, path: Path, line: int) -> None:
+        group.problems.append(Finding(Rule.DB_GROUP, message, Location(path, line)))
+
+    engine = group.engine
+    if engine is None:
+        if group.modules:
+            module = index.modules[min(group.modules)]
+            fail(
+                "which engine its sessions come from is unknown (no module-level create_engine it imports)",
+                module.path,
+                0,
+            )
+        return
+    for problem in engine.problems:
+        fail(problem, engine.module.path, engine.call.lineno)
+    statement = next((s for s in engine.module.tree.body if getattr(s, "value", None) is engine.call), None)
+    for name in sorted(group.modules):
+        module = index.modules[name]
+        _, problems = recognise.session_names(module)
+        for problem in problems:
+            fail(problem, module.path, 0)
+        engine_names = {engine.name} if module is engine.module else set()
+        engine_names |= {local for local, (target, _) in module.imports.items() if target == group.key}
+        classes = {
+            local for local, (target, _) in module.imports.items() if target in recognise.SESSION_CLASSES
+        }
+        allowed = {id(statement)} if module is engine.module and statement is not None else set()
+        for problem in recognise.module_level_uses(module, engine_names | classes, allowed):
+            fail(problem, module.path, 0)
+
+
+SWAP_RULES = frozenset({Rule.ORM_LEGACY_QUERY, Rule.ORM_EXPIRED, Rule.DB_GROUP})
+"""The swap's own reasons, which a member says again once its group is off (its database calls
+are then unknown calls, as without the swap)."""
+
+
+def explain_off(
+    group: Group, index: ProjectIndex, causes: Mapping[str, list[Finding]]
+) -> dict[str, list[Finding]]:
+    """Each member of a group that is off: its own reasons, then the members that kept it off."""
+    said = {}
+    for member, findings in causes.items():
+        own = [finding for finding in findings if finding.rule in SWAP_RULES]
+        first = (
+            (own or findings)[0].message if findings else "not reached from an entry point, or a sync caller"
+        )
+        said[member] = f"{index.functions[member].name} stays sync ({first})"
+    found: dict[str, list[Finding]] = {}
+    for member in sorted(group.members):
+        own = [finding for finding in causes.get(member, []) if finding.rule in SWAP_RULES]
+        others = [message for who, message in said.items() if who != member]
+        if others:
+            more = f" (and {len(others) - 3} more)" if len(others) > 3 else ""
+            message = f"its database session group stays sync: {'; '.join(others[:3])}{more}"
+            own.append(Finding(Rule.DB_GROUP, message, index.functions[member].location))
+        if own:
+            found[member] = own
+    return found
+
+
+def plan_call(group: Group, fact: FunctionFact, call: CallFact, kind: str) -> Planned:
     """The edit of one database call in a function that would convert, or why it can't."""
-    kind = kind_of(qualname)
+    key = group.key
     if kind == "legacy":
-        block(Rule.ORM_LEGACY_QUERY, call, f"{call.text}(): the legacy query API, which AsyncSession lacks")
-    elif kind == "engine":
-        block(Rule.DB_GROUP, call, f"{call.text}(): an engine made in a function, not once for the app")
-    elif kind == "construct":
-        if call.use == "with_item":
-            edits.append(AsyncSessionWith(Rule.DB_SESSION, fact.path, call.with_blocks[-1]))
-    elif not call.awaitable:
-        block(Rule.NOT_AWAITABLE_HERE, call, f"{call.text}() does I/O where await can't go")
-    elif kind == "create_all":
+        message = f"{call.text}(): the legacy query API, which AsyncSession lacks"
+        return Planned(blocker=Blocker(Rule.ORM_LEGACY_QUERY, message), group=key)
+    if kind == "engine":
+        message = f"{call.text}(): an engine made in a function, not once for the app"
+        return Planned(blocker=Blocker(Rule.DB_GROUP, message), group=key)
+    if kind == "construct":
+        if call.use != "with_item":
+            return Planned(group=key)  # making an AsyncSession does no I/O; its class is renamed apart
+        return Planned((AsyncSessionWith(Rule.DB_SESSION, fact.path, call.with_blocks[-1]),), group=key)
+    if kind == "plain":
+        return Planned(group=key)
+    if not call.awaitable:
+        message = f"{call.text}() does I/O where await can't go"
+        return Planned(blocker=Blocker(Rule.NOT_AWAITABLE_HERE, message), group=key)
+    if kind == "create_all":
         connection = _free_name(fact, "connection")
-        edits.append(CreateAllAsync(Rule.DB_SESSION, fact.path, call.span, connection))
-    elif kind == "await":
-        edits.append(AwaitDatabase(Rule.DB_SESSION, fact.path, call.span))
+        return Planned((CreateAllAsync(Rule.DB_SESSION, fact.path, call.span, connection),), group=key)
+    if kind == "await":
+        return Planned((AwaitDatabase(Rule.DB_SESSION, fact.path, call.span),), group=key)
+    # a method of a session or engine the async API has no exact twin of, as far as the tool knows
+    name = call.callee.qualname if isinstance(call.callee, ExternalCallee) else call.text
+    return Planned(
+        blocker=Blocker(Rule.UNKNOWN_CALL, f"{name}() is not in the catalog and may block"), group=key
+    )
 
 
 def _free_name(fact: FunctionFact, base: str) -> str:
@@ -51,76 +192,20 @@ def _free_name(fact: FunctionFact, base: str) -> str:
     return name
 
 
-@dataclass
-class _Group:
-    members: set[str] = field(default_factory=set)
-    reasons: list[tuple[str, Finding]] = field(default_factory=list)
-    """(member or ``""`` for the group itself, why it can't convert)."""
-    edits: list[Edit] = field(default_factory=list)
-    requires: set[str] = field(default_factory=set)
-
-
-def settle(plan: Plan, index: ProjectIndex, without: Callable[[], Plan]) -> Plan:
-    """``plan`` with the group's module-level edits, or ``without()`` when the group can't convert."""
-    group = _group(plan, index)
-    if not group.members:
-        return plan
-    if not group.reasons:
-        edits = {path: list(found) for path, found in plan.edits.items()}
-        for edit in group.edits:
-            edits.setdefault(edit.path, []).append(edit)
-        return replace(plan, edits=edits, requires=plan.requires | group.requires)
-    fallback = without()
-    for decision in fallback.decisions:
-        if decision.qualname in group.members and decision.verdict is Verdict.KEPT_SYNC:
-            own = [finding for who, finding in group.reasons if who == decision.qualname]
-            others = [finding for who, finding in group.reasons if who != decision.qualname]
-            decision.findings = own + [_group_finding(others, decision.location)] + decision.findings
-    return fallback
-
-
-def _group_finding(reasons: list[Finding], here: Location) -> Finding:
-    listed = "; ".join(finding.message for finding in reasons[:3])
-    more = f" (and {len(reasons) - 3} more)" if len(reasons) > 3 else ""
-    return Finding(Rule.DB_GROUP, f"its database session group stays sync: {listed}{more}", here)
-
-
-def _group(plan: Plan, index: ProjectIndex) -> _Group:
-    group = _Group()
-    decisions = {decision.qualname: decision for decision in plan.decisions}
-    for qualname, fact in index.functions.items():
-        if any(
-            isinstance(c.callee, ExternalCallee) and touches_database(c.callee.qualname) for c in fact.calls
-        ):
-            group.members.add(qualname)
-    if not group.members:
-        return group
-
-    def fail(who: str, rule: Rule, message: str, location: Location) -> None:
-        group.reasons.append((who, Finding(rule, message, location)))
-
-    for qualname in sorted(group.members):
-        fact = index.functions[qualname]
-        decision = decisions.get(qualname)
-        if decision is None:
-            fail(
-                qualname, Rule.DB_GROUP, f"{fact.name} uses it outside the entry points' reach", fact.location
-            )
-        elif decision.verdict not in (Verdict.CONVERTED, Verdict.FIXED):
-            why = next((f.message for f in decision.findings), "")
-            fail("", Rule.DB_GROUP, f"{decision.name} stays sync ({why})", fact.location)
-        else:
-            _check_member(index, fact, fail)
-    _engine_and_names(index, group, fail)
-    return group
-
-
-def _check_member(index: ProjectIndex, fact: FunctionFact, fail: Callable[..., None]) -> None:
+def member_blockers(group: Group, index: ProjectIndex, fact: FunctionFact) -> list[Finding]:
+    """What keeps a member from converting whatever its calls: an instance read after commit, a
+    ``create_all`` that is not a statement of its own, a session opened with other context managers."""
+    if group.problems:
+        listed = "; ".join(problem.message for problem in group.problems[:3])
+        more = f" (and {len(group.problems) - 3} more)" if len(group.problems) > 3 else ""
+        return [
+            Finding(Rule.DB_GROUP, f"its database session group stays sync: {listed}{more}", fact.location)
+        ]
     module = index.modules[fact.module]
     node = recognise.function_node(module, fact)
     if node is None:
-        fail(fact.qualname, Rule.DB_GROUP, f"{fact.name}: its definition wasn't found", fact.location)
-        return
+        return [Finding(Rule.DB_GROUP, f"{fact.name}: its definition wasn't found", fact.location)]
+    found = []
     sessions = {
         call.text.rpartition(".")[0]
         for call in fact.calls
@@ -128,90 +213,72 @@ def _check_member(index: ProjectIndex, fact: FunctionFact, fail: Callable[..., N
     }
     for name, line, committed in recognise.expired_reads(node, sessions):
         message = f"{name} is read after commit() (line {committed}) with no refresh({name}) in between"
-        fail(fact.qualname, Rule.ORM_EXPIRED, message, Location(fact.path, line))
+        found.append(Finding(Rule.ORM_EXPIRED, message, Location(fact.path, line)))
     statements = {(s.lineno, s.col_offset): s for s in ast.walk(node) if isinstance(s, ast.stmt)}
     for call in fact.calls:
         if not isinstance(call.callee, ExternalCallee):
             continue
         kind = kind_of(call.callee.qualname)
+        here = Location(fact.path, call.span.line)
         if kind == "create_all":
             statement = statements.get((call.span.line, call.span.column))
             if not (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call)):
-                message = f"{call.text}() is not a statement of its own"
-                fail(fact.qualname, Rule.DB_GROUP, message, Location(fact.path, call.span.line))
+                found.append(Finding(Rule.DB_GROUP, f"{call.text}() is not a statement of its own", here))
         elif kind == "construct" and call.use == "with_item":
             statement = statements.get((call.with_blocks[-1].line, call.with_blocks[-1].column))
             if not isinstance(statement, ast.With) or len(statement.items) != 1:
                 message = f"{call.text}() opens with other context managers in one with"
-                fail(fact.qualname, Rule.DB_GROUP, message, Location(fact.path, call.span.line))
+                found.append(Finding(Rule.DB_GROUP, message, here))
+    return found
 
 
-def _engine_and_names(index: ProjectIndex, group: _Group, fail: Callable[..., None]) -> None:
-    engines = recognise.engines(index)
-    anywhere = Location(Path("."), 0)
-    if len(engines) != 1:
-        count = (
-            f"{len(engines)} module-level create_engine calls" if engines else "no module-level create_engine"
-        )
-        where = engines[0].module.path if engines else next(iter(index.modules.values())).path
-        fail(
-            "",
-            Rule.DB_GROUP,
-            f"{count} (the tool migrates one engine)",
-            Location(where, 0) if engines else anywhere,
-        )
-        return
-    (engine,) = engines
-    here = Location(engine.module.path, engine.call.lineno)
-    for problem in engine.problems:
-        fail("", Rule.DB_GROUP, problem, here)
-    if engine.problems or engine.driver is None:
-        return
+def group_edits(group: Group, index: ProjectIndex) -> tuple[Edit, ...]:
+    """The engine becomes an async engine; the session class's name, ``AsyncSession``."""
+    engine = group.engine
+    if engine is None or engine.driver is None or group.problems:
+        return ()
     module = engine.module
     binding = engine.binding
-    group.edits.append(
+    unused = binding if binding and not index.used_beyond(module.path, binding.local_name, 1) else None
+    span = recognise.span_of(module, engine.call)
+    driver = engine.driver
+    edits: list[Edit] = [
         AsyncEngine(
-            Rule.DB_SESSION,
-            module.path,
-            recognise.span_of(module, engine.call),
-            engine.driver.drivername,
-            engine.wrap_url,
-            binding if binding and not index.used_beyond(module.path, binding.local_name, 1) else None,
+            Rule.DB_SESSION, module.path, span, driver.drivername, driver.package, engine.wrap_url, unused
         )
-    )
+    ]
     if engine.url is not None:
-        group.edits.append(
-            AsyncUrl(
-                Rule.DB_SESSION, module.path, recognise.span_of(module, engine.url), engine.driver.drivername
-            )
-        )
-    group.requires.add(engine.driver.package)
-    statement = next(s for s in module.tree.body if getattr(s, "value", None) is engine.call)
-    for problem in recognise.module_level_uses(module, {engine.name}, {id(statement)}):
-        fail("", Rule.DB_GROUP, problem, here)
-    for other in index.modules.values():
-        names, problems = recognise.session_names(other)
-        for problem in problems:
-            fail("", Rule.DB_GROUP, problem, Location(other.path, 0))
-        imported_engine = {
-            local for local, (target, _) in other.imports.items() if target == f"{module.name}.{engine.name}"
-        }
-        local_classes = {
-            local for local, (target, _) in other.imports.items() if target in recognise.SESSION_CLASSES
-        }
-        for problem in recognise.module_level_uses(other, imported_engine | local_classes, set()):
-            fail("", Rule.DB_GROUP, problem, Location(other.path, 0))
-        uses: dict[object, int] = {}
-        for name in names:
-            uses[name.binding] = uses.get(name.binding, 0) + 1
-        for name in names:
-            unused = (
-                None
-                if index.used_beyond(other.path, name.binding.local_name, uses[name.binding])
-                else name.binding
-            )
-            group.edits.append(
-                AsyncSessionName(
-                    Rule.DB_SESSION, other.path, name.span, ASYNC_SESSIONS[name.library][0], unused
-                )
-            )
+        url = recognise.span_of(module, engine.url)
+        edits.append(AsyncUrl(Rule.DB_SESSION, module.path, url, driver.drivername))
+    for name in sorted(group.modules):
+        other = index.modules[name]
+        names, _ = recognise.session_names(other)
+        uses = Counter(found.binding for found in names)
+        for found in names:
+            local = found.binding.local_name
+            dropped = None if index.used_beyond(other.path, local, uses[found.binding]) else found.binding
+            target = ASYNC_SESSIONS[found.library][0]
+            edits.append(AsyncSessionName(Rule.DB_SESSION, other.path, found.span, target, dropped))
+    return tuple(edits)
+
+
+def sync_session_users(plan: Plan, index: ProjectIndex) -> int:
+    """How many functions kept sync use a database session or engine, themselves or through the
+    project functions they call (what ``--db-session async`` is about)."""
+    users = {qualname for qualname, fact in index.functions.items() if uses_database(fact)}
+    if not users:
+        return 0
+    callers: dict[str, set[str]] = {}
+    for qualname, fact in index.functions.items():
+        for call in fact.calls:
+            if isinstance(call.callee, ProjectCallee):
+                callers.setdefault(call.callee.qualname, set()).add(qualname)
+    pending = list(users)
+    while pending:
+        for caller in callers.get(pending.pop(), ()):
+            if caller not in users:
+                users.add(caller)
+                pending.append(caller)
+    return sum(
+        decision.verdict is Verdict.KEPT_SYNC and decision.qualname in users for decision in plan.decisions
+    )

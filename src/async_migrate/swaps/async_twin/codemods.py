@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..plan import AsyncTwin
-from .imports import ImportChanges
+from ..base import Rewriting
+from .edits import AsyncTwin
 
 
-def async_twin(call: cst.Call, edit: AsyncTwin, imports: ImportChanges) -> cst.Await:
+def async_twin(call: cst.Call, edit: AsyncTwin, rewriting: Rewriting) -> cst.Await:
+    imports = rewriting.imports
     owner, _, name = edit.twin.rpartition(".")
     func = call.func
     if isinstance(func, cst.Attribute) and owner == edit.original.rpartition(".")[0]:

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..plan import AsyncSleep
-from .imports import ImportChanges
+from ..base import Rewriting
+from .edits import AsyncSleep
 
 
-def async_sleep(call: cst.Call, edit: AsyncSleep, imports: ImportChanges) -> cst.Await:
+def async_sleep(call: cst.Call, edit: AsyncSleep, rewriting: Rewriting) -> cst.Await:
+    imports = rewriting.imports
     library = imports.module(edit.library)
     if edit.unused_import is not None:
         imports.drop(edit.unused_import)

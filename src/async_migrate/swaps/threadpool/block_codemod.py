@@ -21,15 +21,16 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..plan import WrapBlock
-from .imports import ImportChanges
-from .threadpool_call import in_threadpool
+from ..base import Rewriting
+from .call_codemod import in_threadpool
+from .edits import WrapBlock
 
 
 def wrap_block(
-    statement: cst.With, edit: WrapBlock, imports: ImportChanges, module: cst.Module
+    statement: cst.With, edit: WrapBlock, rewriting: Rewriting
 ) -> cst.FlattenSentinel[cst.BaseStatement]:
-    config = module.config_for_parsing
+    imports = rewriting.imports
+    config = rewriting.module.config_for_parsing
     header: list[cst.BaseStatement] = []
     if edit.nonlocals:
         header.append(cst.parse_statement(f"nonlocal {', '.join(edit.nonlocals)}", config))

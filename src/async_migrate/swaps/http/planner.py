@@ -12,20 +12,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import httpmap
-from .facts import (
+from ...facts import (
     CallFact,
     FunctionFact,
     HandlerFact,
     HttpFact,
     Location,
-    ResponseUse,
     Span,
 )
-from .index import ProjectIndex
-from .plan import CatchAlso, Edit, HttpRequest, Latin1Headers, OpenSession, ResponseRead
-from .rules import Rule
+from ...plan import Edit
+from ...rules import Rule
+from . import httpmap
+from .edits import CatchAlso, HttpRequest, Latin1Headers, OpenSession, ResponseRead
+from .targets import Target
+
+if TYPE_CHECKING:
+    from ...index import ProjectIndex
 
 
 @dataclass(frozen=True)
@@ -42,7 +46,7 @@ Translation = list[Edit] | str
 
 
 def plan_http(
-    index: ProjectIndex, frozen: frozenset[Path], target: str
+    index: ProjectIndex, frozen: frozenset[Path], target: Target
 ) -> dict[tuple[Path, Span], Translation]:
     """Every HTTP call of the index's functions, translated or with the reason it isn't."""
     found: dict[tuple[Path, Span], Translation] = {}
@@ -70,7 +74,7 @@ def plan_http(
 def _whole_sessions(
     index: ProjectIndex,
     found: dict[tuple[Path, Span], Translation],
-    target: str,
+    target: Target,
     ssl_names: dict[Path, str],
 ) -> None:
     """A session becomes an async client only if every request made on it can be translated;
@@ -99,7 +103,7 @@ def _whole_sessions(
             continue
         http = openers[(path, span)]
         opening = OpenSession(
-            Rule.HTTP_CLIENT, path, span, http.library, target, ssl_names[path], http.session_binding
+            Rule.HTTP_CLIENT, path, span, http.library, target.name, ssl_names[path], http.session_binding
         )
         for key in calls:
             translation = found[key]
@@ -115,7 +119,7 @@ the modules whose errors can reach it."""
 def _translate(
     index: ProjectIndex,
     frozen: frozenset[Path],
-    target: str,
+    target: Target,
     fact: FunctionFact,
     call: CallFact,
     ssl_name: str,
@@ -131,7 +135,7 @@ def _translate(
             call.span,
             http.library,
             http.verb,
-            target,
+            target.name,
             http.statement,
             http.client_name,
             ssl_name,
@@ -143,23 +147,23 @@ def _translate(
         )
     ]
     if http.library == "httpx":
-        if httpmap.family(target) != "httpx":
-            return f"httpx calls are translated to httpx's own async client only (not {target})"
+        if target.family != "httpx":
+            return f"httpx calls are translated to httpx's own async client only (not {target.name})"
         return edits  # the same library's async client: same response, same exceptions
     for name, where, modules in app_handlers:
         if fact.module in modules:
             # its argument is one class: it can't also name the async client's errors
             return f"the app handles {name} at {where}"
-    family = httpmap.family(target)
-    reads = [use for use in http.uses if use.kind in httpmap.REWRITTEN_READS[family]]
-    if http.named_headers is not None and not http.ascii_headers and family == "httpx":
+    reads = [use for use in http.uses if use.kind in target.reads]
+    if http.named_headers is not None and not http.ascii_headers and target.latin1_headers:
         edits.append(Latin1Headers(Rule.HTTP_CLIENT, fact.path, http.named_headers))
-    if family == "aiohttp":
-        problem = _aiohttp_obstacle(http, call.keywords, reads)
+    if target.obstacle is not None:
+        problem = target.obstacle(http, call.keywords, reads)
         if problem:
             return problem
     edits += [
-        ResponseRead(Rule.HTTP_CLIENT, fact.path, use.span, use.kind, use.bare, family) for use in reads
+        ResponseRead(Rule.HTTP_CLIENT, fact.path, use.span, use.kind, use.bare, target.family)
+        for use in reads
     ]
     reaching = (guard for guard, modules in remote if fact.module in modules)
     for guard in _merged(_guards(index, fact, call), reaching):
@@ -171,22 +175,6 @@ def _translate(
             return f"an except clause at {where}, in a file not being rewritten, catches its errors"
         edits += outcome
     return edits
-
-
-def _aiohttp_obstacle(http: HttpFact, keywords: tuple[str, ...], reads: list[ResponseUse]) -> str | None:
-    if not http.ascii_headers:
-        return "a headers= value may not be ASCII: requests sends it as Latin-1, aiohttp as UTF-8"
-    if "auth" in keywords:
-        # aiohttp's credentials either clash with a ~/.netrc entry (trust_env) or are deprecated
-        return "auth= with aiohttp: its Basic auth can't be given without clashing with ~/.netrc"
-    if http.timeout == "unknown":
-        return "timeout= may be a number or a (connect, read) pair, which aiohttp spells differently"
-    for use in reads:
-        if use.kind == "is_redirect":
-            return "response.is_redirect: aiohttp's response has no such property"
-        if use.kind in httpmap.AWAITED_READS and not use.awaitable:
-            return f"response.{use.kind} is read where await can't go (aiohttp reads the body with await)"
-    return None
 
 
 def _guards(index: ProjectIndex, fact: FunctionFact, call: CallFact) -> Iterator[_Guard]:
@@ -315,7 +303,7 @@ def merge_catches(edits: list[Edit]) -> list[Edit]:
     return merged
 
 
-def _adapt(guard: _Guard, target: str) -> list[CatchAlso] | str:
+def _adapt(guard: _Guard, target: Target) -> list[CatchAlso] | str:
     """The clause's new types (and those of its ``isinstance`` checks), or why it can't be
     adapted."""
     handler = guard.handler
@@ -327,14 +315,15 @@ def _adapt(guard: _Guard, target: str) -> list[CatchAlso] | str:
     if not also and not catches_all:
         return []
     if "type" in handler.bound_uses or "__class__" in handler.bound_uses:
-        return f"the except clause at {where} tells the error by its class, which differs for {target}"
-    readable = httpmap.ERROR_ATTRIBUTES[httpmap.family(target)]
+        return f"the except clause at {where} tells the error by its class, which differs for {target.name}"
+    readable = target.error_attributes
     for use in handler.bound_uses:
         if use.startswith("response") and set(requests_types) != {"requests.HTTPError"}:
             return f"the except clause at {where} reads .response of an error that may not have one"
         if use not in readable:
             return (
-                f"the except clause at {where} reads .{use} of the error, which {target} spells differently"
+                f"the except clause at {where} reads .{use} of the error, "
+                f"which {target.name} spells differently"
             )
     edits = [CatchAlso(Rule.HTTP_CLIENT, guard.path, handler.span, also)] if also else []
     for check in handler.type_checks:
@@ -346,7 +335,7 @@ def _adapt(guard: _Guard, target: str) -> list[CatchAlso] | str:
 
 
 def _counterparts(
-    handler: HandlerFact, target: str, where: Location
+    handler: HandlerFact, target: Target, where: Location
 ) -> tuple[tuple[str, ...] | str, list[str]]:
     """The target's errors to add to what the clause catches, and the requests errors it names
     (or why it can't be adapted)."""
@@ -361,16 +350,16 @@ def _counterparts(
         if name in httpmap.SHADOWING:
             short = name.removeprefix("builtins.")
             return (
-                f"except {short} at {where} catches requests' errors (all {short}s), not all of {target}'s",
+                f"except {short} at {where} catches requests' errors (all {short}s), "
+                f"not all of {target.name}'s",
                 [],
             )
         if not name.startswith("requests."):
             continue
-        table = httpmap.EXCEPTIONS[httpmap.family(target)]
-        if name not in table:
-            return f"except {name} at {where} has no exact {target} counterpart", []
+        if name not in target.exceptions:
+            return f"except {name} at {where} has no exact {target.name} counterpart", []
         requests_types.append(name)
-        also += [f"{target}.{item}" for item in table[name]]
+        also += [f"{target.module}.{item}" for item in target.exceptions[name]]
     return tuple(dict.fromkeys(also)), requests_types
 
 

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..plan import WrapCall
-from .imports import ImportChanges
+from ...codemods.imports import ImportChanges
+from ..base import Rewriting
+from .edits import WrapCall
 
 RUN_IN_THREADPOOL = ("fastapi.concurrency", "run_in_threadpool")
 
@@ -26,7 +27,8 @@ def in_threadpool(imports: ImportChanges, *args: cst.Arg) -> cst.Await:
     return cst.Await(expression=cst.Call(func=cst.Name(RUN_IN_THREADPOOL[1]), args=args))
 
 
-def wrap_call(call: cst.Call, edit: WrapCall, imports: ImportChanges) -> cst.Await:
+def wrap_call(call: cst.Call, edit: WrapCall, rewriting: Rewriting) -> cst.Await:
+    imports = rewriting.imports
     if edit.as_lambda:
         bare = call.with_changes(lpar=(), rpar=())
         return in_threadpool(imports, cst.Arg(cst.Lambda(params=cst.Parameters(), body=bare)))

@@ -24,11 +24,17 @@ The index has already checked that every argument and use is one of these (``htt
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import libcst as cst
 
-from .. import httpmap
-from ..plan import CatchAlso, HttpRequest, OpenSession, ResponseRead
-from .imports import ImportChanges
+from ...codemods.imports import ImportChanges
+from . import httpmap
+from .edits import CatchAlso, HttpRequest, OpenSession, ResponseRead
+
+if TYPE_CHECKING:
+    from ..base import Rewriting
+    from .targets import Target
 
 _NO_SPACE = cst.AssignEqual(
     whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
@@ -113,8 +119,9 @@ class ClientRequest:
     """The awaited request for one call, and the arguments of the client opened for it (none
     for a request on a session, whose client is opened by its ``with``: ``open_session``)."""
 
-    def __init__(self, call: cst.Call, edit: HttpRequest, imports: ImportChanges) -> None:
+    def __init__(self, call: cst.Call, edit: HttpRequest, target: Target, imports: ImportChanges) -> None:
         self.edit = edit
+        self.target = target
         self.imports = imports
         if edit.unused_import is not None:
             imports.drop(edit.unused_import)
@@ -139,7 +146,7 @@ class ClientRequest:
         self.awaited = cst.Await(expression=cst.Call(func=func, args=args))
 
     def _ssl_context(self) -> cst.BaseExpression:
-        return shared_ssl_context(self.edit.target, self.edit.ssl_context, self.imports)
+        return shared_ssl_context(self.target, self.edit.ssl_context, self.imports)
 
     def _from_requests(self, keywords: dict[str, cst.Arg]) -> list[cst.Arg]:
         request: list[cst.Arg] = []
@@ -177,14 +184,15 @@ class ClientRequest:
         return [arg for name, arg in keywords.items() if name not in _CLIENT_KEYWORDS_HTTPX]
 
     def client(self) -> cst.Call:
-        return async_client(self.edit.target, self.client_args, self.imports)
+        return async_client(self.target, self.client_args, self.imports)
 
 
-def shared_ssl_context(target: str, name: str, imports: ImportChanges) -> cst.Name:
+def shared_ssl_context(target: Target, name: str, imports: ImportChanges) -> cst.Name:
     """The module's one SSL context (and its transport imported up front, off the loop)."""
-    transport = httpmap.TRANSPORTS[target]
-    imports.need(transport, comment=f"noqa: F401 - {target} imports it on first use, on the loop")
-    imports.constant(name, f"{name} = {imports.module(target)}.create_ssl_context()")
+    assert target.transport is not None
+    comment = f"noqa: F401 - {target.module} imports it on first use, on the loop"
+    imports.need(target.transport, comment=comment)
+    imports.constant(name, f"{name} = {imports.module(target.module)}.create_ssl_context()")
     return cst.Name(name)
 
 
@@ -218,18 +226,18 @@ def httpx_client_args(keywords: dict[str, cst.Arg], ssl_context: cst.BaseExpress
     return args
 
 
-def async_client(target: str, args: list[cst.Arg], imports: ImportChanges) -> cst.Call:
+def async_client(target: Target, args: list[cst.Arg], imports: ImportChanges) -> cst.Call:
     args = [arg.with_changes(comma=cst.MaybeSentinel.DEFAULT) for arg in args]
-    return cst.Call(func=module_attribute(f"{target}.AsyncClient", imports), args=args)
+    return cst.Call(func=module_attribute(f"{target.module}.AsyncClient", imports), args=args)
 
 
-def open_session(statement: cst.With, edit: OpenSession, imports: ImportChanges) -> cst.With:
+def open_session(statement: cst.With, edit: OpenSession, target: Target, imports: ImportChanges) -> cst.With:
     """``with requests.Session() as s:`` / ``with httpx.Client(...) as c:`` -> ``async with``
     the async client configured as the blocking one was."""
     item = statement.items[0]
     opened = item.item
     assert isinstance(opened, cst.Call)
-    ssl_context = shared_ssl_context(edit.target, edit.ssl_context, imports)
+    ssl_context = shared_ssl_context(target, edit.ssl_context, imports)
     keywords = {arg.keyword.value: arg for arg in opened.args if arg.keyword is not None}
     if edit.library == "requests":
         args = requests_client_args({}, "", ssl_context)
@@ -237,7 +245,7 @@ def open_session(statement: cst.With, edit: OpenSession, imports: ImportChanges)
         args = httpx_client_args(keywords, ssl_context) + [
             arg for name, arg in keywords.items() if name not in _CLIENT_KEYWORDS_HTTPX
         ]
-    client = async_client(edit.target, args, imports)
+    client = async_client(target, args, imports)
     return statement.with_changes(items=[item.with_changes(item=client)], asynchronous=cst.Asynchronous())
 
 
@@ -321,6 +329,15 @@ def _json_content_type(headers: cst.Arg | None, entry: cst.BaseDictElement) -> c
     if elements:
         elements[-1] = elements[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
     return headers.with_changes(value=mapping.with_changes(elements=[*elements, entry]))
+
+
+def request(call: cst.Call, edit: HttpRequest, target: Target, rewriting: Rewriting) -> cst.Await:
+    """The awaited request; unless it is made on an open session, a client of its own is opened
+    around the statement that holds it."""
+    made = ClientRequest(call, edit, target, rewriting.imports)
+    if not edit.on_session:
+        rewriting.wrap_statement(edit.statement, lambda statement: open_client(statement, made))
+    return made.awaited
 
 
 def open_client(statement: cst.SimpleStatementLine, request: ClientRequest) -> cst.With:

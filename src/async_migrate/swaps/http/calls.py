@@ -13,8 +13,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
+from ...facts import HttpFact, ImportBinding, ResponseUse, Span
 from . import httpmap
-from .facts import HttpFact, ImportBinding, ResponseUse, Span
 
 Parents = dict[int, ast.AST]
 TypeOf = Callable[[ast.expr], str | None]

@@ -40,19 +40,6 @@ def source(qualname: str) -> tuple[str, str] | None:
 SESSION_ONLY_PER_CLIENT = frozenset({"verify", "cookies"})
 """requests arguments an httpx client takes only when it is built, not per request."""
 
-TARGETS = ("httpx", "httpx2", "aiohttp")
-"""Async clients the tool can write: httpx2 has httpx's API under another name."""
-
-
-def family(target: str) -> str:
-    """``httpx`` for httpx and httpx2 (one API), else the target itself."""
-    return "httpx" if target in {"httpx", "httpx2"} else target
-
-
-TRANSPORTS = {"httpx": "httpcore", "httpx2": "httpcore2"}
-"""The transport library each client imports lazily, when its first client is made: the
-rewritten module imports it up front so that this doesn't happen on the event loop."""
-
 # -- requests ---------------------------------------------------------------------------------
 
 REQUESTS_KEYWORDS = frozenset(
@@ -70,13 +57,12 @@ RESPONSE_RENAMES = {"reason": "reason_phrase", "is_redirect": "has_redirect_loca
 """httpx's ``is_redirect`` is true for any 3xx; ``has_redirect_location`` is requests'
 ``is_redirect`` (301/302/303/307/308 with a Location)."""
 
-REWRITTEN_READS = {
-    "httpx": frozenset(
-        {"ok", "truth", "error", "bool", "reason", "url", "raise_for_status", "is_redirect", "json"}
-    ),
-    "aiohttp": frozenset({"truth", "error", "bool", "url", "status_code", "content", "json", "is_redirect"}),
-}
-"""The response reads (``ResponseUse.kind``) that each client family spells differently."""
+HTTPX_READS = frozenset(
+    {"ok", "truth", "error", "bool", "reason", "url", "raise_for_status", "is_redirect", "json"}
+)
+"""The response reads (``ResponseUse.kind``) that httpx spells differently."""
+AIOHTTP_READS = frozenset({"truth", "error", "bool", "url", "status_code", "content", "json", "is_redirect"})
+"""The response reads (``ResponseUse.kind``) that aiohttp spells differently."""
 
 AWAITED_READS = frozenset({"content", "json"})
 """Reads that become awaits on an aiohttp response (its body is read with ``await r.read()``)."""
@@ -84,7 +70,7 @@ AWAITED_READS = frozenset({"content", "json"})
 AIOHTTP_MAX_REDIRECTS = REQUESTS_MAX_REDIRECTS + 1
 """aiohttp gives up when the redirect count *reaches* its limit; requests when it passes it."""
 
-_HTTPX_EXCEPTIONS = {
+HTTPX_EXCEPTIONS = {
     "requests.RequestException": ("HTTPError", "InvalidURL"),
     "requests.HTTPError": ("HTTPStatusError",),
     "requests.ConnectionError": (
@@ -102,7 +88,7 @@ _HTTPX_EXCEPTIONS = {
     "requests.JSONDecodeError": (),
 }
 
-_AIOHTTP_EXCEPTIONS = {
+AIOHTTP_EXCEPTIONS = {
     "requests.RequestException": ("ClientError",),
     "requests.HTTPError": ("ClientResponseError",),
     "requests.ConnectionError": ("ClientOSError", "ServerDisconnectedError", "ConnectionTimeoutError"),
@@ -113,16 +99,14 @@ _AIOHTTP_EXCEPTIONS = {
     "requests.JSONDecodeError": (),
 }
 
-EXCEPTIONS = {"httpx": _HTTPX_EXCEPTIONS, "aiohttp": _AIOHTTP_EXCEPTIONS}
-ERROR_ATTRIBUTES = {
-    "httpx": frozenset(
-        {"", "args", "response is None", "response.status_code", "response.content", "response.headers[]"}
-    ),
-    "aiohttp": frozenset({"", "args"}),
-}
-"""What an ``except`` clause may read of the error it binds (``http_calls.error_uses``): of the
+HTTPX_ERROR_ATTRIBUTES = frozenset(
+    {"", "args", "response is None", "response.status_code", "response.content", "response.headers[]"}
+)
+"""What an ``except`` clause may read of the error it binds (``calls.error_uses``): of the
 ``response`` of an HTTPError (httpx's ``HTTPStatusError`` has one) what reads the same on an
-httpx response; aiohttp's ``ClientResponseError`` has no ``response``."""
+httpx response."""
+AIOHTTP_ERROR_ATTRIBUTES = frozenset({"", "args"})
+"""aiohttp's ``ClientResponseError`` has no ``response``."""
 """requests' exceptions and the ones httpx raises in the same situations (names in the
 client's module). ``response.json()`` is decoded by requests itself (``REQUESTS_JSON``), so its
 errors are requests' own and need no counterpart.

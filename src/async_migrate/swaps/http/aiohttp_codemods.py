@@ -23,12 +23,18 @@ Response reads that aiohttp spells differently follow: ``r.status_code`` -> ``r.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import libcst as cst
 
-from .. import httpmap
-from ..plan import HttpRequest, ResponseRead
-from .http_client import is_false, json_arguments, keyword, module_attribute, requests_json
-from .imports import ImportChanges
+from ...codemods.imports import ImportChanges
+from . import httpmap
+from .edits import HttpRequest, OpenSession, ResponseRead
+from .httpx_codemods import is_false, json_arguments, keyword, module_attribute, requests_json
+
+if TYPE_CHECKING:
+    from ..base import Rewriting
+    from .targets import Target
 
 
 class SessionRequest:
@@ -98,7 +104,7 @@ class SessionRequest:
             request.append(keyword("ssl", cst.Name("False")))
         return request
 
-    def replacement(self) -> cst.BaseExpression:
+    def replacement(self) -> cst.Name:
         """What stands where the call was: the response, read by then."""
         return cst.Name(self.edit.response_name)
 
@@ -118,7 +124,15 @@ def session(timeout: cst.BaseExpression, extra: list[cst.Arg], imports: ImportCh
     return cst.Call(func=module_attribute("aiohttp.ClientSession", imports), args=args)
 
 
-def open_session(statement: cst.With, imports: ImportChanges) -> cst.With:
+def request(call: cst.Call, edit: HttpRequest, target: Target, rewriting: Rewriting) -> cst.Name:
+    """The response, fetched and its body read by statements put before the one that holds
+    the call, in a session opened for it unless it is made on an open session."""
+    made = SessionRequest(call, edit, rewriting.imports)
+    rewriting.wrap_statement(edit.statement, lambda statement: fetch_and_read(statement, made))
+    return made.replacement()
+
+
+def open_session(statement: cst.With, edit: OpenSession, target: Target, imports: ImportChanges) -> cst.With:
     """``with requests.Session() as s:`` -> ``async with aiohttp.ClientSession(...) as s:``."""
     no_total = [keyword("total", cst.Name("None"))]
     opened = session(cst.Call(module_attribute("aiohttp.ClientTimeout", imports), no_total), [], imports)

@@ -1,0 +1,1 @@
+"""Sleep swap (AM101): ``time.sleep`` becomes an awaited async sleep."""

@@ -1,0 +1,89 @@
+"""``--db-session async`` on a SQLModel CRUD service (``tests/behaviour/db_session_service.py``):
+the same responses before and after migration on sqlite (aiosqlite after), the migrated app
+under blockbuster; and the expire-on-commit trap the tool guards against (AM220), shown for real."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from blockbuster import blockbuster_ctx
+from fastapi.testclient import TestClient
+from helpers import load_module, migrated_copy
+
+from async_migrate.config import Settings
+
+SERVICE = Path(__file__).parent / "behaviour" / "db_session_service.py"
+
+
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return migrated_copy(SERVICE, tmp_path_factory.mktemp("migrated"), Settings(db_session="async"))
+
+
+def _serve(path: Path, name: str, database: Path, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    """Each copy of the service defines its tables again in SQLModel's one metadata: cleared first."""
+    from sqlmodel import SQLModel
+    from sqlmodel.main import default_registry
+
+    SQLModel.metadata.clear()
+    default_registry.dispose()
+    monkeypatch.setenv("DB_SESSION_DB", str(database))
+    return load_module(path, name)
+
+
+def _crud(app: Any) -> list[tuple[int, Any]]:
+    with TestClient(app) as client:
+        calls = [
+            client.post("/heroes/", json={"name": "Deadpond", "age": 30}),
+            client.post("/heroes/", json={"name": "Rusty-Man", "age": 48}),
+            client.post("/heroes/", json={"name": "Spider-Boy"}),
+            client.get("/heroes/"),
+            client.get("/heroes/?offset=1&limit=1"),
+            client.get("/heroes/2"),
+            client.get("/heroes/99"),
+            client.patch("/heroes/3", json={"age": 16}),
+            client.patch("/heroes/99", json={"age": 1}),
+            client.get("/oldest"),
+            client.delete("/heroes/1"),
+            client.delete("/heroes/1"),
+            client.get("/heroes/"),
+        ]
+    return [(response.status_code, response.json()) for response in calls]
+
+
+def test_the_whole_group_converts(migrated: Path) -> None:
+    text = migrated.read_text()
+    assert 'engine = create_async_engine(f"sqlite+aiosqlite:///' in text
+    assert "async with AsyncSession(engine) as session:" in text
+    assert "await connection.run_sync(SQLModel.metadata.create_all)" in text
+    assert "\ndef " not in text  # every function used the session: all of them are async now
+
+
+def test_crud_answers_the_same_and_nothing_blocks_the_loop(
+    migrated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = _crud(_serve(SERVICE, "db_session_before", tmp_path / "before.db", monkeypatch).app)
+    with blockbuster_ctx():
+        after = _crud(_serve(migrated, "db_session_after", tmp_path / "after.db", monkeypatch).app)
+    assert before[0] == (200, {"id": 1, "name": "Deadpond", "age": 30}), before
+    assert before[9] == (200, {"name": "Rusty-Man", "rusty": 2}), before
+    assert after == before
+
+
+def test_reading_an_instance_after_commit_without_refresh_fails_on_an_async_session(
+    migrated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Why AM220 keeps such a function sync: the sync session reloads an expired instance lazily
+    when one of its attributes is read, an AsyncSession can't (MissingGreenlet)."""
+    text = migrated.read_text()
+    refresh = "    await session.refresh(hero)\n    return hero\n"
+    assert refresh in text
+    broken = tmp_path / "db_session_broken.py"
+    read_after_commit = "    return Hero(id=hero.id, name=hero.name, age=hero.age)\n"
+    broken.write_text(text.replace(refresh, read_after_commit, 1))
+    app = _serve(broken, "db_session_broken", tmp_path / "broken.db", monkeypatch).app
+    with TestClient(app) as client, pytest.raises(Exception, match="greenlet"):
+        client.post("/heroes/", json={"name": "Deadpond"})
