@@ -1,8 +1,9 @@
 """CRUD on a real PostgreSQL server answers the same before and after going async:
-``tests/behaviour/pg_crud_service.py`` (sync Session, psycopg2) against its async versions
-(AsyncSession, asyncpg), each on a fresh database of the session's server, driven through
-TestClient by tests/pg_crud_driver.py in a process of its own; the async versions run under
-blockbuster, so a query on the event loop's thread fails the test."""
+``tests/behaviour/pg_crud_service.py`` (sync Session, psycopg2) against its versions migrated by
+``async-migrate --db-session async`` and written async by hand (AsyncSession, asyncpg), each on a
+fresh database of the session's server, driven through TestClient by tests/pg_crud_driver.py in a
+process of its own; the async versions run under blockbuster and a check for sync-driver
+statements, so a query on the event loop's thread fails the test."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import run_tool
 from postgres import PostgresServer, create_database
 
 pytestmark = pytest.mark.slow
@@ -21,6 +23,7 @@ pytestmark = pytest.mark.slow
 TESTS = Path(__file__).parent
 SERVICE = TESTS / "behaviour" / "pg_crud_service.py"
 HAND_WRITTEN = TESTS / "behaviour" / "pg_crud_async.py"
+ROUTES = ["create_hero", "read_heroes", "read_hero", "read_hero_slowly", "update_hero", "delete_hero"]
 # what the sync service answers to each request of the driver's SCRIPT
 STATUSES = [200, 200, 200, 422, 200, 200, 422, 200, 404, 200, 404, 200, 404, 200, 200, 404, 200]
 
@@ -57,6 +60,35 @@ def test_the_hand_written_async_version_answers_the_same_without_blocking(
     before: list[list[Any]], postgres_server: PostgresServer
 ) -> None:
     after = _drive(HAND_WRITTEN, postgres_server, "pg_crud_async", checked=True)
+    assert after["driver"] == "asyncpg"
+    assert after["responses"] == before
+
+
+class KeptSync(AssertionError):
+    """The tool left routes of the service sync: there is no migrated service to compare."""
+
+
+@pytest.mark.xfail(
+    raises=KeptSync,
+    strict=True,
+    reason="db-swap at 2319384 keeps every function sync: the engine's URL comes from the environment "
+    "(AM218), sqlalchemy.func.pg_sleep() is not in the catalog, update_hero returns its instance "
+    "after commit() (AM220: the issue asks for an awaited refresh), and delete_hero's int parameter "
+    "hero_id is taken for an instance read after commit() (AM220)",
+)
+def test_the_migrated_service_answers_the_same_without_blocking(
+    before: list[list[Any]], postgres_server: PostgresServer, tmp_path: Path
+) -> None:
+    migrated = tmp_path / SERVICE.name
+    migrated.write_text(SERVICE.read_text())
+    run = run_tool("--db-session", "async", migrated, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    text = migrated.read_text()
+    kept = [name for name in ROUTES if f"\nasync def {name}(" not in text]
+    if kept:
+        reasons = "\n".join(line for line in run.stderr.splitlines() if " AM2" in line)
+        raise KeptSync(f"kept sync: {kept}\n{reasons}")
+    after = _drive(migrated, postgres_server, "pg_crud_migrated", checked=True)
     assert after["driver"] == "asyncpg"
     assert after["responses"] == before
 
