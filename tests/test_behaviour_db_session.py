@@ -1,6 +1,8 @@
-"""``--db-session async`` on a SQLModel CRUD service (``tests/behaviour/db_session_service.py``):
-the same responses before and after migration on sqlite (aiosqlite after), the migrated app
-under blockbuster; and the expire-on-commit trap the tool guards against (AM220), shown for real."""
+"""``--db-session async`` on two CRUD services, SQLModel with ``Session(engine)``
+(``tests/behaviour/db_session_service.py``) and SQLAlchemy with ``sessionmaker``
+(``tests/behaviour/db_sessionmaker_service.py``): the same responses before and after migration on
+sqlite (aiosqlite after), the migrated app under blockbuster; and the expire-on-commit trap the
+tool guards against (AM220), shown for real."""
 
 from __future__ import annotations
 
@@ -16,11 +18,18 @@ from helpers import load_module, migrated_copy
 from async_migrate.config import Settings
 
 SERVICE = Path(__file__).parent / "behaviour" / "db_session_service.py"
+SESSIONMAKER_SERVICE = Path(__file__).parent / "behaviour" / "db_sessionmaker_service.py"
 
 
 @pytest.fixture(scope="module")
 def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return migrated_copy(SERVICE, tmp_path_factory.mktemp("migrated"), Settings(db_session="async"))
+
+
+@pytest.fixture(scope="module")
+def migrated_sessionmaker(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("migrated_sessionmaker")
+    return migrated_copy(SESSIONMAKER_SERVICE, folder, Settings(db_session="async"))
 
 
 def _serve(path: Path, name: str, database: Path, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
@@ -87,3 +96,38 @@ def test_reading_an_instance_after_commit_without_refresh_fails_on_an_async_sess
     app = _serve(broken, "db_session_broken", tmp_path / "broken.db", monkeypatch).app
     with TestClient(app) as client, pytest.raises(Exception, match="greenlet"):
         client.post("/heroes/", json={"name": "Deadpond"})
+
+
+def _users_and_items(app: Any) -> list[tuple[int, Any]]:
+    with TestClient(app) as client:
+        calls = [
+            client.post("/users/?email=a@example.com"),
+            client.post("/users/?email=b@example.com"),
+            client.post("/users/1/items/?title=first"),
+            client.post("/users/1/items/?title=second"),
+            client.post("/users/9/items/?title=nobody"),
+            client.get("/users/1/items/"),
+            client.get("/users/2/items/"),
+            client.delete("/items/1"),
+            client.delete("/items/1"),
+            client.get("/users/1/items/"),
+        ]
+    return [(response.status_code, response.json()) for response in calls]
+
+
+def test_a_sessionmaker_service_converts_whole_and_answers_the_same(
+    migrated_sessionmaker: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = migrated_sessionmaker.read_text()
+    assert "SessionLocal = async_sessionmaker(autocommit=False, autoflush=False, bind=engine)" in text
+    assert "        await db.close()\n" in text and "\ndef " not in text
+    before = _users_and_items(
+        _serve(SESSIONMAKER_SERVICE, "sessionmaker_before", tmp_path / "b.db", monkeypatch).app
+    )
+    with blockbuster_ctx():
+        after = _users_and_items(
+            _serve(migrated_sessionmaker, "sessionmaker_after", tmp_path / "a.db", monkeypatch).app
+        )
+    assert before[2] == (200, {"id": 1, "title": "first", "owner_id": 1}), before
+    assert before[5] == (200, [{"id": 1, "title": "first"}, {"id": 2, "title": "second"}]), before
+    assert after == before

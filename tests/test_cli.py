@@ -383,3 +383,31 @@ def test_progress_on_a_terminal_counts_files_without_failing() -> None:
     with _progress(enabled=True) as tick:
         for _ in range(3):
             tick()
+
+
+SESSION_APP = (
+    "from fastapi import Depends, FastAPI\n"
+    "from sqlmodel import Session, create_engine\n\n"
+    'engine = create_engine("sqlite:///app.db")\n'
+    "app = FastAPI()\n\n\n"
+    "def get_session():\n"
+    "    with Session(engine) as session:\n"
+    "        yield session\n\n\n"
+    '@app.get("/")\n'
+    "def count(session: Session = Depends(get_session)):\n"
+    '    return {"n": session.scalar(1)}\n'
+)
+
+
+def test_db_session_flag_and_key_choose_whether_sessions_migrate(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(SESSION_APP)
+    kept = run_tool("--check", "app.py", cwd=tmp_path)
+    assert kept.returncode == 0 and "--db-session async migrates sessions" in kept.stderr, kept.stderr
+    flag = run_tool("--diff", "--db-session", "async", "app.py", cwd=tmp_path)
+    assert '+engine = create_async_engine("sqlite+aiosqlite:///app.db")' in flag.stdout, flag.stderr
+    assert "add it to the project's dependencies" in flag.stderr and "aiosqlite" in flag.stderr
+    (tmp_path / "pyproject.toml").write_text('[tool.async-migrate]\ndb-session = "async"\n')
+    assert run_tool("--diff", "app.py", cwd=tmp_path).stdout == flag.stdout
+    (tmp_path / "pyproject.toml").write_text('[tool.async-migrate]\ndb-session = "yes"\n')
+    refused = run_tool("--check", "app.py", cwd=tmp_path)
+    assert refused.returncode == 2 and "db-session must be one of sync, async" in refused.stderr

@@ -21,8 +21,7 @@ import pathspec
 
 from .catalog import Catalog, Entry, Treatment
 from .source import read_regular
-from .swaps.registry import SETTINGS
-from .swaps.sqlalchemy.names import catalog_rows
+from .swaps.registry import SETTINGS, SWAPS
 
 _SWAP_SETTINGS = {setting.field: setting for setting in SETTINGS}
 
@@ -58,15 +57,14 @@ class Settings:
     """The folder of the config file the settings came from, if any."""
 
     def catalog(self) -> Catalog:
-        extra = {}
+        options = self.swap_options()
+        extra = {name: row for swap in SWAPS for name, row in swap.catalog_rows(options).items()}
         for item in self.blocking:
             name, _, twin = item.partition("=")
             if twin in {"", "threadpool"}:
                 extra[name.strip()] = Entry(Treatment.THREADPOOL)
             else:
                 extra[name.strip()] = Entry(Treatment.ASYNC_TWIN, twin=twin.strip())
-        if self.db_session == "async":
-            extra = {**catalog_rows(), **extra}  # the sessions' methods, typed for the index
         return Catalog(extra_calls=extra, extra_safe=self.non_blocking)
 
     def swap_options(self) -> dict[str, str]:

@@ -20,7 +20,6 @@ from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from .catalog import Catalog, Treatment
 from .facts import (
@@ -36,9 +35,10 @@ from .facts import (
 from .index import ProjectIndex
 from .plan import AwaitCall, Edit, Finding, FunctionDecision, MakeAsync, Plan, Verdict
 from .rules import Rule
-from .swaps.base import Planned, Project, Swap
+from .swaps.base import Project, Swap
 from .swaps.common import called, needs_lambda
 from .swaps.registry import SWAPS, default_options
+from .swaps.run import SwapRun
 from .swaps.threadpool.edits import WrapCall
 
 
@@ -68,65 +68,6 @@ class _Outcome:
     notes: list[Finding]
 
 
-class _Swaps:
-    """The registered swaps that are on for this run, each with its prepared state, asked in
-    order; the calls of a vetoed group go to the swaps after the one that planned them."""
-
-    def __init__(self, project: Project, swaps: Iterable[Swap]) -> None:
-        self.active: list[tuple[Swap, Any]] = [
-            (swap, state) for swap in swaps if (state := swap.prepare(project)) is not None
-        ]
-        self.vetoed: set[Hashable] = set()
-        self.members: dict[Hashable, set[str]] = {}
-        """The functions whose calls each group's plans were used for, this round."""
-
-    def plan_call(self, fact: FunctionFact, call: CallFact) -> Planned | None:
-        for swap, state in self.active:
-            planned = swap.plan_call(state, fact, call)
-            if planned is None or planned.group in self.vetoed:
-                continue
-            if planned.group is not None:
-                self.members.setdefault(planned.group, set()).add(fact.qualname)
-            return planned
-        return None
-
-    def plan_function(self, fact: FunctionFact) -> tuple[list[Edit], list[Finding], set[Span]]:
-        edits: list[Edit] = []
-        blockers: list[Finding] = []
-        blocks: set[Span] = set()
-        for swap, state in self.active:
-            planned = swap.plan_function(state, fact)
-            if planned is not None:
-                edits += planned.edits
-                blockers += planned.blockers
-                blocks |= planned.blocks
-        return edits, blockers, blocks
-
-    def groups(self) -> list[tuple[Hashable, frozenset[str], tuple[Edit, ...]]]:
-        """Every group not vetoed: its key, all its members, its edits outside functions."""
-        return [
-            (group.key, group.members | self.members.get(group.key, set()), group.edits)
-            for swap, state in self.active
-            for group in swap.groups(state)
-            if group.key not in self.vetoed
-        ]
-
-    def explain_off(self, causes: dict[Hashable, dict[str, list[Finding]]]) -> dict[str, list[Finding]]:
-        """What each member of a vetoed group says of it, from the group's swap."""
-        found: dict[str, list[Finding]] = {}
-        for swap, state in self.active:
-            for group in swap.groups(state):
-                if group.key in causes:
-                    for member, findings in swap.group_off(state, group.key, causes[group.key]).items():
-                        found.setdefault(member, []).extend(findings)
-        return found
-
-    def finish(self, edits: list[Edit]) -> list[Edit]:
-        for swap, state in self.active:
-            edits = swap.finish(state, edits)
-        return edits
-
-
 @dataclass
 class _Round:
     """One plan of the functions, with the groups vetoed so far."""
@@ -150,7 +91,7 @@ def decide(
     so are the functions ``keep_sync`` names (or matches, with ``*`` globs). ``options`` are the
     swaps' settings by key (``{"http-client": "aiohttp"}``), their defaults for those not given."""
     project = Project(index, catalog, frozen, {**default_options(), **(options or {})})
-    active = _Swaps(project, swaps)
+    active = SwapRun(project, swaps)
     helpers = _helper_statuses(index, catalog)
     entries = {q for q in index.entry_points if q in index.functions}
     # Starlette calls a sync startup/shutdown handler on the loop: taking its blocking calls off it,
@@ -220,10 +161,11 @@ def decide(
     """For each group turned off, the findings of its members that stayed sync then."""
     while True:
         this, unfixable = plan_round()
-        # a group is all or nothing: one member kept sync (or none at all) turns it off
-        for key, members, _ in active.groups():
+        # a group is all or nothing: one member kept sync (or none at all), or an edit of it in a
+        # file taken as it is, turns it off
+        for key, members, outside in active.groups():
             kept = [member for member in sorted(members) if stays_sync(member, this, unfixable)]
-            if kept or not members:
+            if kept or not members or any(edit.path in frozen for edit in outside):
                 causes[key] = {member: this.blocked.get(member, []) for member in kept}
         off = set(causes) - active.vetoed
         if not off:
@@ -325,11 +267,9 @@ def _no_gain(fact: FunctionFact, outcome: _Outcome, entry: bool) -> list[Finding
         f"every blocking call in it would need the threadpool anyway: it stays def and {runs} in "
         "the threadpool as a whole"
     )
-    # what kept its HTTP calls from being translated (the gain it would have had) is said too
-    untranslated = [
-        finding for finding in _findings_for(outcome.edits, fact) if finding.rule is Rule.HTTP_THREADPOOL
-    ]
-    return [Finding(Rule.NO_GAIN, message, here), *untranslated]
+    # what kept its calls from an exact rewrite (the gain it would have had) is said too
+    missed = [_finding_for(edit, fact) for edit in outcome.edits if edit.reported and edit.missed_gain]
+    return [Finding(Rule.NO_GAIN, message, here), *missed]
 
 
 ASYNC_GENERATOR_TYPES = {
@@ -467,7 +407,7 @@ def _shape_blockers(
     index: ProjectIndex,
     converting: set[str],
     as_written: frozenset[Path | str],
-    swaps: _Swaps,
+    swaps: SwapRun,
 ) -> list[Finding]:
     """Reasons outside the body: decorators, callers, value uses, generator shape.
 
@@ -519,7 +459,7 @@ def _plan_body(
     index: ProjectIndex,
     helpers: dict[str, HelperStatus],
     converting: set[str],
-    swaps: _Swaps,
+    swaps: SwapRun,
 ) -> _Outcome:
     """The edits that take every blocking call of ``fact`` off the loop, or why that can't be."""
     outcome = _Outcome([], [], [])

@@ -85,6 +85,12 @@ class Edit:
         """A distribution the rewritten code imports that it may not have imported before."""
         return None
 
+    @property
+    def missed_gain(self) -> bool:
+        """It stands for an exact rewrite that something kept from happening (an HTTP call left
+        to the threadpool): a function kept ``def`` for want of a gain says what it was."""
+        return False
+
 
 Anchor = Literal["call", "statement", "expression"]
 

@@ -146,35 +146,16 @@ class _PlanApplier(cst.CSTTransformer):
             )
         return self.apply(updated, edits or ())
 
-    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:
-        return self._expression_edit(original_node, updated_node)
-
-    def leave_SimpleString(
-        self, original_node: cst.SimpleString, updated_node: cst.SimpleString
-    ) -> cst.BaseExpression:
-        return self._expression_edit(original_node, updated_node)
-
-    def leave_FormattedString(
-        self, original_node: cst.FormattedString, updated_node: cst.FormattedString
-    ) -> cst.BaseExpression:
-        return self._expression_edit(original_node, updated_node)
-
-    def leave_UnaryOperation(
-        self, original_node: cst.UnaryOperation, updated_node: cst.UnaryOperation
-    ) -> cst.BaseExpression:
-        return self._expression_edit(original_node, updated_node)
-
-    def leave_Dict(self, original_node: cst.Dict, updated_node: cst.Dict) -> cst.BaseExpression:
-        return self._expression_edit(original_node, updated_node)
-
-    def leave_Tuple(self, original_node: cst.Tuple, updated_node: cst.Tuple) -> cst.BaseExpression:
-        return self._expression_edit(original_node, updated_node)
+    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> Any:
+        """Any expression but a call (``leave_Call`` has its own) may be an edit's node."""
+        result = super().on_leave(original_node, updated_node)
+        if isinstance(original_node, cst.BaseExpression) and not isinstance(original_node, cst.Call):
+            return self._expression_edit(original_node, result)
+        return result
 
     # ``await f().x`` would await the attribute: an awaited call used as a value gets parentheses.
-    def leave_Attribute(
-        self, original_node: cst.Attribute, updated_node: cst.Attribute
-    ) -> cst.BaseExpression:
-        return self._expression_edit(original_node, _value_parenthesized(updated_node))
+    def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.Attribute:
+        return _value_parenthesized(updated_node)
 
     def leave_Subscript(self, original_node: cst.Subscript, updated_node: cst.Subscript) -> cst.Subscript:
         return _value_parenthesized(updated_node)

@@ -105,3 +105,22 @@ def test_a_group_no_function_uses_makes_no_edits(tmp_path: Path) -> None:
     plan = plan_for(tmp_path, "@app.get('/a')\ndef a():\n    return 1\n")
     assert verdicts(plan) == {"a": Verdict.CONVERTED}
     assert kinds(plan) == ["MakeAsync"]
+
+
+def test_a_group_with_an_edit_in_a_file_not_rewritten_is_off(tmp_path: Path) -> None:
+    (tmp_path / "db.py").write_text("import fakedb\n\n\n\nengine = fakedb.engine()\n")
+    app = tmp_path / "app.py"
+    app.write_text(
+        "import fakedb\nfrom fastapi import FastAPI\nfrom db import engine\napp = FastAPI()\n"
+        "@app.get('/a')\ndef a():\n    return fakedb.query(engine, 1)\n"
+    )
+    catalog = Catalog()
+    index = build_index([read_source(app), read_source(tmp_path / "db.py")], catalog)
+    swap = FakeDbSwap()
+    swap.prepare = lambda project: tmp_path / "db.py"  # type: ignore[method-assign]
+    plan = decide(index, catalog, frozenset([tmp_path / "db.py"]), swaps=(swap, *SWAPS))
+    assert verdicts(plan) == {"a": Verdict.KEPT_SYNC}
+    assert kinds(plan) == []
+    on = decide(index, catalog, swaps=(swap, *SWAPS))  # the same, db.py rewritable: the group is on
+    assert verdicts(on) == {"a": Verdict.CONVERTED}
+    assert kinds(on) == ["AsyncEngine", "AwaitQuery", "MakeAsync"]

@@ -5,18 +5,22 @@ any anchor through it, including the shapes the next swaps need (a module-level 
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import libcst as cst
 import pytest
 from swap_helpers import PATH, rewritten, span_of
 
+from async_migrate import config
+from async_migrate.catalog import Entry, Treatment
+from async_migrate.config import Settings
 from async_migrate.facts import Span
 from async_migrate.plan import Anchor, Edit
 from async_migrate.rewrite import RewriteError
 from async_migrate.rules import Rule
 from async_migrate.swaps import registry
-from async_migrate.swaps.base import Rewriting
+from async_migrate.swaps.base import Rewriting, Swap
 
 
 def _edit_types(kind: type[Edit]) -> set[type[Edit]]:
@@ -66,7 +70,7 @@ def _async_with(node: cst.With, edit: AsyncWith, rewriting: Rewriting) -> cst.Wi
     return node.with_changes(asynchronous=cst.Asynchronous())
 
 
-def _rename(node: cst.Name, edit: Rename, rewriting: Rewriting) -> cst.Name:
+def _rename(node: cst.Name | cst.SimpleString, edit: Rename, rewriting: Rewriting) -> cst.BaseExpression:
     return node.with_changes(value=edit.new)
 
 
@@ -90,14 +94,15 @@ def fake_codemods(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_statement_expression_and_module_level_edits_go_through_the_registry(fake_codemods: None) -> None:
     before = (
         "from sqlalchemy import create_engine\n"
-        "engine = create_engine(URL)\n\n\n"
+        "engine = create_engine('sqlite:///db')\n\n\n"
         "async def f(session: Session) -> None:\n"
         "    with make(engine) as session:\n"
         "        pass\n"
     )
-    annotation = span_of(before, ast.Name, 3)
+    annotation = span_of(before, ast.Name, 2)
     edits = [
         AsyncEngine(Rule.AWAIT_CALL, PATH, span_of(before, ast.Call), span_of(before, ast.Assign)),
+        Rename(Rule.AWAIT_CALL, PATH, span_of(before, ast.Constant), "'sqlite+aiosqlite:///db'"),
         Rename(Rule.AWAIT_CALL, PATH, annotation, "AsyncSession"),
         AsyncWith(Rule.AWAIT_CALL, PATH, span_of(before, ast.With)),
     ]
@@ -105,7 +110,7 @@ def test_statement_expression_and_module_level_edits_go_through_the_registry(fak
         "from sqlalchemy import create_engine\n"
         "from sqlalchemy.ext.asyncio import create_async_engine\n"
         "# async engine\n"
-        "engine = create_async_engine(URL)\n\n\n"
+        "engine = create_async_engine('sqlite+aiosqlite:///db')\n\n\n"
         "async def f(session: AsyncSession) -> None:\n"
         "    async with make(engine) as session:\n"
         "        pass\n"
@@ -118,3 +123,22 @@ def test_a_statement_to_wrap_that_is_not_found_leaves_the_file_alone(fake_codemo
     call = span_of(before, ast.Call)
     with pytest.raises(RewriteError, match="could not locate"):
         rewritten(before, AsyncEngine(Rule.AWAIT_CALL, PATH, call, call))  # the call's span: no statement
+
+
+def test_a_swap_adds_catalog_rows_for_its_option_and_the_configuration_wins(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    class RowsSwap(Swap):
+        name = "rows"
+
+        def catalog_rows(self, options: Mapping[str, str]) -> Mapping[str, Entry]:
+            if options["http-client"] != "aiohttp":
+                return {}
+            return {"db.query": Entry(Treatment.SAFE), "db.commit": Entry(Treatment.SAFE)}
+
+    monkeypatch.setattr(config, "SWAPS", (RowsSwap(), *registry.SWAPS))
+    settings = Settings(http_client="aiohttp", blocking=("db.commit",))
+    catalog = settings.catalog()
+    assert catalog.lookup("db.query") == Entry(Treatment.SAFE)
+    assert catalog.lookup("db.commit") == Entry(Treatment.THREADPOOL)
+    assert Settings().catalog().lookup("db.query") is None

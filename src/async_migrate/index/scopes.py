@@ -232,6 +232,10 @@ class _Scope:
             if owner_name in self.project.modules:
                 aliased = self.project.class_alias(qualname)
                 if aliased is None:
+                    # a module variable holding a callable object the catalog knows (a sessionmaker)
+                    called = self.project.variable_type(qualname)
+                    if called is not None and f"{called}.__call__" in self.project.catalog.calls:
+                        return ExternalCallee(f"{called}.__call__")
                     return UnknownCallee(f"{qualname} is not a function the index knows")
                 if aliased in self.project.classes:
                     return self.project.constructor(aliased)

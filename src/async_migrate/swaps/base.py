@@ -21,7 +21,7 @@ from ..rules import Rule
 if TYPE_CHECKING:
     import libcst as cst
 
-    from ..catalog import Catalog
+    from ..catalog import Catalog, Entry
     from ..codemods.imports import ImportChanges
     from ..index import ProjectIndex
 
@@ -85,6 +85,8 @@ class FunctionPlan:
     blockers: tuple[Finding, ...] = ()
     blocks: frozenset[Span] = frozenset()
     """``with`` statements whose calls this plan takes along (``CallFact.with_blocks``)."""
+    group: Hashable | None = None
+    """The linked group it belongs to, as ``Planned.group``: dropped when the group is off."""
 
 
 @dataclass(frozen=True)
@@ -94,10 +96,11 @@ class Group:
 
     key: Hashable
     members: frozenset[str] = frozenset()
-    """Functions that must all become (or be) async; the functions whose calls a ``Planned`` of
-    this group was used for are members too."""
+    """Functions that must all become (or be) async; the functions a ``Planned`` or
+    ``FunctionPlan`` of this group was used for are members too."""
     edits: tuple[Edit, ...] = ()
-    """Edits outside any function (``engine = create_engine(...)``), made only when the group is on."""
+    """Edits outside any function (``engine = create_engine(...)``), made only when the group is
+    on; a group with one in a file taken as it is (not rewritten) is off."""
 
 
 class Swap:
@@ -108,6 +111,12 @@ class Swap:
     rules: tuple[Rule, ...] = ()
     """The rule codes its edits and findings carry (docs/rules.md lists them with the swap)."""
     settings: tuple[Setting, ...] = ()
+
+    def catalog_rows(self, options: Mapping[str, str]) -> Mapping[str, Entry]:
+        """Rows the swap adds to the catalog for a run with these options: return types the
+        index follows, treatments its ``plan_call`` reads. The configuration's rows win; a call
+        whose swap doesn't take it (its group is off) is an unknown call to the threadpool swap."""
+        return {}
 
     def prepare(self, project: Project) -> Any:
         """Project-wide planning before any function is planned (HTTP: which calls translate,

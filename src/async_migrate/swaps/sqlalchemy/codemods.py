@@ -14,7 +14,7 @@ import libcst as cst
 
 from ..base import Rewriting
 from .drivers import scheme_of
-from .edits import AsyncEngine, AsyncSessionName, AsyncUrl, CreateAllAsync
+from .edits import AsyncEngine, AsyncSessionFactory, AsyncSessionName, AsyncUrl, CreateAllAsync
 
 
 def await_database(call: cst.Call, edit: object, rewriting: Rewriting) -> cst.Await:
@@ -43,7 +43,7 @@ def async_engine(call: cst.Call, edit: AsyncEngine, rewriting: Rewriting) -> cst
         imports.need("sqlalchemy", "make_url")
         url = args[0]
         wrapped = cst.parse_expression(
-            f"{imports.local_name(('sqlalchemy', 'make_url'))}(x).set(drivername={edit.drivername!r})"
+            f'{imports.local_name(("sqlalchemy", "make_url"))}(x).set(drivername="{edit.drivername}")'
         )
         assert isinstance(wrapped, cst.Call) and isinstance(wrapped.func, cst.Attribute)
         inner = wrapped.func.value
@@ -53,6 +53,16 @@ def async_engine(call: cst.Call, edit: AsyncEngine, rewriting: Rewriting) -> cst
         args[0] = url.with_changes(value=wrapped)
     name = imports.local_name(("sqlalchemy.ext.asyncio", "create_async_engine"))
     return call.with_changes(func=cst.Name(name), args=args)
+
+
+def async_session_factory(call: cst.Call, edit: AsyncSessionFactory, rewriting: Rewriting) -> cst.Call:
+    imports = rewriting.imports
+    imports.need("sqlalchemy.ext.asyncio", "async_sessionmaker")
+    if edit.unused_import is not None:
+        imports.drop(edit.unused_import)
+    return call.with_changes(
+        func=cst.Name(imports.local_name(("sqlalchemy.ext.asyncio", "async_sessionmaker")))
+    )
 
 
 def async_url(node: cst.BaseExpression, edit: AsyncUrl, rewriting: Rewriting) -> cst.BaseExpression:

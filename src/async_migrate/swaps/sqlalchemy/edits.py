@@ -97,6 +97,20 @@ class AsyncEngine(Edit):
 
 
 @dataclass(frozen=True)
+class AsyncSessionFactory(Edit):
+    """``sessionmaker(bind=engine, ...)`` -> ``async_sessionmaker(bind=engine, ...)``: the same
+    arguments, which ``async_sessionmaker`` hands to ``AsyncSession`` and on to its ``Session``."""
+
+    drops_import = True
+
+    unused_import: ImportBinding | None = None
+
+    @property
+    def message(self) -> str:
+        return "sessionmaker becomes async_sessionmaker"
+
+
+@dataclass(frozen=True)
 class AsyncUrl(Edit):
     """A literal database URL (``"sqlite:///db"``, ``f"sqlite:///{name}"``) names the async driver."""
 

@@ -29,6 +29,9 @@ ENGINE_FACTORIES = frozenset(
     {"sqlmodel.create_engine", "sqlalchemy.create_engine", "sqlalchemy.engine.create_engine"}
 )
 ENGINE = "sqlalchemy.engine.Engine"
+SESSION_FACTORIES = frozenset({"sqlalchemy.orm.sessionmaker", "sqlalchemy.orm.session.sessionmaker"})
+FACTORY = "sqlalchemy.orm.sessionmaker"
+"""The type of a ``sessionmaker(...)``: calling it makes a ``sqlalchemy.orm.Session``."""
 CREATE_ALL = frozenset({"sqlmodel.SQLModel.metadata.create_all", "sqlalchemy.MetaData.create_all"})
 AWAITED = (
     "execute",
@@ -46,6 +49,8 @@ AWAITED = (
     "run_sync",
 )
 PLAIN = ("add", "add_all", "expunge")
+TAKES_INSTANCES = ("add", "add_all", "expunge", "delete", "merge", "refresh")
+"""Session methods whose arguments are mapped instances (``get`` takes a class and a key)."""
 LEGACY = ("query",)
 RESULT = "sqlalchemy.engine.Result"
 SCALAR_RESULT = "sqlalchemy.engine.ScalarResult"
@@ -61,17 +66,19 @@ _RETURNS = {
 MODEL_BASES = ("sqlmodel.SQLModel", "sqlalchemy.orm.DeclarativeBase")
 """Making an instance of a mapped class validates and sets attributes: no I/O."""
 
-Kind = Literal["construct", "await", "plain", "legacy", "create_all", "engine"]
+Kind = Literal["construct", "await", "plain", "legacy", "create_all", "engine", "factory"]
 
 
 def kind_of(qualname: str) -> Kind | None:
     """What a call of ``qualname`` is to the swap; ``None`` when it is none of its business."""
-    if qualname in SESSION_CLASSES:
+    if qualname in SESSION_CLASSES or qualname == f"{FACTORY}.__call__":
         return "construct"
+    if qualname in SESSION_FACTORIES:
+        return "factory"
     if qualname in ENGINE_FACTORIES:
         return "engine"
-    if qualname in CREATE_ALL:
-        return "create_all"
+    if qualname in CREATE_ALL or qualname.endswith(".metadata.create_all"):
+        return "create_all"  # ``Base.metadata`` of a project's declarative base is a MetaData
     owner, _, method = qualname.rpartition(".")
     if owner not in SESSION_CLASSES:
         return None
@@ -87,7 +94,7 @@ def kind_of(qualname: str) -> Kind | None:
 def touches_database(qualname: str) -> bool:
     """A call on a session or an engine: the function making it belongs to the swap's group."""
     owner = qualname.rpartition(".")[0]
-    return kind_of(qualname) is not None or owner in SESSION_CLASSES or owner == ENGINE
+    return kind_of(qualname) is not None or owner in (*SESSION_CLASSES, ENGINE, FACTORY)
 
 
 def catalog_rows() -> dict[str, Entry]:
@@ -101,6 +108,9 @@ def catalog_rows() -> dict[str, Entry]:
             rows[f"{session}.{method}"] = Entry(Treatment.SAFE)
     for factory in ENGINE_FACTORIES:
         rows[factory] = Entry(Treatment.DB, returns=ENGINE)
+    for factory in SESSION_FACTORIES:
+        rows[factory] = Entry(Treatment.DB, returns=FACTORY)
+    rows[f"{FACTORY}.__call__"] = Entry(Treatment.DB, returns="sqlalchemy.orm.Session")
     for name in CREATE_ALL:
         rows[name] = Entry(Treatment.DB)
     for result in (RESULT, SCALAR_RESULT):

@@ -22,7 +22,15 @@ from ...plan import Edit, Finding, Plan, Verdict
 from ...rules import Rule
 from ..base import Blocker, Planned
 from . import recognise
-from .edits import AsyncEngine, AsyncSessionName, AsyncSessionWith, AsyncUrl, AwaitDatabase, CreateAllAsync
+from .edits import (
+    AsyncEngine,
+    AsyncSessionFactory,
+    AsyncSessionName,
+    AsyncSessionWith,
+    AsyncUrl,
+    AwaitDatabase,
+    CreateAllAsync,
+)
 from .names import ASYNC_SESSIONS, kind_of, touches_database
 
 
@@ -68,7 +76,11 @@ def groups(index: ProjectIndex) -> dict[str, Group]:
         if is_test_file(module.path):
             continue
         classes = any(target in recognise.SESSION_CLASSES for target, _ in module.imports.values())
-        if not classes and not any(uses_database(index.functions[q]) for q in _functions_of(index, name)):
+        if (
+            not classes
+            and not recognise.factories(module)
+            and not any(uses_database(index.functions[q]) for q in _functions_of(index, name))
+        ):
             continue
         own = [group for group in found if group.engine is not None and group.engine.module is module]
         imported = [by_name[target] for target, _ in module.imports.values() if target in by_name]
@@ -109,7 +121,11 @@ def _check_group(group: Group, index: ProjectIndex) -> None:
         return
     for problem in engine.problems:
         fail(problem, engine.module.path, engine.call.lineno)
-    statement = next((s for s in engine.module.tree.body if getattr(s, "value", None) is engine.call), None)
+    made = {
+        f"{module.name}.{factory.name}": factory
+        for module in map(index.modules.__getitem__, group.modules)
+        for factory in recognise.factories(module)
+    }
     for name in sorted(group.modules):
         module = index.modules[name]
         _, problems = recognise.session_names(module)
@@ -120,8 +136,22 @@ def _check_group(group: Group, index: ProjectIndex) -> None:
         classes = {
             local for local, (target, _) in module.imports.items() if target in recognise.SESSION_CLASSES
         }
-        allowed = {id(statement)} if module is engine.module and statement is not None else set()
-        for problem in recognise.module_level_uses(module, engine_names | classes, allowed):
+        own = [factory for factory in made.values() if factory.module is module]
+        factory_names = {factory.name for factory in own}
+        factory_names |= {local for local, (target, _) in module.imports.items() if target in made}
+        for factory in own:
+            for problem in factory.problems:
+                fail(problem, module.path, factory.call.lineno)
+            if factory.bind is not None and factory.bind not in engine_names:
+                message = f"the sessionmaker {factory.name} binds {factory.bind}, not the engine"
+                fail(message, module.path, factory.call.lineno)
+        made_here = [factory.call for factory in own] + ([engine.call] if module is engine.module else [])
+        allowed = {
+            id(statement)
+            for statement in module.tree.body
+            if any(getattr(statement, "value", None) is call for call in made_here)
+        }
+        for problem in recognise.module_level_uses(module, engine_names | classes | factory_names, allowed):
             fail(problem, module.path, 0)
 
 
@@ -160,8 +190,8 @@ def plan_call(group: Group, fact: FunctionFact, call: CallFact, kind: str) -> Pl
     if kind == "legacy":
         message = f"{call.text}(): the legacy query API, which AsyncSession lacks"
         return Planned(blocker=Blocker(Rule.ORM_LEGACY_QUERY, message), group=key)
-    if kind == "engine":
-        message = f"{call.text}(): an engine made in a function, not once for the app"
+    if kind in ("engine", "factory"):
+        message = f"{call.text}(): an engine or session factory made in a function, not once for the app"
         return Planned(blocker=Blocker(Rule.DB_GROUP, message), group=key)
     if kind == "construct":
         if call.use != "with_item":
@@ -252,6 +282,11 @@ def group_edits(group: Group, index: ProjectIndex) -> tuple[Edit, ...]:
         edits.append(AsyncUrl(Rule.DB_SESSION, module.path, url, driver.drivername))
     for name in sorted(group.modules):
         other = index.modules[name]
+        for factory in recognise.factories(other):
+            made = factory.binding
+            dropped = made if made and not index.used_beyond(other.path, made.local_name, 1) else None
+            span = recognise.span_of(other, factory.call)
+            edits.append(AsyncSessionFactory(Rule.DB_SESSION, other.path, span, dropped))
         names, _ = recognise.session_names(other)
         uses = Counter(found.binding for found in names)
         for found in names:

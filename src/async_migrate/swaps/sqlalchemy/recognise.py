@@ -14,7 +14,7 @@ from ...facts import FunctionFact, ImportBinding, Span
 from ...index import ProjectIndex
 from ...index.tables import ModuleTable
 from .drivers import ASYNC_POOLS, ENGINE_KEYWORDS, AsyncDriver, async_driver
-from .names import AWAITED, ENGINE_FACTORIES, PLAIN, SESSION_CLASSES
+from .names import ENGINE_FACTORIES, SESSION_CLASSES, SESSION_FACTORIES, TAKES_INSTANCES
 
 
 @dataclass
@@ -30,6 +30,51 @@ class Engine:
     """The literal to rewrite (in the call, or the one a module variable is bound to)."""
     wrap_url: bool = False
     problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Factory:
+    """A module-level ``name = sessionmaker(bind=engine, ...)``."""
+
+    module: ModuleTable
+    name: str
+    call: ast.Call
+    binding: ImportBinding | None
+    bind: str | None
+    """The name of the engine it binds (``bind=engine`` or the first argument)."""
+    problems: list[str] = field(default_factory=list)
+
+
+def factories(module: ModuleTable) -> list[Factory]:
+    """The session factories a module makes at module level."""
+    if module.identifiers.isdisjoint({"sessionmaker"}):
+        return []
+    found = []
+    for statement in module.tree.body:
+        call = statement.value if isinstance(statement, ast.Assign) else None
+        if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Name):
+            continue
+        if _imported(module, call.func.id) not in SESSION_FACTORIES:
+            continue
+        assert isinstance(statement, ast.Assign)
+        target = statement.targets[0] if len(statement.targets) == 1 else None
+        bind = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "bind"), None)
+        factory = Factory(
+            module,
+            target.id if isinstance(target, ast.Name) else "",
+            call,
+            module.imports[call.func.id][1],
+            bind.id if isinstance(bind, ast.Name) else None,
+        )
+        where = f"{module.path}:{call.lineno}"
+        if not factory.name:
+            factory.problems.append(f"the sessionmaker at {where} is not bound to one name")
+        if factory.bind is None:
+            factory.problems.append(f"the sessionmaker at {where} is not bound to an engine by name")
+        if any(keyword.arg in (None, "class_") for keyword in call.keywords):
+            factory.problems.append(f"the sessionmaker at {where} names its own session class or **arguments")
+        found.append(factory)
+    return found
 
 
 def span_of(module: ModuleTable, node: ast.expr | ast.stmt) -> Span:
@@ -219,40 +264,43 @@ def expired_reads(
     """Instances the session loaded or was given, read after a ``commit()`` with no ``refresh()``
     of them in between: ``(name, read line, commit line)``.
 
-    An instance is a name passed to a session method or bound from an expression that calls one
-    (``hero = session.get(Hero, 1)``, ``heroes = session.exec(q).all()``). Source order stands
+    The sessions are the receivers of session methods (``sessions``) and the parameters annotated
+    with a Session type. An instance is a name passed to a session method or bound from a call
+    given a session (``hero = session.get(Hero, 1)``, ``user = crud.get_user(db, 1)``). A call
+    handing a session to a helper may commit in it, so it counts as a commit. Source order stands
     for run order (a loop that commits and reads on its next turn is not seen)."""
+    sessions = sessions | _session_parameters(node)
     events: list[tuple[tuple[int, int], str, str]] = []  # position, kind, name
     instances: set[str] = set()
     handed: set[int] = set()  # names passed to the session itself: it doesn't read them
+    bound_at: dict[int, tuple[int, int]] = {}  # a target's binding happens once its value is made
     for child in _own_nodes(node):
-        if isinstance(child, ast.Call) and isinstance(child.func, ast.Attribute):
-            receiver = child.func.value
-            if (
-                isinstance(receiver, ast.Name)
-                and receiver.id in sessions
-                and child.func.attr in (*AWAITED, *PLAIN)
-            ):
-                position = (child.end_lineno or child.lineno, child.end_col_offset or 0)
-                if child.func.attr == "commit":
+        if isinstance(child, ast.Call):
+            position = (child.end_lineno or child.lineno, child.end_col_offset or 0)
+            func = child.func
+            receiver = func.value if isinstance(func, ast.Attribute) else None
+            if isinstance(receiver, ast.Name) and receiver.id in sessions and isinstance(func, ast.Attribute):
+                if func.attr == "commit":
                     events.append((position, "commit", ""))
                 for argument in child.args:
-                    if isinstance(argument, ast.Name):
+                    if isinstance(argument, ast.Name) and func.attr in TAKES_INSTANCES:
                         instances.add(argument.id)
                         handed.add(id(argument))
-                        if child.func.attr == "refresh":
+                        if func.attr == "refresh":
                             events.append((position, "refresh", argument.id))
-        elif (
-            isinstance(child, ast.Assign | ast.AnnAssign)
-            and child.value is not None
-            and _calls_session(child.value, sessions)
-        ):
+            elif any(isinstance(arg, ast.Name) and arg.id in sessions for arg in _arguments(child)):
+                events.append((position, "commit", ""))  # a helper given the session may commit
+        elif isinstance(child, ast.Assign | ast.AnnAssign) and child.value is not None:
             targets = child.targets if isinstance(child, ast.Assign) else [child.target]
-            instances.update(target.id for target in targets if isinstance(target, ast.Name))
+            names = [target for target in targets if isinstance(target, ast.Name)]
+            for target in names:
+                bound_at[id(target)] = (child.end_lineno or child.lineno, (child.end_col_offset or 0) + 1)
+            if _calls_session(child.value, sessions):
+                instances.update(target.id for target in names)
     for child in _own_nodes(node):
         if isinstance(child, ast.Name) and child.id in instances and id(child) not in handed:
             kind = "read" if isinstance(child.ctx, ast.Load) else "bind"
-            events.append(((child.lineno, child.col_offset), kind, child.id))
+            events.append((bound_at.get(id(child), (child.lineno, child.col_offset)), kind, child.id))
     events.sort()
     found = []
     committed: int | None = None
@@ -268,12 +316,31 @@ def expired_reads(
     return found
 
 
+def _session_parameters(node: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    """Parameters annotated with a Session type (``Session``, ``SessionDep``, ``AsyncSession``)."""
+    arguments = node.args
+    every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+    return {
+        argument.arg
+        for argument in every
+        if argument.annotation is not None and "Session" in ast.unparse(argument.annotation)
+    }
+
+
+def _arguments(call: ast.Call) -> list[ast.expr]:
+    return [*call.args, *(keyword.value for keyword in call.keywords)]
+
+
 def _calls_session(value: ast.expr, sessions: set[str]) -> bool:
+    """``value`` calls a session method, or a function it hands a session to."""
     return any(
         isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and isinstance(node.func.value, ast.Name)
-        and node.func.value.id in sessions
+        and (
+            isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id in sessions
+            or any(isinstance(arg, ast.Name) and arg.id in sessions for arg in _arguments(node))
+        )
         for node in ast.walk(value)
     )
 

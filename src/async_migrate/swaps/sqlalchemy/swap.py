@@ -5,14 +5,23 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 
+from ...catalog import Entry
 from ...facts import CallFact, ExternalCallee, FunctionFact
 from ...index import ProjectIndex
 from ...plan import Edit, Finding
 from ...rules import Rule
 from ..base import Codemod, FunctionPlan, Group, Planned, Project, Setting, Swap
 from . import plan
-from .edits import AsyncEngine, AsyncSessionName, AsyncSessionWith, AsyncUrl, AwaitDatabase, CreateAllAsync
-from .names import kind_of, touches_database
+from .edits import (
+    AsyncEngine,
+    AsyncSessionFactory,
+    AsyncSessionName,
+    AsyncSessionWith,
+    AsyncUrl,
+    AwaitDatabase,
+    CreateAllAsync,
+)
+from .names import catalog_rows, kind_of, touches_database
 
 SETTING = Setting(
     "db-session",
@@ -33,6 +42,10 @@ class DatabaseSwap(Swap):
     name = "db-session"
     rules = (Rule.DB_SESSION, Rule.DB_GROUP, Rule.ORM_LEGACY_QUERY, Rule.ORM_EXPIRED)
     settings = (SETTING,)
+
+    def catalog_rows(self, options: Mapping[str, str]) -> Mapping[str, Entry]:
+        """The sessions' methods and results, typed for the index, when sessions migrate."""
+        return catalog_rows() if options.get(SETTING.key) == "async" else {}
 
     def prepare(self, project: Project) -> _State | None:
         if project.options[SETTING.key] != "async":
@@ -77,6 +90,7 @@ class DatabaseSwap(Swap):
             AsyncSessionName: codemods.async_session_name,
             AsyncEngine: codemods.async_engine,
             AsyncUrl: codemods.async_url,
+            AsyncSessionFactory: codemods.async_session_factory,
         }
 
 

@@ -18,6 +18,10 @@ class WrapCall(Edit):
     """For an HTTP call that could have been translated: what kept it as it is."""
 
     @property
+    def missed_gain(self) -> bool:
+        return bool(self.why)
+
+    @property
     def message(self) -> str:
         if self.why:
             return f"HTTP call moved to the threadpool as it is: {self.why}"

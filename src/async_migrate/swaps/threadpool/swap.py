@@ -13,6 +13,12 @@ from ..base import Blocker, Codemod, FunctionPlan, Planned, Project, Swap
 from ..common import catalog_entry, needs_lambda, not_awaitable
 from .edits import WrapBlock, WrapCall
 
+_MOVABLE = frozenset(
+    {Treatment.THREADPOOL, Treatment.CPU, Treatment.RESOURCE, Treatment.SLEEP, Treatment.ASYNC_TWIN}
+)
+"""What it moves to the threadpool when no swap before it took the call (a sleep or a twin only
+if their swaps aren't registered, or for a twin, none is named)."""
+
 
 class ThreadpoolSwap(Swap):
     name = "threadpool"
@@ -52,7 +58,7 @@ class ThreadpoolSwap(Swap):
         if found is None:
             return None
         name, entry = found
-        if entry is None or entry.treatment is Treatment.DB:  # a session of a group that is off
+        if entry is None:
             return Planned(
                 blocker=Blocker(Rule.UNKNOWN_CALL, f"{name}() is not in the catalog and may block")
             )
@@ -68,6 +74,10 @@ class ThreadpoolSwap(Swap):
             owner = name.rpartition(".")[0]
             message = f"{call.text}() takes a {owner}, which must not be waited for on the loop"
             return Planned(blocker=Blocker(Rule.THREAD_LOCK, message))
+        if treatment not in _MOVABLE:
+            # a treatment of another swap that didn't take the call (its group is off)
+            message = f"{name}() is left as it is by the rewrite its catalog entry is for, and may block"
+            return Planned(blocker=Blocker(Rule.UNKNOWN_CALL, message))
         if not call.awaitable:
             return Planned(blocker=not_awaitable(call, name))
         if treatment is not Treatment.RESOURCE:
