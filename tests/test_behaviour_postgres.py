@@ -71,10 +71,9 @@ class KeptSync(AssertionError):
 @pytest.mark.xfail(
     raises=KeptSync,
     strict=True,
-    reason="db-swap at 2319384 keeps every function sync: the engine's URL comes from the environment "
-    "(AM218), sqlalchemy.func.pg_sleep() is not in the catalog, update_hero returns its instance "
-    "after commit() (AM220: the issue asks for an awaited refresh), and delete_hero's int parameter "
-    "hero_id is taken for an instance read after commit() (AM220)",
+    reason="db-swap at 36425fb keeps every function of the service sync (AM218): the engine's URL comes "
+    "from the environment, sqlalchemy.func.pg_sleep() is not in the catalog, and update_hero returns "
+    "its instance after commit() (AM220), where the issue asks for an awaited refresh",
 )
 def test_the_migrated_service_answers_the_same_without_blocking(
     before: list[list[Any]], postgres_server: PostgresServer, tmp_path: Path
