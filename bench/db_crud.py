@@ -236,6 +236,12 @@ def print_table(results: dict[str, Any], args: argparse.Namespace) -> bool:
             f"| {row['errors']} | {row['cpu_ms_per_request']:.2f} | {row['postgres_cpu_ms_per_request']:.2f} "
             f"| {row['server_cores']:.2f} | {row['loadgen_cores']:.2f} | {row['other_cores']:.2f} | {ratio} |"
         )
+    if args.repeat > 1:
+        runs = "; ".join(
+            f"{version} {', '.join(f'{rps:.0f}' if rps else '-' for rps in row.get('rps_runs', []))}"
+            for version, row in rows.items()
+        )
+        print(f"# req/s of every run, in order: {runs}")
     for version, row in rows.items():
         for key in ("error_samples", "log"):
             if row.get(key):
