@@ -121,6 +121,7 @@ def test_a_sessionmaker_service_converts_whole_and_answers_the_same(
     text = migrated_sessionmaker.read_text()
     assert "SessionLocal = async_sessionmaker(autocommit=False, autoflush=False, bind=engine)" in text
     assert "        await db.close()\n" in text and "\ndef " not in text
+    assert "    await db.commit()  # no refresh" in text and "    await db.refresh(user)\n    return" in text
     before = _users_and_items(
         _serve(SESSIONMAKER_SERVICE, "sessionmaker_before", tmp_path / "b.db", monkeypatch).app
     )

@@ -209,9 +209,10 @@ class Rule(enum.Enum):
         "AM220",
         "orm-expired-after-commit",
         "An instance the session loaded or added is read after `commit()` with no `refresh()` of it "
-        "in between: the sync session reloads it lazily (a query), which an `AsyncSession` can't do "
-        "(`MissingGreenlet`). The function, and its session group, stay sync; the tool never turns "
-        "`expire_on_commit` off.",
+        "in between, where the tool can't put `await session.refresh(obj)` before the first read "
+        "(a list, a deleted instance, a read in another block than the commit or in a loop): the sync "
+        "session reloads it lazily (a query), which an `AsyncSession` can't do (`MissingGreenlet`). "
+        "The function, and its session group, stay sync; the tool never turns `expire_on_commit` off.",
     )
     # -- notes on existing async code -------------------------------------------------------
     UNCHECKED_IN_ASYNC = (

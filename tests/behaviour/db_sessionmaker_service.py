@@ -55,8 +55,7 @@ app = FastAPI(on_startup=[create_tables])
 def create_user(email: str, db: Session = Depends(get_db)):
     user = User(email=email)
     db.add(user)
-    db.commit()
-    db.refresh(user)
+    db.commit()  # no refresh: reading user.id reloads it (the migrated code refreshes it first)
     return {"id": user.id, "email": user.email}
 
 

@@ -4,15 +4,15 @@ rewritten, only when every function using the engine becomes async."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from async_migrate.catalog import Catalog
 from async_migrate.decide import decide
-from async_migrate.facts import CallFact, ExternalCallee, FunctionFact, Span
+from async_migrate.facts import CallFact, ExternalCallee, FunctionFact, Location, Span
 from async_migrate.index import build_index
-from async_migrate.plan import Anchor, Edit, Plan, Verdict
+from async_migrate.plan import Anchor, Edit, Finding, Plan, Verdict
 from async_migrate.rules import Rule
 from async_migrate.source import read_source
 from async_migrate.swaps.base import Group, Planned, Project, Swap
@@ -22,6 +22,7 @@ HEADER = (
     "import fakedb\nimport vendor\nfrom fastapi import FastAPI\napp = FastAPI()\nengine = fakedb.engine()\n"
 )
 ENGINE_LINE = 5
+LOCATION = Location(Path("app.py"), ENGINE_LINE)
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,12 @@ class FakeDbSwap(Swap):
         if not isinstance(callee, ExternalCallee) or callee.qualname != "fakedb.query":
             return None
         return Planned((AwaitQuery(Rule.AWAIT_CALL, fact.path, call.span),), group="engine")
+
+    def group_off(
+        self, state: Path, key: Hashable, causes: Mapping[str, list[Finding]]
+    ) -> Mapping[str, list[Finding]]:
+        kept = ", ".join(sorted(causes))
+        return {"app.a": [Finding(Rule.UNKNOWN_CALL, f"its {key} group is off: {kept} stays sync", LOCATION)]}
 
     def groups(self, state: Path) -> Iterable[Group]:
         yield Group(
@@ -95,8 +102,11 @@ def test_one_member_kept_sync_turns_the_group_off_and_its_calls_are_unknown_agai
     # b stays sync for vendor.thing(): a, which alone could convert, stays sync with it
     assert verdicts(plan) == {"a": Verdict.KEPT_SYNC, "b": Verdict.KEPT_SYNC}
     (a,) = [decision for decision in plan.decisions if decision.name == "a"]
+    # first what its swap says of the group (group_off, told which members kept it off), then why
+    # a stays sync without the group
     assert [(f.rule, f.message) for f in a.findings] == [
-        (Rule.UNKNOWN_CALL, "fakedb.query() is not in the catalog and may block")
+        (Rule.UNKNOWN_CALL, "its engine group is off: app.b stays sync"),
+        (Rule.UNKNOWN_CALL, "fakedb.query() is not in the catalog and may block"),
     ]
     assert kinds(plan) == []
 

@@ -19,8 +19,9 @@ from async_migrate.swaps.sqlalchemy.edits import (
     AsyncUrl,
     AwaitDatabase,
     CreateAllAsync,
+    RefreshAfterCommit,
 )
-from async_migrate.swaps.sqlalchemy.recognise import expired_reads
+from async_migrate.swaps.sqlalchemy.recognise import expired_reads, refresh_sites
 
 R = Rule.DB_SESSION
 
@@ -128,10 +129,23 @@ def test_a_driver_without_a_known_async_twin_has_none(url: str) -> None:
     assert async_driver(url) is None
 
 
-def _expired(code: str) -> list[tuple[str, int, int]]:
+def _function(code: str) -> ast.FunctionDef:
     function = ast.parse(code).body[0]
     assert isinstance(function, ast.FunctionDef)
-    return expired_reads(function, {"session"})
+    return function
+
+
+def _expired(code: str) -> list[tuple[str, int, int]]:
+    return [
+        (read.name, read.line, read.commit.lineno) for read in expired_reads(_function(code), {"session"})
+    ]
+
+
+def _refreshed(code: str) -> tuple[dict[int, tuple[str, tuple[str, ...]]], list[str]]:
+    """Where refreshes go (by line of the statement they precede), and the reads left unserved."""
+    function = _function(code)
+    sites, left = refresh_sites(function, expired_reads(function, {"session"}))
+    return {statement.lineno: site for statement, site in sites.items()}, [read.name for read in left]
 
 
 def test_a_read_after_commit_without_refresh_is_found() -> None:
@@ -156,3 +170,39 @@ def test_an_instance_loaded_before_a_helper_given_the_session_is_read_stale() ->
 def test_an_instance_a_helper_returns_after_its_commit_is_fresh() -> None:
     code = "def f(db: Session):\n    user = crud.create_user(db, 'a')\n    return {'id': user.id}\n"
     assert _expired(code) == []
+
+
+def test_an_added_instance_read_after_commit_is_refreshed_before_the_read() -> None:
+    code = "def f(session):\n    hero = Hero()\n    session.add(hero)\n    session.commit()\n"
+    code += "    log(1)\n    return {'id': hero.id}\n"
+    assert _refreshed(code) == ({6: ("session", ("hero",))}, [])
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        "    if ok:\n        return hero.id\n",  # in another block than the commit
+        "    for _ in range(2):\n        x = hero.id\n",  # in a loop
+        "    x = 1; y = hero.id\n",  # no line of its own to put the refresh on
+    ],
+)
+def test_a_read_the_refresh_cant_precede_exactly_keeps_the_function_sync(tail: str) -> None:
+    code = "def f(session, ok):\n    hero = Hero()\n    session.add(hero)\n    session.commit()\n" + tail
+    assert _refreshed(code) == ({}, ["hero"])
+
+
+def test_a_list_or_a_deleted_instance_is_not_refreshed() -> None:
+    listed = "def f(session):\n    heroes = [Hero()]\n    session.add_all(heroes)\n    session.commit()\n"
+    assert _refreshed(listed + "    return heroes\n") == ({}, ["heroes"])
+    deleted = "def f(session, hero):\n    session.add(hero)\n    session.delete(hero)\n    session.commit()\n"
+    assert _refreshed(deleted + "    return hero.id\n") == ({}, ["hero"])
+
+
+def test_the_refresh_goes_before_the_statement_below_its_comments() -> None:
+    before = "async def f(session):\n    await session.commit()\n\n    # answer\n    return hero\n"
+    edit = RefreshAfterCommit(R, PATH, span_of(before, ast.Return), "session", ("hero",))
+    after = (
+        "async def f(session):\n    await session.commit()\n\n    # answer\n"
+        "    await session.refresh(hero)\n    return hero\n"
+    )
+    assert rewritten(before, edit) == after

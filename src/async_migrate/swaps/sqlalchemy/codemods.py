@@ -14,7 +14,14 @@ import libcst as cst
 
 from ..base import Rewriting
 from .drivers import scheme_of
-from .edits import AsyncEngine, AsyncSessionFactory, AsyncSessionName, AsyncUrl, CreateAllAsync
+from .edits import (
+    AsyncEngine,
+    AsyncSessionFactory,
+    AsyncSessionName,
+    AsyncUrl,
+    CreateAllAsync,
+    RefreshAfterCommit,
+)
 
 
 def await_database(call: cst.Call, edit: object, rewriting: Rewriting) -> cst.Await:
@@ -78,6 +85,29 @@ def async_url(node: cst.BaseExpression, edit: AsyncUrl, rewriting: Rewriting) ->
     assert scheme is not None
     parts = [first.with_changes(value=first.value.replace(scheme, edit.drivername, 1)), *node.parts[1:]]
     return node.with_changes(parts=parts)
+
+
+def refresh_after_commit(
+    statement: cst.SimpleStatementLine, edit: RefreshAfterCommit, rewriting: Rewriting
+) -> cst.FlattenSentinel[cst.BaseStatement]:
+    """The refreshes go right before the statement, below its comments."""
+    refreshes = [
+        cst.SimpleStatementLine(
+            body=[
+                cst.Expr(
+                    cst.Await(
+                        cst.Call(
+                            func=cst.Attribute(cst.Name(edit.session), cst.Name("refresh")),
+                            args=[cst.Arg(cst.Name(name))],
+                        )
+                    )
+                )
+            ],
+            leading_lines=statement.leading_lines if number == 0 else (),
+        )
+        for number, name in enumerate(edit.names)
+    ]
+    return cst.FlattenSentinel([*refreshes, statement.with_changes(leading_lines=())])
 
 
 def create_all_async(

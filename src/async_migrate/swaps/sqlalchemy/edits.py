@@ -57,6 +57,27 @@ class CreateAllAsync(Edit):
 
 
 @dataclass(frozen=True)
+class RefreshAfterCommit(Edit):
+    """``await session.refresh(obj)`` before the statement that first reads ``obj`` after a
+    commit expired it: the query the sync session ran lazily on that read."""
+
+    awaits = True
+
+    session: str
+    names: tuple[str, ...]
+
+    @property
+    def anchor(self) -> Anchor:
+        return "statement"
+
+    @property
+    def message(self) -> str:
+        return (
+            f"{', '.join(self.names)} refreshed after commit, as the sync session reloaded it on first read"
+        )
+
+
+@dataclass(frozen=True)
 class AsyncSessionName(Edit):
     """A use of the sync session class (an annotation, an ``Annotated`` alias, a construction)
     names the ``AsyncSession`` instead."""

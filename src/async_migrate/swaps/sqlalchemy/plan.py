@@ -30,6 +30,7 @@ from .edits import (
     AsyncUrl,
     AwaitDatabase,
     CreateAllAsync,
+    RefreshAfterCommit,
 )
 from .names import ASYNC_SESSIONS, kind_of, touches_database
 
@@ -222,28 +223,35 @@ def _free_name(fact: FunctionFact, base: str) -> str:
     return name
 
 
-def member_blockers(group: Group, index: ProjectIndex, fact: FunctionFact) -> list[Finding]:
-    """What keeps a member from converting whatever its calls: an instance read after commit, a
-    ``create_all`` that is not a statement of its own, a session opened with other context managers."""
+def plan_member(group: Group, index: ProjectIndex, fact: FunctionFact) -> tuple[list[Edit], list[Finding]]:
+    """A member as a whole: the refreshes of instances read after a commit, and what keeps it from
+    converting whatever its calls (an instance read after commit that can't be refreshed where it
+    is read, a ``create_all`` that is not a statement of its own, a session opened with other
+    context managers)."""
     if group.problems:
         listed = "; ".join(problem.message for problem in group.problems[:3])
         more = f" (and {len(group.problems) - 3} more)" if len(group.problems) > 3 else ""
-        return [
-            Finding(Rule.DB_GROUP, f"its database session group stays sync: {listed}{more}", fact.location)
-        ]
+        message = f"its database session group stays sync: {listed}{more}"
+        return [], [Finding(Rule.DB_GROUP, message, fact.location)]
     module = index.modules[fact.module]
     node = recognise.function_node(module, fact)
     if node is None:
-        return [Finding(Rule.DB_GROUP, f"{fact.name}: its definition wasn't found", fact.location)]
+        return [], [Finding(Rule.DB_GROUP, f"{fact.name}: its definition wasn't found", fact.location)]
+    edits: list[Edit] = []
     found = []
     sessions = {
         call.text.rpartition(".")[0]
         for call in fact.calls
         if isinstance(call.callee, ExternalCallee) and kind_of(call.callee.qualname) in ("await", "plain")
     }
-    for name, line, committed in recognise.expired_reads(node, sessions):
+    sites, left = recognise.refresh_sites(node, recognise.expired_reads(node, sessions))
+    for read in left:
+        name, committed = read.name, read.commit.lineno
         message = f"{name} is read after commit() (line {committed}) with no refresh({name}) in between"
-        found.append(Finding(Rule.ORM_EXPIRED, message, Location(fact.path, line)))
+        found.append(Finding(Rule.ORM_EXPIRED, message, Location(fact.path, read.line)))
+    for statement, (session, names) in sites.items():
+        span = recognise.span_of(module, statement)
+        edits.append(RefreshAfterCommit(Rule.DB_SESSION, fact.path, span, session, names))
     statements = {(s.lineno, s.col_offset): s for s in ast.walk(node) if isinstance(s, ast.stmt)}
     for call in fact.calls:
         if not isinstance(call.callee, ExternalCallee):
@@ -259,7 +267,7 @@ def member_blockers(group: Group, index: ProjectIndex, fact: FunctionFact) -> li
             if not isinstance(statement, ast.With) or len(statement.items) != 1:
                 message = f"{call.text}() opens with other context managers in one with"
                 found.append(Finding(Rule.DB_GROUP, message, here))
-    return found
+    return edits, found
 
 
 def group_edits(group: Group, index: ProjectIndex) -> tuple[Edit, ...]:

@@ -258,11 +258,27 @@ def function_node(module: ModuleTable, fact: FunctionFact) -> ast.FunctionDef | 
     return None
 
 
-def expired_reads(
-    node: ast.FunctionDef | ast.AsyncFunctionDef, sessions: set[str]
-) -> list[tuple[str, int, int]]:
+@dataclass(frozen=True)
+class ExpiredRead:
+    """The first read of an instance after a commit that expired it."""
+
+    name: str
+    read: ast.Name
+    commit: ast.Call
+    session: str | None
+    """The session whose ``commit()`` it was; ``None`` for a helper given the session."""
+    refreshable: bool
+    """A single instance the function gave the session (``add``/``merge``), not deleted: an
+    ``await session.refresh(name)`` loads what the first read would have."""
+
+    @property
+    def line(self) -> int:
+        return self.read.lineno
+
+
+def expired_reads(node: ast.FunctionDef | ast.AsyncFunctionDef, sessions: set[str]) -> list[ExpiredRead]:
     """Instances the session loaded or was given, read after a ``commit()`` with no ``refresh()``
-    of them in between: ``(name, read line, commit line)``.
+    of them in between.
 
     The sessions are the receivers of session methods (``sessions``) and the parameters annotated
     with a Session type. An instance is a name passed to a session method or bound from a call
@@ -270,8 +286,10 @@ def expired_reads(
     handing a session to a helper may commit in it, so it counts as a commit. Source order stands
     for run order (a loop that commits and reads on its next turn is not seen)."""
     sessions = sessions | _session_parameters(node)
-    events: list[tuple[tuple[int, int], str, str]] = []  # position, kind, name
+    events: list[tuple[tuple[int, int], str, str, ast.AST]] = []  # position, kind, name, node
     instances: set[str] = set()
+    added: set[str] = set()
+    deleted: set[str] = set()
     handed: set[int] = set()  # names passed to the session itself: it doesn't read them
     bound_at: dict[int, tuple[int, int]] = {}  # a target's binding happens once its value is made
     for child in _own_nodes(node):
@@ -281,15 +299,19 @@ def expired_reads(
             receiver = func.value if isinstance(func, ast.Attribute) else None
             if isinstance(receiver, ast.Name) and receiver.id in sessions and isinstance(func, ast.Attribute):
                 if func.attr == "commit":
-                    events.append((position, "commit", ""))
+                    events.append((position, "commit", receiver.id, child))
                 for argument in child.args:
                     if isinstance(argument, ast.Name) and func.attr in TAKES_INSTANCES:
                         instances.add(argument.id)
                         handed.add(id(argument))
+                        if func.attr in ("add", "merge"):
+                            added.add(argument.id)
+                        if func.attr == "delete":
+                            deleted.add(argument.id)
                         if func.attr == "refresh":
-                            events.append((position, "refresh", argument.id))
+                            events.append((position, "refresh", argument.id, child))
             elif any(isinstance(arg, ast.Name) and arg.id in sessions for arg in _arguments(child)):
-                events.append((position, "commit", ""))  # a helper given the session may commit
+                events.append((position, "commit", "", child))  # a helper given the session may commit
         elif isinstance(child, ast.Assign | ast.AnnAssign) and child.value is not None:
             targets = child.targets if isinstance(child, ast.Assign) else [child.target]
             names = [target for target in targets if isinstance(target, ast.Name)]
@@ -300,20 +322,72 @@ def expired_reads(
     for child in _own_nodes(node):
         if isinstance(child, ast.Name) and child.id in instances and id(child) not in handed:
             kind = "read" if isinstance(child.ctx, ast.Load) else "bind"
-            events.append((bound_at.get(id(child), (child.lineno, child.col_offset)), kind, child.id))
-    events.sort()
+            events.append((bound_at.get(id(child), (child.lineno, child.col_offset)), kind, child.id, child))
+    events.sort(key=lambda event: event[0])
     found = []
-    committed: int | None = None
+    commit: tuple[ast.Call, str | None] | None = None
     fresh: set[str] = set()
-    for (line, _), kind, name in events:
+    for _, kind, name, where in events:
         if kind == "commit":
-            committed, fresh = line, set()
+            assert isinstance(where, ast.Call)
+            commit, fresh = (where, name or None), set()
         elif kind in ("refresh", "bind"):
             fresh.add(name)
-        elif committed is not None and name not in fresh:
-            found.append((name, line, committed))
+        elif commit is not None and name not in fresh:
+            assert isinstance(where, ast.Name)
+            refreshable = name in added and name not in deleted and commit[1] is not None
+            found.append(ExpiredRead(name, where, commit[0], commit[1], refreshable))
             fresh.add(name)
     return found
+
+
+def refresh_sites(
+    node: ast.FunctionDef | ast.AsyncFunctionDef, reads: list[ExpiredRead]
+) -> tuple[dict[ast.stmt, tuple[str, tuple[str, ...]]], list[ExpiredRead]]:
+    """Where ``await session.refresh(name)`` can go for each read: before the simple statement
+    holding the read, when it follows the commit's statement in the same block, outside any loop
+    (run once, where the sync session's lazy load ran). The reads that can't be served so."""
+    parents = {id(child): parent for parent in ast.walk(node) for child in ast.iter_child_nodes(parent)}
+
+    def statement_of(inner: ast.AST) -> ast.stmt:
+        while not isinstance(inner, ast.stmt):
+            inner = parents[id(inner)]
+        return inner
+
+    def in_loop(statement: ast.AST) -> bool:
+        while statement is not node:
+            statement = parents[id(statement)]
+            if isinstance(statement, ast.For | ast.AsyncFor | ast.While):
+                return True
+        return False
+
+    def block_of(statement: ast.stmt) -> list[ast.stmt]:
+        parent = parents[id(statement)]
+        return next(
+            body
+            for _, body in ast.iter_fields(parent)
+            if isinstance(body, list) and any(item is statement for item in body)
+        )
+
+    sites: dict[ast.stmt, tuple[str, tuple[str, ...]]] = {}
+    left = []
+    for read in reads:
+        statement, committed = statement_of(read.read), statement_of(read.commit)
+        block = block_of(statement)
+        same_block = statement is not committed and any(item is committed for item in block)
+        # a statement alone on its line (``x = 1; return hero`` has no line of its own to precede)
+        same_block = same_block and sum(item.lineno == statement.lineno for item in block) == 1
+        simple = isinstance(statement, ast.Return | ast.Assign | ast.AnnAssign | ast.AugAssign | ast.Expr)
+        if not (read.refreshable and same_block and simple and not in_loop(statement)):
+            left.append(read)
+            continue
+        assert read.session is not None
+        session, names = sites.get(statement, (read.session, ()))
+        if session != read.session:
+            left.append(read)
+            continue
+        sites[statement] = (session, (*names, read.name))
+    return sites, left
 
 
 def _session_parameters(node: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:

@@ -20,6 +20,7 @@ from .edits import (
     AsyncUrl,
     AwaitDatabase,
     CreateAllAsync,
+    RefreshAfterCommit,
 )
 from .names import catalog_rows, kind_of, touches_database
 
@@ -64,7 +65,8 @@ class DatabaseSwap(Swap):
         group = state.by_module.get(fact.module)
         if group is None or fact.qualname not in group.members:
             return None
-        return FunctionPlan(blockers=tuple(plan.member_blockers(group, state.index, fact)))
+        edits, blockers = plan.plan_member(group, state.index, fact)
+        return FunctionPlan(tuple(edits), tuple(blockers), group=None if group.problems else group.key)
 
     def groups(self, state: _State) -> Iterable[Group]:
         seen: dict[str, plan.Group] = {group.key: group for group in state.by_module.values()}
@@ -91,6 +93,7 @@ class DatabaseSwap(Swap):
             AsyncEngine: codemods.async_engine,
             AsyncUrl: codemods.async_url,
             AsyncSessionFactory: codemods.async_session_factory,
+            RefreshAfterCommit: codemods.refresh_after_commit,
         }
 
 
