@@ -71,9 +71,9 @@ class KeptSync(AssertionError):
 @pytest.mark.xfail(
     raises=KeptSync,
     strict=True,
-    reason="db-swap at 36425fb keeps every function of the service sync (AM218): the engine's URL comes "
-    "from the environment, sqlalchemy.func.pg_sleep() is not in the catalog, and update_hero returns "
-    "its instance after commit() (AM220), where the issue asks for an awaited refresh",
+    reason="db-swap at e404da4 keeps every function of the service sync (AM218): the engine's URL comes "
+    "from the environment (the issue asks for make_url(url).set(drivername=...) at run time) and "
+    "sqlalchemy.func.pg_sleep() is not in the catalog",
 )
 def test_the_migrated_service_answers_the_same_without_blocking(
     before: list[list[Any]], postgres_server: PostgresServer, tmp_path: Path
