@@ -132,3 +132,35 @@ def test_a_sessionmaker_service_converts_whole_and_answers_the_same(
     assert before[2] == (200, {"id": 1, "title": "first", "owner_id": 1}), before
     assert before[5] == (200, [{"id": 1, "title": "first"}, {"id": 2, "title": "second"}]), before
     assert after == before
+
+
+ENGINE_LINE = (
+    "engine = create_engine(f\"sqlite:///{os.environ['DB_SESSION_DB']}\", "
+    'connect_args={"check_same_thread": False})\n'
+)
+
+
+def test_an_engine_url_from_the_environment_gets_its_async_driver_when_the_app_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same service with its URL read from the environment (as settings do): the driver is
+    chosen at run time, and the migrated app answers the same under blockbuster."""
+    text = SERVICE.read_text()
+    assert ENGINE_LINE in text
+    service = tmp_path / "db_env_url_service.py"
+    service.write_text(text.replace(ENGINE_LINE, 'engine = create_engine(os.environ["DB_SESSION_URL"])\n'))
+    (tmp_path / "migrated").mkdir()
+    migrated = migrated_copy(service, tmp_path / "migrated", Settings(db_session="async"))
+    assert (
+        'engine = create_async_engine(_async_driver_url(os.environ["DB_SESSION_URL"]))'
+        in migrated.read_text()
+    )
+    monkeypatch.setenv("DB_SESSION_URL", f"sqlite:///{tmp_path / 'before.db'}")
+    before = _crud(_serve(service, "db_env_url_before", tmp_path / "unused.db", monkeypatch).app)
+    monkeypatch.setenv("DB_SESSION_URL", f"sqlite:///{tmp_path / 'after.db'}")
+    with blockbuster_ctx():
+        module = _serve(migrated, "db_env_url_after", tmp_path / "unused.db", monkeypatch)
+        after = _crud(module.app)
+    assert module.engine.url.drivername == "sqlite+aiosqlite"
+    assert before[0] == (200, {"id": 1, "name": "Deadpond", "age": 30}), before
+    assert after == before
