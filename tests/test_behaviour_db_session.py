@@ -6,6 +6,8 @@ tool guards against (AM220), shown for real."""
 
 from __future__ import annotations
 
+import contextlib
+import shutil
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -164,3 +166,48 @@ def test_an_engine_url_from_the_environment_gets_its_async_driver_when_the_app_s
     assert module.engine.url.drivername == "sqlite+aiosqlite"
     assert before[0] == (200, {"id": 1, "name": "Deadpond", "age": 30}), before
     assert after == before
+
+
+OUTSIDE = Path(__file__).parent / "fixtures" / "db_session_engine_outside_the_app" / "input"
+
+
+def _script_then_app(root: Path, monkeypatch: pytest.MonkeyPatch, blocking_checked: bool) -> list[Any]:
+    """The project's script fills the database with the sync engine, then the app serves it."""
+    import importlib
+    import sys
+
+    from sqlmodel import SQLModel
+    from sqlmodel.main import default_registry
+
+    SQLModel.metadata.clear()
+    default_registry.dispose()
+    monkeypatch.chdir(root)
+    monkeypatch.syspath_prepend(str(root))
+    for name in [name for name in sys.modules if name == "app" or name.startswith("app.")]:
+        monkeypatch.delitem(sys.modules, name)
+    importlib.import_module("app.initial_data").main()
+    app = importlib.import_module("app.main").app
+    with blockbuster_ctx() if blocking_checked else contextlib.nullcontext(), TestClient(app) as client:
+        answers = [client.get("/heroes/").json(), client.get("/health").json()]
+    engines = importlib.import_module("app.db")
+    answers += [type(engines.engine).__name__, type(getattr(engines, "async_engine", None)).__name__]
+    for name in [name for name in sys.modules if name == "app" or name.startswith("app.")]:
+        del sys.modules[name]
+    return answers
+
+
+def test_a_script_outside_the_app_keeps_the_sync_engine_and_the_app_gets_an_async_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from async_migrate.runner import migrate
+
+    before, after = tmp_path / "before", tmp_path / "after"
+    shutil.copytree(OUTSIDE, before)
+    shutil.copytree(OUTSIDE, after)
+    result = migrate([after], Settings(db_session="async"))
+    assert result.errors == [] and {change.path.name for change in result.changes} == {"db.py", "main.py"}
+    for change in result.changes:
+        change.path.write_text(change.new_text)
+    answers = [[{"id": 1, "name": "Deadpond"}], {"ok": True}, "Engine"]
+    assert _script_then_app(before, monkeypatch, blocking_checked=False) == [*answers, "NoneType"]
+    assert _script_then_app(after, monkeypatch, blocking_checked=True) == [*answers, "AsyncEngine"]

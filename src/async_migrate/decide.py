@@ -36,7 +36,7 @@ from .index import ProjectIndex
 from .plan import AwaitCall, Edit, Finding, FunctionDecision, MakeAsync, Plan, Verdict
 from .rules import Rule
 from .swaps.base import Project, Swap
-from .swaps.common import called, needs_lambda
+from .swaps.common import called, needs_lambda, reachable
 from .swaps.registry import SWAPS, default_options
 from .swaps.run import SwapRun
 from .swaps.threadpool.edits import WrapCall
@@ -97,7 +97,7 @@ def decide(
     # Starlette calls a sync startup/shutdown handler on the loop: taking its blocking calls off it,
     # even each to the threadpool, is a gain
     on_loop = {q for q in entries if any(entry.kind == "event" for entry in index.entry_points[q])}
-    candidates = {q for q in _reachable(index, entries) if index.functions[q].path not in frozen}
+    candidates = {q for q in reachable(index, entries) if index.functions[q].path not in frozen}
     configured = {q for q in candidates if any(fnmatch.fnmatchcase(q, pattern) for pattern in keep_sync)}
     skipped = {q for q in candidates if index.functions[q].skip} | configured
     sync_candidates = {q for q in candidates - skipped if not index.functions[q].is_async}
@@ -234,19 +234,6 @@ def _class_dependencies(index: ProjectIndex, helpers: dict[str, HelperStatus]) -
         name = qualname.rpartition(".")[2]
         decisions.append(FunctionDecision(qualname, name, location, "dependency", verdict, [finding]))
     return decisions
-
-
-def _reachable(index: ProjectIndex, entries: set[str]) -> set[str]:
-    """Entry points and every project function they call, directly or through others."""
-    seen = set(entries)
-    pending = list(entries)
-    while pending:
-        for call in index.functions[pending.pop()].calls:
-            callee = call.callee
-            if isinstance(callee, ProjectCallee) and callee.qualname not in seen:
-                seen.add(callee.qualname)
-                pending.append(callee.qualname)
-    return seen
 
 
 def _no_gain(fact: FunctionFact, outcome: _Outcome, entry: bool) -> list[Finding]:

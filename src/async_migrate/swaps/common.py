@@ -3,10 +3,15 @@ a call that blocks where ``await`` can't go."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..catalog import Catalog, Entry
-from ..facts import CallFact, ExternalCallee
+from ..facts import CallFact, ExternalCallee, ProjectCallee
 from ..rules import Rule
 from .base import Blocker
+
+if TYPE_CHECKING:
+    from ..index import ProjectIndex
 
 
 def catalog_entry(catalog: Catalog, call: CallFact) -> tuple[str, Entry | None] | None:
@@ -33,3 +38,16 @@ def needs_lambda(call: CallFact) -> bool:
     """``run_in_threadpool(fn, *args, **kwargs)`` can't carry the call: ``func=`` would clash
     with its own parameter, and a ``**mapping`` may hold one."""
     return "func" in call.keywords or call.has_star_kwargs
+
+
+def reachable(index: ProjectIndex, entries: set[str]) -> set[str]:
+    """Entry points and every project function they call, directly or through others."""
+    seen = set(entries)
+    pending = list(entries)
+    while pending:
+        for call in index.functions[pending.pop()].calls:
+            callee = call.callee
+            if isinstance(callee, ProjectCallee) and callee.qualname not in seen:
+                seen.add(callee.qualname)
+                pending.append(callee.qualname)
+    return seen

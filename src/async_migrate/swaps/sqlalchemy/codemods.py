@@ -16,11 +16,14 @@ from ..base import Rewriting
 from .drivers import RUN_TIME_DRIVERS, scheme_of
 from .edits import (
     AsyncEngine,
+    AsyncEngineBeside,
     AsyncSessionFactory,
     AsyncSessionName,
     AsyncUrl,
     CreateAllAsync,
+    ImportAsyncEngine,
     RefreshAfterCommit,
+    RenameEngine,
 )
 
 
@@ -81,6 +84,44 @@ def {name}(url):
 '''
 
 
+def async_engine_beside(
+    statement: cst.SimpleStatementLine, edit: AsyncEngineBeside, rewriting: Rewriting
+) -> cst.FlattenSentinel[cst.BaseStatement]:
+    """The sync engine's statement as it is, then the async engine made with a copy of its call."""
+    (assign,) = statement.body
+    assert isinstance(assign, cst.Assign) and isinstance(assign.value, cst.Call)
+    call = async_engine(assign.value, edit, rewriting)
+    if edit.literal_url:
+        url = call.args[0]
+        call = call.with_changes(
+            args=[url.with_changes(value=async_url(url.value, edit, rewriting)), *call.args[1:]]
+        )
+    target = cst.AssignTarget(cst.Name(edit.name))
+    beside = statement.with_changes(
+        body=[assign.with_changes(targets=[target], value=call)], leading_lines=()
+    )
+    return cst.FlattenSentinel([statement, beside])
+
+
+def rename_engine(node: cst.Name, edit: RenameEngine, rewriting: Rewriting) -> cst.Name:
+    return node.with_changes(value=edit.name)
+
+
+def import_async_engine(
+    statement: cst.SimpleStatementLine, edit: ImportAsyncEngine, rewriting: Rewriting
+) -> cst.SimpleStatementLine:
+    """Only the engine's alias changes: ``async_engine as <the name the module used>``."""
+    (imported,) = statement.body
+    assert isinstance(imported, cst.ImportFrom) and isinstance(imported.names, list | tuple)
+    names = []
+    for alias in imported.names:
+        if isinstance(alias.name, cst.Name) and alias.name.value == edit.imported:
+            local = alias.asname.name if alias.asname else cst.Name(edit.imported)
+            alias = alias.with_changes(name=cst.Name(edit.name), asname=cst.AsName(name=local))
+        names.append(alias)
+    return statement.with_changes(body=[imported.with_changes(names=names)])
+
+
 def async_session_factory(call: cst.Call, edit: AsyncSessionFactory, rewriting: Rewriting) -> cst.Call:
     imports = rewriting.imports
     imports.need("sqlalchemy.ext.asyncio", "async_sessionmaker")
@@ -91,7 +132,9 @@ def async_session_factory(call: cst.Call, edit: AsyncSessionFactory, rewriting: 
     )
 
 
-def async_url(node: cst.BaseExpression, edit: AsyncUrl, rewriting: Rewriting) -> cst.BaseExpression:
+def async_url(
+    node: cst.BaseExpression, edit: AsyncUrl | AsyncEngine, rewriting: Rewriting
+) -> cst.BaseExpression:
     """Only the scheme changes; quotes, prefix and the rest of the string stay as written."""
     if isinstance(node, cst.SimpleString):
         body = node.value[len(node.prefix) + len(node.quote) : -len(node.quote)]

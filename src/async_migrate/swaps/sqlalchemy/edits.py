@@ -148,3 +148,49 @@ class AsyncUrl(Edit):
     @property
     def anchor(self) -> Anchor:
         return "expression"
+
+
+@dataclass(frozen=True)
+class AsyncEngineBeside(AsyncEngine):
+    """``engine = create_engine(url, ...)`` stays for the code outside the app (scripts, CLI
+    jobs) and ``async_engine = create_async_engine(url, ...)`` follows it for the app."""
+
+    name: str = ""
+    literal_url: bool = False
+    """The URL is a literal in the call: the async engine's copy names the async driver."""
+
+    @property
+    def anchor(self) -> Anchor:
+        return "statement"
+
+    @property
+    def message(self) -> str:
+        return f"{super().message}, as {self.name} beside the sync engine that code outside the app uses"
+
+
+@dataclass(frozen=True)
+class RenameEngine(Edit):
+    """A use of the engine in the app names the async engine beside it."""
+
+    reported = False
+
+    name: str
+
+    @property
+    def anchor(self) -> Anchor:
+        return "expression"
+
+
+@dataclass(frozen=True)
+class ImportAsyncEngine(Edit):
+    """``from app.db import engine`` in the app -> ``from app.db import async_engine as engine``:
+    the module's uses stay as written."""
+
+    reported = False
+
+    imported: str
+    name: str
+
+    @property
+    def anchor(self) -> Anchor:
+        return "statement"

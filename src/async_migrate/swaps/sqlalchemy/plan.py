@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ast
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,16 +21,20 @@ from ...index import ProjectIndex
 from ...plan import Edit, Finding, Plan, Verdict
 from ...rules import Rule
 from ..base import Blocker, Planned
+from ..common import reachable
 from . import recognise
 from .edits import (
     AsyncEngine,
+    AsyncEngineBeside,
     AsyncSessionFactory,
     AsyncSessionName,
     AsyncSessionWith,
     AsyncUrl,
     AwaitDatabase,
     CreateAllAsync,
+    ImportAsyncEngine,
     RefreshAfterCommit,
+    RenameEngine,
 )
 from .names import ASYNC_SESSIONS, kind_of, touches_database
 
@@ -46,6 +50,15 @@ class Group:
     members: set[str] = field(default_factory=set)
     problems: list[Finding] = field(default_factory=list)
     """Why it can't convert whatever its functions do (it is off from the start)."""
+    outside: set[str] = field(default_factory=set)
+    """Modules outside the entry points' reach that use the engine (scripts, CLI jobs): they keep
+    the sync engine, and the app's modules get an async engine beside it from the same URL."""
+
+    @property
+    def async_engine(self) -> str:
+        """The name of the async engine: the engine's own, or the one added beside it."""
+        assert self.engine is not None
+        return ASYNC_ENGINE if self.outside else self.engine.name
 
 
 def is_test_file(path: Path) -> bool:
@@ -89,24 +102,53 @@ def groups(index: ProjectIndex) -> dict[str, Group]:
         group = choices[0] if len({id(choice) for choice in choices}) == 1 else unknown
         group.modules.add(name)
         by_module[name] = group
+    reached = reachable(index, {q for q in index.entry_points if q in index.functions})
     for group in [*found, unknown]:
         if group.engine is not None:
             group.modules.add(group.engine.module.name)
+            group.outside = _outside(group, index, reached)
+            group.modules -= group.outside
+            for name in group.outside:
+                del by_module[name]
         group.members = {
             q
             for name in group.modules
             for q in _functions_of(index, name)
             if uses_database(index.functions[q])
         }
-        _check_group(group, index)
+        _check_group(group, index, reached)
     return by_module
+
+
+ASYNC_ENGINE = "async_engine"
+
+
+def _outside(group: Group, index: ProjectIndex, reached: set[str]) -> set[str]:
+    """The group's modules no entry point reaches and no module of the app imports from: they
+    keep the sync engine (the engine's own module stays in the group)."""
+    assert group.engine is not None
+    candidates = {
+        name
+        for name in group.modules
+        if name != group.engine.module.name and not any(q in reached for q in _functions_of(index, name))
+    }
+    inside = group.modules - candidates
+    return {
+        name
+        for name in candidates
+        if not any(
+            target == name or target.startswith(f"{name}.")
+            for other in inside
+            for target, _ in index.modules[other].imports.values()
+        )
+    }
 
 
 def _functions_of(index: ProjectIndex, module: str) -> list[str]:
     return [q for q, fact in index.functions.items() if fact.module == module]
 
 
-def _check_group(group: Group, index: ProjectIndex) -> None:
+def _check_group(group: Group, index: ProjectIndex, reached: set[str]) -> None:
     def fail(message: str, path: Path, line: int) -> None:
         group.problems.append(Finding(Rule.DB_GROUP, message, Location(path, line)))
 
@@ -152,8 +194,43 @@ def _check_group(group: Group, index: ProjectIndex) -> None:
             for statement in module.tree.body
             if any(getattr(statement, "value", None) is call for call in made_here)
         }
-        for problem in recognise.module_level_uses(module, engine_names | classes | factory_names, allowed):
+        names = engine_names | classes | factory_names
+        for problem in recognise.module_level_uses(module, names, allowed):
             fail(problem, module.path, 0)
+        for function, line in recognise.functions_using(module, names):
+            if function not in reached:
+                message = (
+                    f"{function} uses the engine or sessions but no entry point reaches it (a script, a job)"
+                )
+                fail(message, module.path, line)
+    if group.outside:
+        _check_beside(group, index, set(made), fail)
+
+
+def _check_beside(
+    group: Group, index: ProjectIndex, factories: set[str], fail: Callable[[str, Path, int], None]
+) -> None:
+    """An async engine beside the sync one: its name is free where it goes, the URL can be read
+    twice, and the modules outside get nothing the app's modules make async."""
+    engine = group.engine
+    assert engine is not None
+    where = engine.call.lineno
+    url = engine.call.args[0] if engine.call.args else None
+    if url is None or not recognise.reads_nothing(url):
+        fail(
+            "the engine's URL, needed by a second (async) engine, is not a name, attribute or literal",
+            engine.module.path,
+            where,
+        )
+    for name in sorted(group.modules):
+        module = index.modules[name]
+        if ASYNC_ENGINE in module.identifiers:
+            fail(f"{ASYNC_ENGINE}, the async engine's name, is taken in {module.path}", module.path, 0)
+    for name in sorted(group.outside):
+        module = index.modules[name]
+        for local, (target, _) in module.imports.items():
+            if target in factories:
+                fail(f"{module.path}, outside the app, uses the session factory {local}", module.path, 0)
 
 
 SWAP_RULES = frozenset({Rule.ORM_LEGACY_QUERY, Rule.ORM_EXPIRED, Rule.DB_GROUP})
@@ -280,12 +357,16 @@ def group_edits(group: Group, index: ProjectIndex) -> tuple[Edit, ...]:
     unused = binding if binding and not index.used_beyond(module.path, binding.local_name, 1) else None
     span = recognise.span_of(module, engine.call)
     driver = engine.driver
-    edits: list[Edit] = [
-        AsyncEngine(
-            Rule.DB_SESSION, module.path, span, driver.drivername, driver.package, engine.wrap_url, unused
-        )
-    ]
-    if engine.url is not None:
+    edits: list[Edit]
+    if group.outside:
+        edits = _beside(group, index)
+    else:
+        edits = [
+            AsyncEngine(
+                Rule.DB_SESSION, module.path, span, driver.drivername, driver.package, engine.wrap_url, unused
+            )
+        ]
+    if engine.url is not None and not group.outside:
         url = recognise.span_of(module, engine.url)
         edits.append(AsyncUrl(Rule.DB_SESSION, module.path, url, driver.drivername))
     for name in sorted(group.modules):
@@ -303,6 +384,50 @@ def group_edits(group: Group, index: ProjectIndex) -> tuple[Edit, ...]:
             target = ASYNC_SESSIONS[found.library][0]
             edits.append(AsyncSessionName(Rule.DB_SESSION, other.path, found.span, target, dropped))
     return tuple(edits)
+
+
+def _beside(group: Group, index: ProjectIndex) -> list[Edit]:
+    """The async engine added beside the sync one, and the app's uses of the engine renamed to it:
+    in the engine's module (its functions, its session factories), and the imports of it."""
+    engine = group.engine
+    assert engine is not None and engine.driver is not None
+    module, driver = engine.module, engine.driver
+    statement = next(s for s in module.tree.body if getattr(s, "value", None) is engine.call)
+    in_call = engine.url is engine.call.args[0]
+    edits: list[Edit] = [
+        AsyncEngineBeside(
+            Rule.DB_SESSION,
+            module.path,
+            recognise.span_of(module, statement),
+            driver.drivername,
+            driver.package,
+            not in_call,
+            name=ASYNC_ENGINE,
+            literal_url=in_call,
+        )
+    ]
+    uses = [
+        node
+        for statement in module.tree.body
+        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef)
+        or any(getattr(statement, "value", None) is factory.call for factory in recognise.factories(module))
+        for node in ast.walk(statement)
+        if isinstance(node, ast.Name) and node.id == engine.name and isinstance(node.ctx, ast.Load)
+    ]
+    edits += [
+        RenameEngine(Rule.DB_SESSION, module.path, recognise.span_of(module, use), ASYNC_ENGINE)
+        for use in uses
+    ]
+    for name in sorted(group.modules - {module.name}):
+        other = index.modules[name]
+        for statement in other.tree.body:
+            if isinstance(statement, ast.ImportFrom) and any(
+                f"{other.imports.get(alias.asname or alias.name, ('', None))[0]}" == group.key
+                for alias in statement.names
+            ):
+                span = recognise.span_of(other, statement)
+                edits.append(ImportAsyncEngine(Rule.DB_SESSION, other.path, span, engine.name, ASYNC_ENGINE))
+    return edits
 
 
 def sync_session_users(plan: Plan, index: ProjectIndex) -> int:

@@ -146,6 +146,21 @@ def _check_engine(index: ProjectIndex, engine: Engine) -> None:
             engine.problems.append(f"poolclass at {where} is not a pool an async engine accepts")
 
 
+def reads_nothing(url: ast.expr) -> bool:
+    """``url`` can be evaluated twice with the same value: literals, names, attributes, constant
+    subscripts (``os.environ["URL"]``) and ``str()`` of those."""
+    if isinstance(url, ast.Call):
+        simple_str = isinstance(url.func, ast.Name) and url.func.id == "str" and len(url.args) == 1
+        return simple_str and not url.keywords and reads_nothing(url.args[0])
+    if isinstance(url, ast.Subscript):
+        return isinstance(url.slice, ast.Constant) and reads_nothing(url.value)
+    if isinstance(url, ast.Attribute):
+        return reads_nothing(url.value)
+    if isinstance(url, ast.JoinedStr):
+        return all(reads_nothing(part.value) for part in url.values if isinstance(part, ast.FormattedValue))
+    return isinstance(url, ast.Name | ast.Constant)
+
+
 def _last_name(node: ast.expr) -> str | None:
     if isinstance(node, ast.Name):
         return node.id
@@ -231,6 +246,22 @@ def module_level_uses(module: ModuleTable, names: set[str], allowed: set[int]) -
                 found.append(f"{node.id} is used at module level, {module.path}:{node.lineno}")
                 break
     return found
+
+
+def functions_using(module: ModuleTable, names: set[str]) -> Iterator[tuple[str, int]]:
+    """The qualified names of the module's functions and methods that use one of ``names``, and
+    their lines: the index follows only the functions entry points reach, these are all of them."""
+    scopes: list[tuple[str, ast.stmt]] = [
+        (f"{module.name}.{s.name}", s) for s in module.tree.body if hasattr(s, "name")
+    ]
+    while scopes:
+        qualname, node = scopes.pop(0)
+        if isinstance(node, ast.ClassDef):
+            scopes += [(f"{qualname}.{inner.name}", inner) for inner in node.body if hasattr(inner, "name")]
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and any(
+            isinstance(inner, ast.Name) and inner.id in names for inner in ast.walk(node)
+        ):
+            yield qualname, node.lineno
 
 
 def _module_level(body: list[ast.stmt]) -> Iterator[ast.stmt]:

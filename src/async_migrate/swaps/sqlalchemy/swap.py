@@ -14,13 +14,16 @@ from ..base import Codemod, FunctionPlan, Group, Planned, Project, Setting, Swap
 from . import plan
 from .edits import (
     AsyncEngine,
+    AsyncEngineBeside,
     AsyncSessionFactory,
     AsyncSessionName,
     AsyncSessionWith,
     AsyncUrl,
     AwaitDatabase,
     CreateAllAsync,
+    ImportAsyncEngine,
     RefreshAfterCommit,
+    RenameEngine,
 )
 from .names import catalog_rows, kind_of, touches_database
 
@@ -94,6 +97,9 @@ class DatabaseSwap(Swap):
             AsyncUrl: codemods.async_url,
             AsyncSessionFactory: codemods.async_session_factory,
             RefreshAfterCommit: codemods.refresh_after_commit,
+            AsyncEngineBeside: codemods.async_engine_beside,
+            RenameEngine: codemods.rename_engine,
+            ImportAsyncEngine: codemods.import_async_engine,
         }
 
 
