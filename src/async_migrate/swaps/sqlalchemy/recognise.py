@@ -378,7 +378,12 @@ def refresh_sites(
         # a statement alone on its line (``x = 1; return hero`` has no line of its own to precede)
         same_block = same_block and sum(item.lineno == statement.lineno for item in block) == 1
         simple = isinstance(statement, ast.Return | ast.Assign | ast.AnnAssign | ast.AugAssign | ast.Expr)
-        if not (read.refreshable and same_block and simple and not in_loop(statement)):
+        # only an attribute read is what the sync session's lazy load served: the instance itself
+        # handed on (``return hero``) may be serialised from its ``__dict__``, which is empty when
+        # expired (FastAPI answers ``{}`` for a SQLModel table model), and a refresh would fill it
+        parent = parents[id(read.read)]
+        attribute = isinstance(parent, ast.Attribute) and isinstance(parent.ctx, ast.Load)
+        if not (read.refreshable and attribute and same_block and simple and not in_loop(statement)):
             left.append(read)
             continue
         assert read.session is not None
