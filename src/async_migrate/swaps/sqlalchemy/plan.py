@@ -73,10 +73,19 @@ def groups(index: ProjectIndex) -> dict[str, Group]:
     unknown = Group("?", None)
     by_name = {group.key: group for group in found}
     by_module: dict[str, Group] = {}
+    made = {
+        f"{name}.{factory.name}"
+        for name, module in index.modules.items()
+        for factory in recognise.factories(module)
+    }
     for name, module in index.modules.items():
         if is_test_file(module.path):
             continue
-        classes = any(target in recognise.SESSION_CLASSES for target, _ in module.imports.values())
+        # a module importing the engine or a session factory uses them, reached or not
+        classes = any(
+            target in recognise.SESSION_CLASSES or target in made or target in by_name
+            for target, _ in module.imports.values()
+        )
         if (
             not classes
             and not recognise.factories(module)
@@ -152,7 +161,15 @@ def _check_group(group: Group, index: ProjectIndex) -> None:
             for statement in module.tree.body
             if any(getattr(statement, "value", None) is call for call in made_here)
         }
-        for problem in recognise.module_level_uses(module, engine_names | classes | factory_names, allowed):
+        names = engine_names | classes | factory_names
+        for problem in recognise.module_level_uses(module, names, allowed):
+            fail(problem, module.path, 0)
+        scanned = {
+            id(recognise.function_node(module, fact))
+            for fact in index.functions.values()
+            if fact.module == name
+        }
+        for problem in recognise.unscanned_uses(module, names, scanned):
             fail(problem, module.path, 0)
 
 

@@ -228,6 +228,35 @@ def module_level_uses(module: ModuleTable, names: set[str], allowed: set[int]) -
             if isinstance(node, ast.Name) and node.id in names:
                 found.append(f"{node.id} is used at module level, {module.path}:{node.lineno}")
                 break
+    return found + _decorator_uses(module, names)
+
+
+def _decorator_uses(module: ModuleTable, names: set[str]) -> list[str]:
+    """Decorators run at import: ``@event.listens_for(engine, "connect")`` raises
+    ``NotImplementedError`` on an ``AsyncEngine`` (its events go on ``engine.sync_engine``)."""
+    found = []
+    for node in ast.walk(module.tree):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            continue
+        used = {name.id for d in node.decorator_list for name in ast.walk(d) if isinstance(name, ast.Name)}
+        for name in sorted(used & names):
+            found.append(f"{name} is used by a decorator of {node.name}, {module.path}:{node.lineno}")
+    return found
+
+
+def unscanned_uses(module: ModuleTable, names: set[str], scanned: set[int]) -> list[str]:
+    """Functions the index didn't scan (no entry point reaches them: a script, a job, a background
+    task) that name the engine, a session factory or the session class: they would keep calling
+    what became async without ``await``."""
+    found = []
+    for node in ast.walk(module.tree):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) or id(node) in scanned:
+            continue
+        inside = [node.args, *node.body]  # not its decorators, said apart
+        used = {name.id for part in inside for name in ast.walk(part) if isinstance(name, ast.Name)} & names
+        if used:
+            where = f"{module.path}:{node.lineno}"
+            found.append(f"{node.name} at {where} uses {min(used)} and no entry point reaches it")
     return found
 
 
