@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ...facts import CallFact, ExternalCallee, FunctionFact, Location, ProjectCallee
 from ...index import ProjectIndex
+from ...index.tables import ModuleTable
 from ...plan import Edit, Finding, Plan, Verdict
 from ...rules import Rule
 from ..base import Blocker, Planned
@@ -269,6 +270,14 @@ def plan_member(group: Group, index: ProjectIndex, fact: FunctionFact) -> tuple[
     for statement, (session, names) in sites.items():
         span = recognise.span_of(module, statement)
         edits.append(RefreshAfterCommit(Rule.DB_SESSION, fact.path, span, session, names))
+    callees = {(call.span.line, call.span.column): call.callee for call in fact.calls}
+    for escape in recognise.session_escapes(node, sessions, _session_makers(index, module)):
+        call = escape.call
+        if call is not None and isinstance(callees.get((call.lineno, call.col_offset)), ProjectCallee):
+            continue  # a project function given the session is planned with the group
+        line = getattr(escape.node, "lineno", fact.span.line)
+        message = f"{escape.what}, where the tool can't follow its uses"
+        found.append(Finding(Rule.DB_GROUP, message, Location(fact.path, line)))
     statements = {(s.lineno, s.col_offset): s for s in ast.walk(node) if isinstance(s, ast.stmt)}
     for call in fact.calls:
         if not isinstance(call.callee, ExternalCallee):
@@ -285,6 +294,20 @@ def plan_member(group: Group, index: ProjectIndex, fact: FunctionFact) -> tuple[
                 message = f"{call.text}() opens with other context managers in one with"
                 found.append(Finding(Rule.DB_GROUP, message, here))
     return edits, found
+
+
+def _session_makers(index: ProjectIndex, module: ModuleTable) -> set[str]:
+    """The local names that make a session: the session classes and the session factories."""
+    made = {
+        f"{name}.{factory.name}"
+        for name, other in index.modules.items()
+        for factory in recognise.factories(other)
+    }
+    return {factory.name for factory in recognise.factories(module)} | {
+        local
+        for local, (target, _) in module.imports.items()
+        if target in recognise.SESSION_CLASSES or target in made
+    }
 
 
 def group_edits(group: Group, index: ProjectIndex) -> tuple[Edit, ...]:

@@ -424,6 +424,75 @@ def refresh_sites(
     return sites, left
 
 
+@dataclass(frozen=True)
+class Escape:
+    """A session leaving the function other than by a call the tool follows."""
+
+    node: ast.AST
+    what: str
+    call: ast.Call | None = None
+    """A call the session is handed to: fine when it is a project function (planned too)."""
+
+
+def session_escapes(
+    node: ast.FunctionDef | ast.AsyncFunctionDef, sessions: set[str], made: set[str]
+) -> list[Escape]:
+    """Where a session is stored in an attribute or an item (``request.state.db = SessionLocal()``,
+    ``CACHE["db"] = db``) or handed to a call (``background_tasks.add_task(log, db)``,
+    ``Thread(target=f, args=(db,))``): whoever uses it there would call an ``AsyncSession``
+    without ``await``. ``made`` are the names of session classes and factories."""
+    sessions = sessions | _session_parameters(node) | _opened(node, made)
+    found = []
+    for child in _own_nodes(node):
+        if isinstance(child, ast.Assign | ast.AnnAssign) and child.value is not None:
+            targets = child.targets if isinstance(child, ast.Assign) else [child.target]
+            stored = [target for target in targets if isinstance(target, ast.Attribute | ast.Subscript)]
+            if stored and (_is_session(child.value, sessions) or _makes_session(child.value, made)):
+                found.append(Escape(child, f"a session is stored in {ast.unparse(stored[0])}"))
+        elif isinstance(child, ast.Call) and not _method_of(child, sessions):
+            handed = [arg for arg in _arguments(child) if _holds_session(arg, sessions)]
+            if handed:
+                found.append(Escape(child, f"a session is handed to {ast.unparse(child.func)}()", child))
+    return found
+
+
+def _opened(node: ast.FunctionDef | ast.AsyncFunctionDef, made: set[str]) -> set[str]:
+    """Names bound to a new session: ``db = SessionLocal()``, ``with Session(engine) as db``."""
+    names = set()
+    for child in _own_nodes(node):
+        if isinstance(child, ast.Assign) and _makes_session(child.value, made):
+            names |= {target.id for target in child.targets if isinstance(target, ast.Name)}
+        elif (
+            isinstance(child, ast.withitem)
+            and _makes_session(child.context_expr, made)
+            and isinstance(child.optional_vars, ast.Name)
+        ):
+            names.add(child.optional_vars.id)
+    return names
+
+
+def _makes_session(value: ast.expr, made: set[str]) -> bool:
+    return isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in made
+
+
+def _is_session(value: ast.expr, sessions: set[str]) -> bool:
+    return isinstance(value, ast.Name) and value.id in sessions
+
+
+def _holds_session(value: ast.expr, sessions: set[str]) -> bool:
+    """The session itself, or in a tuple or list (``args=(db,)``), or a starred one."""
+    if isinstance(value, ast.Tuple | ast.List):
+        return any(_holds_session(item, sessions) for item in value.elts)
+    if isinstance(value, ast.Starred):
+        return _holds_session(value.value, sessions)
+    return _is_session(value, sessions)
+
+
+def _method_of(call: ast.Call, sessions: set[str]) -> bool:
+    func = call.func
+    return isinstance(func, ast.Attribute) and _is_session(func.value, sessions)
+
+
 def _session_parameters(node: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
     """Parameters annotated with a Session type (``Session``, ``SessionDep``, ``AsyncSession``)."""
     arguments = node.args
