@@ -106,10 +106,18 @@ def groups(index: ProjectIndex) -> dict[str, Group]:
             q
             for name in group.modules
             for q in _functions_of(index, name)
-            if uses_database(index.functions[q])
+            if uses_database(index.functions[q]) or _takes_session(index, index.functions[q])
         }
         _check_group(group, index)
     return by_module
+
+
+def _takes_session(index: ProjectIndex, fact: FunctionFact) -> bool:
+    """A parameter annotated with the session class: the function gets the group's session even
+    when it only hands it on (``ItemRepo(db).all()``), so it converts with the group or keeps it
+    sync."""
+    node = recognise.function_node(index.modules[fact.module], fact)
+    return node is not None and bool(recognise.session_parameters(node))
 
 
 def _functions_of(index: ProjectIndex, module: str) -> list[str]:

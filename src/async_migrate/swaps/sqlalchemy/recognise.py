@@ -314,7 +314,7 @@ def expired_reads(node: ast.FunctionDef | ast.AsyncFunctionDef, sessions: set[st
     given a session (``hero = session.get(Hero, 1)``, ``user = crud.get_user(db, 1)``). A call
     handing a session to a helper may commit in it, so it counts as a commit. Source order stands
     for run order (a loop that commits and reads on its next turn is not seen)."""
-    sessions = sessions | _session_parameters(node)
+    sessions = sessions | session_parameters(node)
     events: list[tuple[tuple[int, int], str, str, ast.AST]] = []  # position, kind, name, node
     instances: set[str] = set()
     added: set[str] = set()
@@ -441,7 +441,7 @@ def session_escapes(
     ``CACHE["db"] = db``) or handed to a call (``background_tasks.add_task(log, db)``,
     ``Thread(target=f, args=(db,))``): whoever uses it there would call an ``AsyncSession``
     without ``await``. ``made`` are the names of session classes and factories."""
-    sessions = sessions | _session_parameters(node) | _opened(node, made)
+    sessions = sessions | session_parameters(node) | _opened(node, made)
     found = []
     for child in _own_nodes(node):
         if isinstance(child, ast.Assign | ast.AnnAssign) and child.value is not None:
@@ -493,7 +493,7 @@ def _method_of(call: ast.Call, sessions: set[str]) -> bool:
     return isinstance(func, ast.Attribute) and _is_session(func.value, sessions)
 
 
-def _session_parameters(node: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+def session_parameters(node: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
     """Parameters annotated with a Session type (``Session``, ``SessionDep``, ``AsyncSession``)."""
     arguments = node.args
     every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
