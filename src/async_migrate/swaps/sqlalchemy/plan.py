@@ -273,7 +273,13 @@ def plan_member(group: Group, index: ProjectIndex, fact: FunctionFact) -> tuple[
     sites, left = recognise.refresh_sites(node, recognise.expired_reads(node, sessions))
     for read in left:
         name, committed = read.name, read.commit.lineno
-        message = f"{name} is read after commit() (line {committed}) with no refresh({name}) in between"
+        func = read.commit.func
+        ended = (
+            f"{func.attr}()"
+            if isinstance(func, ast.Attribute)
+            else f"{ast.unparse(func)}(), which may commit,"
+        )
+        message = f"{name} is read after {ended} (line {committed}) with no refresh({name}) in between"
         found.append(Finding(Rule.ORM_EXPIRED, message, Location(fact.path, read.line)))
     for statement, (session, names) in sites.items():
         span = recognise.span_of(module, statement)

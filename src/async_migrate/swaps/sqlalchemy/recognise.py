@@ -329,6 +329,9 @@ def expired_reads(node: ast.FunctionDef | ast.AsyncFunctionDef, sessions: set[st
             if isinstance(receiver, ast.Name) and receiver.id in sessions and isinstance(func, ast.Attribute):
                 if func.attr == "commit":
                     events.append((position, "commit", receiver.id, child))
+                elif func.attr == "rollback":
+                    # expires every instance too; one it was given is expunged, which refresh() refuses
+                    events.append((position, "commit", "", child))
                 for argument in child.args:
                     if isinstance(argument, ast.Name) and func.attr in TAKES_INSTANCES:
                         instances.add(argument.id)
