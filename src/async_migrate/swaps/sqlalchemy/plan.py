@@ -47,6 +47,9 @@ class Group:
     members: set[str] = field(default_factory=set)
     problems: list[Finding] = field(default_factory=list)
     """Why it can't convert whatever its functions do (it is off from the start)."""
+    expires_on_commit: bool = True
+    """``False`` when every session of the group is made with ``expire_on_commit=False``: a read
+    after commit then reads what the instance holds, in the sync session as in the async one."""
 
 
 def is_test_file(path: Path) -> bool:
@@ -109,6 +112,9 @@ def groups(index: ProjectIndex) -> dict[str, Group]:
             if uses_database(index.functions[q]) or _takes_session(index, index.functions[q])
         }
         _check_group(group, index)
+        group.expires_on_commit = not recognise.never_expire(
+            [index.modules[name] for name in sorted(group.modules)]
+        )
     return by_module
 
 
@@ -270,7 +276,9 @@ def plan_member(group: Group, index: ProjectIndex, fact: FunctionFact) -> tuple[
         for call in fact.calls
         if isinstance(call.callee, ExternalCallee) and kind_of(call.callee.qualname) in ("await", "plain")
     }
-    sites, left = recognise.refresh_sites(node, recognise.expired_reads(node, sessions))
+    sites, left = recognise.refresh_sites(
+        node, recognise.expired_reads(node, sessions, group.expires_on_commit)
+    )
     for read in left:
         name, committed = read.name, read.commit.lineno
         func = read.commit.func

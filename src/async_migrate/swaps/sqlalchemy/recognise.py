@@ -305,7 +305,34 @@ class ExpiredRead:
         return self.read.lineno
 
 
-def expired_reads(node: ast.FunctionDef | ast.AsyncFunctionDef, sessions: set[str]) -> list[ExpiredRead]:
+def never_expire(modules: list[ModuleTable]) -> bool:
+    """Every session these modules make is made with ``expire_on_commit=False``: each session
+    factory and ``Session(...)`` call says so, no call of a factory says otherwise, and nothing
+    sets ``.expire_on_commit`` later."""
+    makers = {factory.name for module in modules for factory in factories(module)}
+    made = 0
+    for module in modules:
+        local = makers | {name for name, (target, _) in module.imports.items() if target in SESSION_CLASSES}
+        local |= {name for name, (target, _) in module.imports.items() if target.rpartition(".")[2] in makers}
+        for node in ast.walk(module.tree):
+            if isinstance(node, ast.Attribute) and node.attr == "expire_on_commit":
+                return False
+            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
+                continue
+            is_factory = _imported(module, node.func.id) in SESSION_FACTORIES
+            if not is_factory and node.func.id not in local:
+                continue
+            given = [keyword for keyword in node.keywords if keyword.arg in ("expire_on_commit", None)]
+            off = [k for k in given if isinstance(k.value, ast.Constant) and k.value.value is False]
+            if given != off or (not off and (is_factory or node.func.id not in makers)):
+                return False  # said otherwise, or not said where the session is made
+            made += bool(off)
+    return made > 0
+
+
+def expired_reads(
+    node: ast.FunctionDef | ast.AsyncFunctionDef, sessions: set[str], commit_expires: bool = True
+) -> list[ExpiredRead]:
     """Instances the session loaded or was given, read after a ``commit()`` with no ``refresh()``
     of them in between.
 
@@ -327,7 +354,7 @@ def expired_reads(node: ast.FunctionDef | ast.AsyncFunctionDef, sessions: set[st
             func = child.func
             receiver = func.value if isinstance(func, ast.Attribute) else None
             if isinstance(receiver, ast.Name) and receiver.id in sessions and isinstance(func, ast.Attribute):
-                if func.attr == "commit":
+                if func.attr == "commit" and commit_expires:
                     events.append((position, "commit", receiver.id, child))
                 elif func.attr == "rollback":
                     # expires every instance too; one it was given is expunged, which refresh() refuses
@@ -342,7 +369,9 @@ def expired_reads(node: ast.FunctionDef | ast.AsyncFunctionDef, sessions: set[st
                             deleted.add(argument.id)
                         if func.attr == "refresh":
                             events.append((position, "refresh", argument.id, child))
-            elif any(isinstance(arg, ast.Name) and arg.id in sessions for arg in _arguments(child)):
+            elif commit_expires and any(
+                isinstance(arg, ast.Name) and arg.id in sessions for arg in _arguments(child)
+            ):
                 events.append((position, "commit", "", child))  # a helper given the session may commit
         elif isinstance(child, ast.Assign | ast.AnnAssign) and child.value is not None:
             targets = child.targets if isinstance(child, ast.Assign) else [child.target]
