@@ -121,6 +121,12 @@ def _check_engine(index: ProjectIndex, engine: Engine) -> None:
     if engine.driver is None:
         engine.problems.append(f"no async driver is known for the URL {start!r} at {where}")
         return
+    if not engine.driver.same_connect_args and _has_query(literal):
+        # psycopg2's and pymysql's URL options (sslmode, connect_timeout) are keyword arguments
+        # asyncpg's and aiomysql's connect() doesn't take (TypeError when the first connection opens)
+        engine.problems.append(
+            f"the URL at {where} has options for the sync driver, not {engine.driver.drivername}"
+        )
     if literal is url:
         engine.url = url
     elif literal is not None and isinstance(url, ast.Name) and _only_use(index, module, url.id):
@@ -142,6 +148,11 @@ def _check_engine(index: ProjectIndex, engine: Engine) -> None:
             )
         elif keyword.arg == "poolclass" and _last_name(keyword.value) not in ASYNC_POOLS:
             engine.problems.append(f"poolclass at {where} is not a pool an async engine accepts")
+
+
+def _has_query(literal: ast.expr | None) -> bool:
+    parts = literal.values if isinstance(literal, ast.JoinedStr) else [literal]
+    return any(isinstance(part, ast.Constant) and "?" in str(part.value) for part in parts)
 
 
 def _last_name(node: ast.expr) -> str | None:
