@@ -186,6 +186,8 @@ def _check_group(group: Group, index: ProjectIndex) -> None:
         }
         for problem in recognise.unscanned_uses(module, names, scanned):
             fail(problem, module.path, 0)
+        for problem in recognise.server_side_cursors(module):
+            fail(problem, module.path, 0)
 
 
 SWAP_RULES = frozenset({Rule.ORM_LEGACY_QUERY, Rule.ORM_EXPIRED, Rule.DB_GROUP})

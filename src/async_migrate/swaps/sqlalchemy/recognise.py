@@ -255,6 +255,30 @@ def _decorator_uses(module: ModuleTable, names: set[str]) -> list[str]:
     return found
 
 
+SERVER_SIDE = frozenset({"yield_per", "stream_results"})
+
+
+def server_side_cursors(module: ModuleTable) -> list[str]:
+    """``execution_options(yield_per=...)``, ``{"stream_results": True}``, ``.yield_per(n)``: a
+    server-side cursor, which ``AsyncSession.execute`` refuses (``AsyncMethodRequired``; only
+    ``stream()`` serves one). Looked for anywhere in the module: a statement may be built at
+    module level, the option set on the engine."""
+    found = []
+    for node in ast.walk(module.tree):
+        if isinstance(node, ast.keyword):
+            named = node.arg
+        elif isinstance(node, ast.Constant):
+            named = node.value
+        else:
+            named = node.attr if isinstance(node, ast.Attribute) else None
+        if isinstance(named, str) and named in SERVER_SIDE:
+            where = f"{module.path}:{getattr(node, 'lineno', 0)}"
+            found.append(
+                f"{named} at {where} asks for a server-side cursor, which AsyncSession.execute refuses"
+            )
+    return found
+
+
 def unscanned_uses(module: ModuleTable, names: set[str], scanned: set[int]) -> list[str]:
     """Functions the index didn't scan (no entry point reaches them: a script, a job, a background
     task) that name the engine, a session factory or the session class: they would keep calling
