@@ -146,6 +146,10 @@ def _check_group(group: Group, index: ProjectIndex) -> None:
         return
     for problem in engine.problems:
         fail(problem, engine.module.path, engine.call.lineno)
+    for module in index.modules.values():  # the mapped classes may be anywhere in the project
+        if not is_test_file(module.path):
+            for problem in recognise.updated_by_database(module):
+                fail(problem, module.path, 0)
     made = {
         f"{module.name}.{factory.name}": factory
         for module in map(index.modules.__getitem__, group.modules)

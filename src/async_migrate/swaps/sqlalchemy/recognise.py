@@ -279,6 +279,33 @@ def server_side_cursors(module: ModuleTable) -> list[str]:
     return found
 
 
+def updated_by_database(module: ModuleTable) -> list[str]:
+    """Columns the database sets on UPDATE (``onupdate=func.now()``, ``server_onupdate=...``,
+    also as ``sa_column_kwargs`` keys): a flush of an update expires them, and the next read
+    reloads them lazily, which an ``AsyncSession`` can't do (``MissingGreenlet``; measured).
+    A Python callable (``onupdate=datetime.now``) is set on the instance instead."""
+    found = []
+    for node in ast.walk(module.tree):
+        if isinstance(node, ast.keyword):
+            pairs = [(node.arg, node.value)]
+        elif isinstance(node, ast.Dict):
+            pairs = [
+                (key.value, value)
+                for key, value in zip(node.keys, node.values, strict=True)
+                if isinstance(key, ast.Constant)
+            ]
+        else:
+            continue
+        for name, value in pairs:
+            if name == "server_onupdate" or (name == "onupdate" and isinstance(value, ast.Call)):
+                where = f"{module.path}:{value.lineno}"
+                found.append(
+                    f"{name}={ast.unparse(value)} at {where}: the database sets it, a read after a flush "
+                    "reloads it"
+                )
+    return found
+
+
 def unscanned_uses(module: ModuleTable, names: set[str], scanned: set[int]) -> list[str]:
     """Functions the index didn't scan (no entry point reaches them: a script, a job, a background
     task) that name the engine, a session factory or the session class: they would keep calling
