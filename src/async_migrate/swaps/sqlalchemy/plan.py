@@ -77,11 +77,7 @@ def groups(index: ProjectIndex) -> dict[str, Group]:
     unknown = Group("?", None)
     by_name = {group.key: group for group in found}
     by_module: dict[str, Group] = {}
-    made = {
-        f"{name}.{factory.name}"
-        for name, module in index.modules.items()
-        for factory in recognise.factories(module)
-    }
+    made = _factory_names(index)
     for name, module in index.modules.items():
         if is_test_file(module.path):
             continue
@@ -116,6 +112,15 @@ def groups(index: ProjectIndex) -> dict[str, Group]:
             [index.modules[name] for name in sorted(group.modules)]
         )
     return by_module
+
+
+def _factory_names(index: ProjectIndex) -> set[str]:
+    """The qualified names of the project's module-level session factories."""
+    return {
+        f"{name}.{factory.name}"
+        for name, module in index.modules.items()
+        for factory in recognise.factories(module)
+    }
 
 
 def _takes_session(index: ProjectIndex, fact: FunctionFact) -> bool:
@@ -326,11 +331,7 @@ def plan_member(group: Group, index: ProjectIndex, fact: FunctionFact) -> tuple[
 
 def _session_makers(index: ProjectIndex, module: ModuleTable) -> set[str]:
     """The local names that make a session: the session classes and the session factories."""
-    made = {
-        f"{name}.{factory.name}"
-        for name, other in index.modules.items()
-        for factory in recognise.factories(other)
-    }
+    made = _factory_names(index)
     return {factory.name for factory in recognise.factories(module)} | {
         local
         for local, (target, _) in module.imports.items()
