@@ -100,6 +100,34 @@ def test_reading_an_instance_after_commit_without_refresh_fails_on_an_async_sess
         client.post("/heroes/", json={"name": "Deadpond"})
 
 
+RETURNED_AFTER_COMMIT = Path(__file__).parent / "fixtures" / "db_session_return_after_commit" / "input.py"
+
+
+def test_an_instance_returned_after_commit_is_served_empty_and_a_refresh_would_change_that(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Why ``return note`` after commit gets no refresh (AM220): FastAPI serialises a SQLModel
+    table instance from its ``__dict__``, which the commit emptied, so the sync app answers ``{}``
+    without a query; the refresh the tool once put there answered the row instead."""
+    from sqlmodel import SQLModel
+
+    monkeypatch.chdir(tmp_path)  # the fixture's engine is sqlite:///notes.db
+    source = RETURNED_AFTER_COMMIT.read_text()
+    sync_app = _serve(RETURNED_AFTER_COMMIT, "db_session_returned", tmp_path / "unused.db", monkeypatch)
+    SQLModel.metadata.create_all(sync_app.engine)
+    with TestClient(sync_app.app) as client:
+        sync_answer = client.post("/notes/?text=first")
+    assert (sync_answer.status_code, sync_answer.json()) == (200, {})
+    refreshed = tmp_path / "db_session_returned_refreshed.py"
+    refreshed.write_text(
+        source.replace("    session.commit()\n", "    session.commit()\n    session.refresh(note)\n")
+    )
+    refreshed_app = _serve(refreshed, "db_session_returned_refreshed", tmp_path / "unused.db", monkeypatch)
+    with TestClient(refreshed_app.app) as client:
+        answer = client.post("/notes/?text=second")
+    assert (answer.status_code, answer.json()) == (200, {"id": 2, "text": "second"})
+
+
 def _users_and_items(app: Any) -> list[tuple[int, Any]]:
     with TestClient(app) as client:
         calls = [

@@ -208,9 +208,10 @@ class Rule(enum.Enum):
     ORM_EXPIRED = (
         "AM220",
         "orm-expired-after-commit",
-        "An instance the session loaded or added is read after `commit()` with no `refresh()` of it "
-        "in between, where the tool can't put `await session.refresh(obj)` before the first read "
-        "(a list, a deleted instance, a read in another block than the commit or in a loop): the sync "
+        "An instance the session loaded or added is read after `commit()` (or `rollback()`, or a "
+        "helper given the session) with no `refresh()` of it in between, where the tool can't put "
+        "`await session.refresh(obj)` before the first read (a list, a deleted instance, the "
+        "instance itself handed on, a read in another block than the commit or in a loop): the sync "
         "session reloads it lazily (a query), which an `AsyncSession` can't do (`MissingGreenlet`). "
         "The function, and its session group, stay sync; the tool never turns `expire_on_commit` off.",
     )

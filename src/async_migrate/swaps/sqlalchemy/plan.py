@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ...facts import CallFact, ExternalCallee, FunctionFact, Location, ProjectCallee
 from ...index import ProjectIndex
+from ...index.tables import ModuleTable
 from ...plan import Edit, Finding, Plan, Verdict
 from ...rules import Rule
 from ..base import Blocker, Planned
@@ -60,6 +61,10 @@ class Group:
         assert self.engine is not None
         return ASYNC_ENGINE if self.outside else self.engine.name
 
+    expires_on_commit: bool = True
+    """``False`` when every session of the group is made with ``expire_on_commit=False``: a read
+    after commit then reads what the instance holds, in the sync session as in the async one."""
+
 
 def is_test_file(path: Path) -> bool:
     """Tests build their own engines and sessions: they are adapted by hand (docs), not grouped."""
@@ -86,10 +91,15 @@ def groups(index: ProjectIndex) -> dict[str, Group]:
     unknown = Group("?", None)
     by_name = {group.key: group for group in found}
     by_module: dict[str, Group] = {}
+    made = _factory_names(index)
     for name, module in index.modules.items():
         if is_test_file(module.path):
             continue
-        classes = any(target in recognise.SESSION_CLASSES for target, _ in module.imports.values())
+        # a module importing the engine or a session factory uses them, reached or not
+        classes = any(
+            target in recognise.SESSION_CLASSES or target in made or target in by_name
+            for target, _ in module.imports.values()
+        )
         if (
             not classes
             and not recognise.factories(module)
@@ -114,10 +124,30 @@ def groups(index: ProjectIndex) -> dict[str, Group]:
             q
             for name in group.modules
             for q in _functions_of(index, name)
-            if uses_database(index.functions[q])
+            if uses_database(index.functions[q]) or _takes_session(index, index.functions[q])
         }
-        _check_group(group, index, reached)
+        _check_group(group, index)
+        group.expires_on_commit = not recognise.never_expire(
+            [index.modules[name] for name in sorted(group.modules)]
+        )
     return by_module
+
+
+def _factory_names(index: ProjectIndex) -> set[str]:
+    """The qualified names of the project's module-level session factories."""
+    return {
+        f"{name}.{factory.name}"
+        for name, module in index.modules.items()
+        for factory in recognise.factories(module)
+    }
+
+
+def _takes_session(index: ProjectIndex, fact: FunctionFact) -> bool:
+    """A parameter annotated with the session class: the function gets the group's session even
+    when it only hands it on (``ItemRepo(db).all()``), so it converts with the group or keeps it
+    sync."""
+    node = recognise.function_node(index.modules[fact.module], fact)
+    return node is not None and bool(recognise.session_parameters(node))
 
 
 ASYNC_ENGINE = "async_engine"
@@ -148,7 +178,7 @@ def _functions_of(index: ProjectIndex, module: str) -> list[str]:
     return [q for q, fact in index.functions.items() if fact.module == module]
 
 
-def _check_group(group: Group, index: ProjectIndex, reached: set[str]) -> None:
+def _check_group(group: Group, index: ProjectIndex) -> None:
     def fail(message: str, path: Path, line: int) -> None:
         group.problems.append(Finding(Rule.DB_GROUP, message, Location(path, line)))
 
@@ -164,6 +194,10 @@ def _check_group(group: Group, index: ProjectIndex, reached: set[str]) -> None:
         return
     for problem in engine.problems:
         fail(problem, engine.module.path, engine.call.lineno)
+    for module in index.modules.values():  # the mapped classes may be anywhere in the project
+        if not is_test_file(module.path):
+            for problem in recognise.updated_by_database(module):
+                fail(problem, module.path, 0)
     made = {
         f"{module.name}.{factory.name}": factory
         for module in map(index.modules.__getitem__, group.modules)
@@ -197,12 +231,15 @@ def _check_group(group: Group, index: ProjectIndex, reached: set[str]) -> None:
         names = engine_names | classes | factory_names
         for problem in recognise.module_level_uses(module, names, allowed):
             fail(problem, module.path, 0)
-        for function, line in recognise.functions_using(module, names):
-            if function not in reached:
-                message = (
-                    f"{function} uses the engine or sessions but no entry point reaches it (a script, a job)"
-                )
-                fail(message, module.path, line)
+        scanned = {
+            id(recognise.function_node(module, fact))
+            for fact in index.functions.values()
+            if fact.module == name
+        }
+        for problem in recognise.unscanned_uses(module, names, scanned):
+            fail(problem, module.path, 0)
+        for problem in recognise.server_side_cursors(module):
+            fail(problem, module.path, 0)
     if group.outside:
         _check_beside(group, index, set(made), fail)
 
@@ -321,14 +358,30 @@ def plan_member(group: Group, index: ProjectIndex, fact: FunctionFact) -> tuple[
         for call in fact.calls
         if isinstance(call.callee, ExternalCallee) and kind_of(call.callee.qualname) in ("await", "plain")
     }
-    sites, left = recognise.refresh_sites(node, recognise.expired_reads(node, sessions))
+    sites, left = recognise.refresh_sites(
+        node, recognise.expired_reads(node, sessions, group.expires_on_commit)
+    )
     for read in left:
         name, committed = read.name, read.commit.lineno
-        message = f"{name} is read after commit() (line {committed}) with no refresh({name}) in between"
+        func = read.commit.func
+        ended = (
+            f"{func.attr}()"
+            if isinstance(func, ast.Attribute)
+            else f"{ast.unparse(func)}(), which may commit,"
+        )
+        message = f"{name} is read after {ended} (line {committed}) with no refresh({name}) in between"
         found.append(Finding(Rule.ORM_EXPIRED, message, Location(fact.path, read.line)))
     for statement, (session, names) in sites.items():
         span = recognise.span_of(module, statement)
         edits.append(RefreshAfterCommit(Rule.DB_SESSION, fact.path, span, session, names))
+    callees = {(call.span.line, call.span.column): call.callee for call in fact.calls}
+    for escape in recognise.session_escapes(node, sessions, _session_makers(index, module)):
+        call = escape.call
+        if call is not None and isinstance(callees.get((call.lineno, call.col_offset)), ProjectCallee):
+            continue  # a project function given the session is planned with the group
+        line = getattr(escape.node, "lineno", fact.span.line)
+        message = f"{escape.what}, where the tool can't follow its uses"
+        found.append(Finding(Rule.DB_GROUP, message, Location(fact.path, line)))
     statements = {(s.lineno, s.col_offset): s for s in ast.walk(node) if isinstance(s, ast.stmt)}
     for call in fact.calls:
         if not isinstance(call.callee, ExternalCallee):
@@ -345,6 +398,16 @@ def plan_member(group: Group, index: ProjectIndex, fact: FunctionFact) -> tuple[
                 message = f"{call.text}() opens with other context managers in one with"
                 found.append(Finding(Rule.DB_GROUP, message, here))
     return edits, found
+
+
+def _session_makers(index: ProjectIndex, module: ModuleTable) -> set[str]:
+    """The local names that make a session: the session classes and the session factories."""
+    made = _factory_names(index)
+    return {factory.name for factory in recognise.factories(module)} | {
+        local
+        for local, (target, _) in module.imports.items()
+        if target in recognise.SESSION_CLASSES or target in made
+    }
 
 
 def group_edits(group: Group, index: ProjectIndex) -> tuple[Edit, ...]:

@@ -121,6 +121,12 @@ def _check_engine(index: ProjectIndex, engine: Engine) -> None:
     if engine.driver is None:
         engine.problems.append(f"no async driver is known for the URL {start!r} at {where}")
         return
+    if not engine.driver.same_connect_args and _has_query(literal):
+        # psycopg2's and pymysql's URL options (sslmode, connect_timeout) are keyword arguments
+        # asyncpg's and aiomysql's connect() doesn't take (TypeError when the first connection opens)
+        engine.problems.append(
+            f"the URL at {where} has options for the sync driver, not {engine.driver.drivername}"
+        )
     if literal is url:
         engine.url = url
     elif literal is not None and isinstance(url, ast.Name) and _only_use(index, module, url.id):
@@ -159,6 +165,11 @@ def reads_nothing(url: ast.expr) -> bool:
     if isinstance(url, ast.JoinedStr):
         return all(reads_nothing(part.value) for part in url.values if isinstance(part, ast.FormattedValue))
     return isinstance(url, ast.Name | ast.Constant)
+
+
+def _has_query(literal: ast.expr | None) -> bool:
+    parts = literal.values if isinstance(literal, ast.JoinedStr) else [literal]
+    return any(isinstance(part, ast.Constant) and "?" in str(part.value) for part in parts)
 
 
 def _last_name(node: ast.expr) -> str | None:
@@ -245,23 +256,87 @@ def module_level_uses(module: ModuleTable, names: set[str], allowed: set[int]) -
             if isinstance(node, ast.Name) and node.id in names:
                 found.append(f"{node.id} is used at module level, {module.path}:{node.lineno}")
                 break
+    return found + _decorator_uses(module, names)
+
+
+def _decorator_uses(module: ModuleTable, names: set[str]) -> list[str]:
+    """Decorators run at import: ``@event.listens_for(engine, "connect")`` raises
+    ``NotImplementedError`` on an ``AsyncEngine`` (its events go on ``engine.sync_engine``)."""
+    found = []
+    for node in ast.walk(module.tree):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            continue
+        used = {name.id for d in node.decorator_list for name in ast.walk(d) if isinstance(name, ast.Name)}
+        for name in sorted(used & names):
+            found.append(f"{name} is used by a decorator of {node.name}, {module.path}:{node.lineno}")
     return found
 
 
-def functions_using(module: ModuleTable, names: set[str]) -> Iterator[tuple[str, int]]:
-    """The qualified names of the module's functions and methods that use one of ``names``, and
-    their lines: the index follows only the functions entry points reach, these are all of them."""
-    scopes: list[tuple[str, ast.stmt]] = [
-        (f"{module.name}.{s.name}", s) for s in module.tree.body if hasattr(s, "name")
-    ]
-    while scopes:
-        qualname, node = scopes.pop(0)
-        if isinstance(node, ast.ClassDef):
-            scopes += [(f"{qualname}.{inner.name}", inner) for inner in node.body if hasattr(inner, "name")]
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and any(
-            isinstance(inner, ast.Name) and inner.id in names for inner in ast.walk(node)
-        ):
-            yield qualname, node.lineno
+SERVER_SIDE = frozenset({"yield_per", "stream_results"})
+
+
+def server_side_cursors(module: ModuleTable) -> list[str]:
+    """``execution_options(yield_per=...)``, ``{"stream_results": True}``, ``.yield_per(n)``: a
+    server-side cursor, which ``AsyncSession.execute`` refuses (``AsyncMethodRequired``; only
+    ``stream()`` serves one). Looked for anywhere in the module: a statement may be built at
+    module level, the option set on the engine."""
+    found = []
+    for node in ast.walk(module.tree):
+        if isinstance(node, ast.keyword):
+            named = node.arg
+        elif isinstance(node, ast.Constant):
+            named = node.value
+        else:
+            named = node.attr if isinstance(node, ast.Attribute) else None
+        if isinstance(named, str) and named in SERVER_SIDE:
+            where = f"{module.path}:{getattr(node, 'lineno', 0)}"
+            found.append(
+                f"{named} at {where} asks for a server-side cursor, which AsyncSession.execute refuses"
+            )
+    return found
+
+
+def updated_by_database(module: ModuleTable) -> list[str]:
+    """Columns the database sets on UPDATE (``onupdate=func.now()``, ``server_onupdate=...``,
+    also as ``sa_column_kwargs`` keys): a flush of an update expires them, and the next read
+    reloads them lazily, which an ``AsyncSession`` can't do (``MissingGreenlet``; measured).
+    A Python callable (``onupdate=datetime.now``) is set on the instance instead."""
+    found = []
+    for node in ast.walk(module.tree):
+        if isinstance(node, ast.keyword):
+            pairs = [(node.arg, node.value)]
+        elif isinstance(node, ast.Dict):
+            pairs = [
+                (key.value, value)
+                for key, value in zip(node.keys, node.values, strict=True)
+                if isinstance(key, ast.Constant)
+            ]
+        else:
+            continue
+        for name, value in pairs:
+            if name == "server_onupdate" or (name == "onupdate" and isinstance(value, ast.Call)):
+                where = f"{module.path}:{value.lineno}"
+                found.append(
+                    f"{name}={ast.unparse(value)} at {where}: the database sets it, a read after a flush "
+                    "reloads it"
+                )
+    return found
+
+
+def unscanned_uses(module: ModuleTable, names: set[str], scanned: set[int]) -> list[str]:
+    """Functions the index didn't scan (no entry point reaches them: a script, a job, a background
+    task) that name the engine, a session factory or the session class: they would keep calling
+    what became async without ``await``."""
+    found = []
+    for node in ast.walk(module.tree):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) or id(node) in scanned:
+            continue
+        inside = [node.args, *node.body]  # not its decorators, said apart
+        used = {name.id for part in inside for name in ast.walk(part) if isinstance(name, ast.Name)} & names
+        if used:
+            where = f"{module.path}:{node.lineno}"
+            found.append(f"{node.name} at {where} uses {min(used)} and no entry point reaches it")
+    return found
 
 
 def _module_level(body: list[ast.stmt]) -> Iterator[ast.stmt]:
@@ -309,7 +384,34 @@ class ExpiredRead:
         return self.read.lineno
 
 
-def expired_reads(node: ast.FunctionDef | ast.AsyncFunctionDef, sessions: set[str]) -> list[ExpiredRead]:
+def never_expire(modules: list[ModuleTable]) -> bool:
+    """Every session these modules make is made with ``expire_on_commit=False``: each session
+    factory and ``Session(...)`` call says so, no call of a factory says otherwise, and nothing
+    sets ``.expire_on_commit`` later."""
+    makers = {factory.name for module in modules for factory in factories(module)}
+    made = 0
+    for module in modules:
+        local = makers | {name for name, (target, _) in module.imports.items() if target in SESSION_CLASSES}
+        local |= {name for name, (target, _) in module.imports.items() if target.rpartition(".")[2] in makers}
+        for node in ast.walk(module.tree):
+            if isinstance(node, ast.Attribute) and node.attr == "expire_on_commit":
+                return False
+            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
+                continue
+            is_factory = _imported(module, node.func.id) in SESSION_FACTORIES
+            if not is_factory and node.func.id not in local:
+                continue
+            given = [keyword for keyword in node.keywords if keyword.arg in ("expire_on_commit", None)]
+            off = [k for k in given if isinstance(k.value, ast.Constant) and k.value.value is False]
+            if given != off or (not off and (is_factory or node.func.id not in makers)):
+                return False  # said otherwise, or not said where the session is made
+            made += bool(off)
+    return made > 0
+
+
+def expired_reads(
+    node: ast.FunctionDef | ast.AsyncFunctionDef, sessions: set[str], commit_expires: bool = True
+) -> list[ExpiredRead]:
     """Instances the session loaded or was given, read after a ``commit()`` with no ``refresh()``
     of them in between.
 
@@ -318,7 +420,7 @@ def expired_reads(node: ast.FunctionDef | ast.AsyncFunctionDef, sessions: set[st
     given a session (``hero = session.get(Hero, 1)``, ``user = crud.get_user(db, 1)``). A call
     handing a session to a helper may commit in it, so it counts as a commit. Source order stands
     for run order (a loop that commits and reads on its next turn is not seen)."""
-    sessions = sessions | _session_parameters(node)
+    sessions = sessions | session_parameters(node)
     events: list[tuple[tuple[int, int], str, str, ast.AST]] = []  # position, kind, name, node
     instances: set[str] = set()
     added: set[str] = set()
@@ -331,8 +433,11 @@ def expired_reads(node: ast.FunctionDef | ast.AsyncFunctionDef, sessions: set[st
             func = child.func
             receiver = func.value if isinstance(func, ast.Attribute) else None
             if isinstance(receiver, ast.Name) and receiver.id in sessions and isinstance(func, ast.Attribute):
-                if func.attr == "commit":
+                if func.attr == "commit" and commit_expires:
                     events.append((position, "commit", receiver.id, child))
+                elif func.attr == "rollback":
+                    # expires every instance too; one it was given is expunged, which refresh() refuses
+                    events.append((position, "commit", "", child))
                 for argument in child.args:
                     if isinstance(argument, ast.Name) and func.attr in TAKES_INSTANCES:
                         instances.add(argument.id)
@@ -343,7 +448,9 @@ def expired_reads(node: ast.FunctionDef | ast.AsyncFunctionDef, sessions: set[st
                             deleted.add(argument.id)
                         if func.attr == "refresh":
                             events.append((position, "refresh", argument.id, child))
-            elif any(isinstance(arg, ast.Name) and arg.id in sessions for arg in _arguments(child)):
+            elif commit_expires and any(
+                isinstance(arg, ast.Name) and arg.id in sessions for arg in _arguments(child)
+            ):
                 events.append((position, "commit", "", child))  # a helper given the session may commit
         elif isinstance(child, ast.Assign | ast.AnnAssign) and child.value is not None:
             targets = child.targets if isinstance(child, ast.Assign) else [child.target]
@@ -411,7 +518,12 @@ def refresh_sites(
         # a statement alone on its line (``x = 1; return hero`` has no line of its own to precede)
         same_block = same_block and sum(item.lineno == statement.lineno for item in block) == 1
         simple = isinstance(statement, ast.Return | ast.Assign | ast.AnnAssign | ast.AugAssign | ast.Expr)
-        if not (read.refreshable and same_block and simple and not in_loop(statement)):
+        # only an attribute read is what the sync session's lazy load served: the instance itself
+        # handed on (``return hero``) may be serialised from its ``__dict__``, which is empty when
+        # expired (FastAPI answers ``{}`` for a SQLModel table model), and a refresh would fill it
+        parent = parents[id(read.read)]
+        attribute = isinstance(parent, ast.Attribute) and isinstance(parent.ctx, ast.Load)
+        if not (read.refreshable and attribute and same_block and simple and not in_loop(statement)):
             left.append(read)
             continue
         assert read.session is not None
@@ -423,7 +535,76 @@ def refresh_sites(
     return sites, left
 
 
-def _session_parameters(node: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+@dataclass(frozen=True)
+class Escape:
+    """A session leaving the function other than by a call the tool follows."""
+
+    node: ast.AST
+    what: str
+    call: ast.Call | None = None
+    """A call the session is handed to: fine when it is a project function (planned too)."""
+
+
+def session_escapes(
+    node: ast.FunctionDef | ast.AsyncFunctionDef, sessions: set[str], made: set[str]
+) -> list[Escape]:
+    """Where a session is stored in an attribute or an item (``request.state.db = SessionLocal()``,
+    ``CACHE["db"] = db``) or handed to a call (``background_tasks.add_task(log, db)``,
+    ``Thread(target=f, args=(db,))``): whoever uses it there would call an ``AsyncSession``
+    without ``await``. ``made`` are the names of session classes and factories."""
+    sessions = sessions | session_parameters(node) | _opened(node, made)
+    found = []
+    for child in _own_nodes(node):
+        if isinstance(child, ast.Assign | ast.AnnAssign) and child.value is not None:
+            targets = child.targets if isinstance(child, ast.Assign) else [child.target]
+            stored = [target for target in targets if isinstance(target, ast.Attribute | ast.Subscript)]
+            if stored and (_is_session(child.value, sessions) or _makes_session(child.value, made)):
+                found.append(Escape(child, f"a session is stored in {ast.unparse(stored[0])}"))
+        elif isinstance(child, ast.Call) and not _method_of(child, sessions):
+            handed = [arg for arg in _arguments(child) if _holds_session(arg, sessions)]
+            if handed:
+                found.append(Escape(child, f"a session is handed to {ast.unparse(child.func)}()", child))
+    return found
+
+
+def _opened(node: ast.FunctionDef | ast.AsyncFunctionDef, made: set[str]) -> set[str]:
+    """Names bound to a new session: ``db = SessionLocal()``, ``with Session(engine) as db``."""
+    names = set()
+    for child in _own_nodes(node):
+        if isinstance(child, ast.Assign) and _makes_session(child.value, made):
+            names |= {target.id for target in child.targets if isinstance(target, ast.Name)}
+        elif (
+            isinstance(child, ast.withitem)
+            and _makes_session(child.context_expr, made)
+            and isinstance(child.optional_vars, ast.Name)
+        ):
+            names.add(child.optional_vars.id)
+    return names
+
+
+def _makes_session(value: ast.expr, made: set[str]) -> bool:
+    return isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in made
+
+
+def _is_session(value: ast.expr, sessions: set[str]) -> bool:
+    return isinstance(value, ast.Name) and value.id in sessions
+
+
+def _holds_session(value: ast.expr, sessions: set[str]) -> bool:
+    """The session itself, or in a tuple or list (``args=(db,)``), or a starred one."""
+    if isinstance(value, ast.Tuple | ast.List):
+        return any(_holds_session(item, sessions) for item in value.elts)
+    if isinstance(value, ast.Starred):
+        return _holds_session(value.value, sessions)
+    return _is_session(value, sessions)
+
+
+def _method_of(call: ast.Call, sessions: set[str]) -> bool:
+    func = call.func
+    return isinstance(func, ast.Attribute) and _is_session(func.value, sessions)
+
+
+def session_parameters(node: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
     """Parameters annotated with a Session type (``Session``, ``SessionDep``, ``AsyncSession``)."""
     arguments = node.args
     every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
