@@ -16,7 +16,10 @@ from async_migrate.plan import AwaitCall, MakeAsync, Plan, Verdict
 from async_migrate.rules import Rule
 from async_migrate.runner import migrate
 from async_migrate.source import read_source
+from async_migrate.swaps.base import Project, Weight
 from async_migrate.swaps.http.edits import CatchAlso
+from async_migrate.swaps.registry import SWAPS, default_options
+from async_migrate.swaps.run import SwapRun
 from async_migrate.swaps.threadpool.edits import WrapCall
 
 HEADER = "from fastapi import Depends, FastAPI\napp = FastAPI()\n"
@@ -359,8 +362,9 @@ def test_what_a_chain_of_helpers_reaches_is_found_in_linear_time(
     catalog = Catalog()
     index = build_index([read_source(path)], catalog)
     read = calls_to(monkeypatch, "_call_status")
-    statuses = decide_module._helper_statuses(index, catalog)
-    assert statuses["app.h00"].weight is decide_module.Weight.BLOCKING
+    swaps = SwapRun(Project(index, catalog, frozenset(), default_options()), SWAPS)
+    statuses = decide_module._helper_statuses(index, catalog, swaps)
+    assert statuses["app.h00"].weight is Weight.BLOCKING
     assert statuses["app.h00"].witness == " -> ".join(
         [*(f"h{i:02}()" for i in range(1, CHAIN)), "time.sleep()"]
     )

@@ -13,7 +13,6 @@ its members stays sync the group is off, and the plan is made again without it.
 
 from __future__ import annotations
 
-import enum
 import fnmatch
 import heapq
 from collections import Counter
@@ -21,7 +20,7 @@ from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .catalog import Catalog, Treatment
+from .catalog import Catalog
 from .facts import (
     CallFact,
     FunctionFact,
@@ -35,28 +34,11 @@ from .facts import (
 from .index import ProjectIndex
 from .plan import AwaitCall, Edit, Finding, FunctionDecision, MakeAsync, Plan, Verdict
 from .rules import Rule
-from .swaps.base import Project, Swap
+from .swaps.base import HelperStatus, Project, Swap, Weight
 from .swaps.common import called, needs_lambda
 from .swaps.registry import SWAPS, default_options
 from .swaps.run import SwapRun
 from .swaps.threadpool.edits import WrapCall
-
-
-class Weight(enum.IntEnum):
-    """What a sync helper does, at worst, through everything it calls."""
-
-    PURE = 0
-    BLOCKING = 1
-    UNKNOWN = 2
-
-
-@dataclass(frozen=True)
-class HelperStatus:
-    weight: Weight
-    witness: str = ""
-    """The call that made it so, followed through helpers (``a() -> b() -> requests.get``)."""
-    rule: Rule = Rule.UNKNOWN_CALL
-    """Why an ``UNKNOWN`` helper can't move off its caller's thread, for the caller's report."""
 
 
 @dataclass
@@ -92,7 +74,7 @@ def decide(
     swaps' settings by key (``{"http-client": "aiohttp"}``), their defaults for those not given."""
     project = Project(index, catalog, frozen, {**default_options(), **(options or {})})
     active = SwapRun(project, swaps)
-    helpers = _helper_statuses(index, catalog)
+    helpers = _helper_statuses(index, catalog, active)
     entries = {q for q in index.entry_points if q in index.functions}
     # Starlette calls a sync startup/shutdown handler on the loop: taking its blocking calls off it,
     # even each to the threadpool, is a gain
@@ -574,14 +556,14 @@ def _plan_project_call(fact, call, qualname, index, helpers, converting, outcome
         outcome.edits.append(WrapCall(Rule.THREADPOOL_CALL, fact.path, call.span, needs_lambda(call)))
 
 
-def _helper_statuses(index: ProjectIndex, catalog: Catalog) -> dict[str, HelperStatus]:
+def _helper_statuses(index: ProjectIndex, catalog: Catalog, swaps: SwapRun) -> dict[str, HelperStatus]:
     """The worst thing each sync function reaches, as a fixpoint over the call graph."""
     statuses = {q: _own_status(fact) for q, fact in index.functions.items() if not fact.is_async}
 
     def worsens(qualname: str) -> bool:
         current = worst = statuses[qualname]
         for call in index.functions[qualname].calls:
-            status = _call_status(call, index, catalog, statuses)
+            status = _call_status(call, catalog, swaps, statuses)
             if status.weight > worst.weight:
                 worst = status
         statuses[qualname] = worst
@@ -607,7 +589,7 @@ def _own_status(fact: FunctionFact) -> HelperStatus:
 
 
 def _call_status(
-    call: CallFact, index: ProjectIndex, catalog: Catalog, statuses: dict[str, HelperStatus]
+    call: CallFact, catalog: Catalog, swaps: SwapRun, statuses: dict[str, HelperStatus]
 ) -> HelperStatus:
     callee = call.callee
     if isinstance(callee, LocalCallee):
@@ -619,14 +601,4 @@ def _call_status(
         if inner is None or inner.weight is Weight.PURE:
             return HelperStatus(Weight.PURE)
         return replace(inner, witness=f"{call.text}() -> {inner.witness}")
-    entry = catalog.lookup(callee.qualname)
-    name = callee.qualname.removeprefix("builtins.")
-    if entry is None or entry.treatment is Treatment.DB:
-        # a session's helper converts with its group or stays sync, as it does without the swap
-        return HelperStatus(Weight.UNKNOWN, f"{name}()")
-    if entry.treatment is Treatment.SAFE:
-        return HelperStatus(Weight.PURE)
-    if entry.treatment is Treatment.CONTEXT:
-        # run in the threadpool, it would set the variable in a copy its caller never sees
-        return HelperStatus(Weight.UNKNOWN, f"{name}() (sets a context variable)")
-    return HelperStatus(Weight.BLOCKING, f"{name}()")
+    return swaps.helper_status(callee.qualname.removeprefix("builtins."), catalog.lookup(callee.qualname))

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ...catalog import Treatment
+from ...catalog import Entry, Treatment
 from ...facts import CallFact, ExternalCallee, FunctionFact, Location, Span, WithFact
 from ...plan import Edit, Finding
 from ...rules import Rule
-from ..base import Blocker, Codemod, FunctionPlan, Planned, Project, Swap
+from ..base import Blocker, Codemod, FunctionPlan, HelperStatus, Planned, Project, Swap, Weight
 from ..common import catalog_entry, needs_lambda, not_awaitable
 from .edits import WrapBlock, WrapCall
 
@@ -29,6 +29,20 @@ class ThreadpoolSwap(Swap):
         from .call_codemod import wrap_call
 
         return {WrapCall: wrap_call, WrapBlock: wrap_block}
+
+    def helper_status(self, state: Project, name: str, entry: Entry | None) -> HelperStatus:
+        """A helper runs whole in a worker thread: what it calls there blocks that thread only,
+        except a context variable (set in a copy its caller never sees) and what no row or a
+        treatment of another swap (a database session's helper converts with its group or
+        stays sync, as without that swap) leaves unknown."""
+        treatment = entry.treatment if entry is not None else None
+        if treatment is Treatment.SAFE:
+            return HelperStatus(Weight.PURE)
+        if treatment is Treatment.CONTEXT:
+            return HelperStatus(Weight.UNKNOWN, f"{name}() (sets a context variable)")
+        if treatment in _MOVABLE or treatment in (Treatment.LOCK, Treatment.NEVER):
+            return HelperStatus(Weight.BLOCKING, f"{name}()")
+        return HelperStatus(Weight.UNKNOWN, f"{name}()")
 
     def plan_function(self, state: Project, fact: FunctionFact) -> FunctionPlan:
         moved = _blocks_to_move(fact, state)
