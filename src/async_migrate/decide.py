@@ -199,7 +199,7 @@ def decide(
     requires = frozenset(
         edit.requires for found in planned.values() for edit in found if edit.requires is not None
     )
-    first_party = frozenset(name.partition(".")[0] for name in index.modules)
+    first_party = frozenset(name.partition(".")[0] for name in index.module_facts)
     return Plan(decisions, planned, first_party, requires, index.unresolved)
 
 
@@ -281,10 +281,12 @@ def _keep_used_imports(index: ProjectIndex, path: Path, edits: list[Edit]) -> li
     dropping = Counter(binding for edit in edits if (binding := _unused_import(edit)))
     if not dropping:
         return edits
+    module = index.module_facts_at(path)
+    assert module is not None, path
     still_used = {
         binding
         for binding, rewritten in dropping.items()
-        if index.used_beyond(path, binding.local_name, rewritten)
+        if module.uses.more_than(binding.local_name, rewritten)
     }
     return [
         replace(edit, unused_import=None) if _unused_import(edit) in still_used else edit for edit in edits
