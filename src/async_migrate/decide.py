@@ -35,10 +35,8 @@ from .index import ProjectIndex
 from .plan import AwaitCall, Edit, Finding, FunctionDecision, MakeAsync, Plan, Verdict
 from .rules import Rule
 from .swaps.base import HelperStatus, Project, Swap, Weight
-from .swaps.common import called, needs_lambda
 from .swaps.registry import SWAPS, default_options
 from .swaps.run import SwapRun
-from .swaps.threadpool.edits import WrapCall
 
 
 @dataclass
@@ -483,7 +481,7 @@ def _plan_body(
             continue  # its body's calls are judged where they are
         before = (len(outcome.edits), len(outcome.blockers), len(outcome.notes))
         if isinstance(callee, ProjectCallee):
-            _plan_project_call(fact, call, callee.qualname, index, helpers, converting, outcome, block)
+            _plan_project_call(fact, call, callee.qualname, index, helpers, converting, swaps, outcome, block)
         elif (planned := swaps.plan_call(fact, call)) is not None:
             outcome.edits += planned.edits
             if planned.blocker is not None:
@@ -534,7 +532,7 @@ def _inside_any(span: Span, containers: list[Span]) -> bool:
     )
 
 
-def _plan_project_call(fact, call, qualname, index, helpers, converting, outcome, block) -> None:  # noqa: ANN001
+def _plan_project_call(fact, call, qualname, index, helpers, converting, swaps, outcome, block) -> None:  # noqa: ANN001
     callee_fact = index.functions[qualname]
     if qualname in converting and call.use != "reference":
         outcome.edits.append(AwaitCall(Rule.AWAIT_CALL, fact.path, call.span))
@@ -552,10 +550,14 @@ def _plan_project_call(fact, call, qualname, index, helpers, converting, outcome
         return  # StreamingResponse runs each step of a sync generator in the threadpool
     if callee_fact.is_generator:
         block(Rule.GENERATOR, call, f"{call.text}() is a blocking generator ({status.witness})")
-    elif not call.awaitable:
-        block(Rule.NOT_AWAITABLE_HERE, call, f"{called(call)} blocks ({status.witness}) where await can't go")
-    else:
-        outcome.edits.append(WrapCall(Rule.THREADPOOL_CALL, fact.path, call.span, needs_lambda(call)))
+        return
+    planned = swaps.plan_blocking_helper(fact, call, status.witness)
+    if planned is None:
+        block(Rule.UNKNOWN_CALL, call, f"{call.text}(): blocks ({status.witness}) and no swap takes it")
+        return
+    outcome.edits += planned.edits
+    if planned.blocker is not None:
+        block(planned.blocker.rule, call, planned.blocker.message)
 
 
 def _helper_statuses(index: ProjectIndex, catalog: Catalog, swaps: SwapRun) -> dict[str, HelperStatus]:

@@ -161,6 +161,14 @@ class Swap:
         thread; ``None``: not mine, ask the next swap. No swap answering makes it ``UNKNOWN``."""
         return None
 
+    def plan_blocking_helper(
+        self, state: Any, fact: FunctionFact, call: CallFact, witness: str
+    ) -> Planned | None:
+        """How a call of ``fact`` to a project's sync helper that blocks (``Weight.BLOCKING``,
+        through ``witness``) runs off the loop, or ``None``: not mine. No swap answering makes
+        it an unknown call."""
+        return None
+
     def groups(self, state: Any) -> Iterable[Group]:
         """Its linked groups, each with the edits outside functions it makes when it is on."""
         return ()

@@ -61,6 +61,14 @@ class SwapRun:
                 return status
         return HelperStatus(Weight.UNKNOWN, f"{name}()")
 
+    def plan_blocking_helper(self, fact: FunctionFact, call: CallFact, witness: str) -> Planned | None:
+        """The first swap's plan for a call of a blocking sync helper."""
+        for swap, state in self.active:
+            planned = swap.plan_blocking_helper(state, fact, call, witness)
+            if planned is not None:
+                return planned
+        return None
+
     def groups(self) -> list[tuple[Hashable, frozenset[str], tuple[Edit, ...]]]:
         """Every group not vetoed: its key, all its members, its edits outside functions."""
         return [

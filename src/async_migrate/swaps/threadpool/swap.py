@@ -10,7 +10,7 @@ from ...facts import CallFact, ExternalCallee, FunctionFact, Location, Span, Wit
 from ...plan import Edit, Finding
 from ...rules import Rule
 from ..base import Blocker, Codemod, FunctionPlan, HelperStatus, Planned, Project, Swap, Weight
-from ..common import catalog_entry, needs_lambda, not_awaitable
+from ..common import called, catalog_entry, needs_lambda, not_awaitable
 from .edits import WrapBlock, WrapCall
 
 _MOVABLE = frozenset(
@@ -43,6 +43,18 @@ class ThreadpoolSwap(Swap):
         if treatment in _MOVABLE or treatment in (Treatment.LOCK, Treatment.NEVER):
             return HelperStatus(Weight.BLOCKING, f"{name}()")
         return HelperStatus(Weight.UNKNOWN, f"{name}()")
+
+    def plan_blocking_helper(
+        self, state: Project, fact: FunctionFact, call: CallFact, witness: str
+    ) -> Planned:
+        """The helper runs whole in the threadpool, awaited."""
+        if not call.awaitable:
+            return Planned(
+                blocker=Blocker(
+                    Rule.NOT_AWAITABLE_HERE, f"{called(call)} blocks ({witness}) where await can't go"
+                )
+            )
+        return Planned((WrapCall(Rule.THREADPOOL_CALL, fact.path, call.span, needs_lambda(call)),))
 
     def plan_function(self, state: Project, fact: FunctionFact) -> FunctionPlan:
         moved = _blocks_to_move(fact, state)
