@@ -33,6 +33,8 @@ from pathlib import Path
 from typing import IO, Any
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+# uvicorn's defaults on this machine (no uvloop, no httptools), spelled out so that they stay fixed
+UVICORN_ARGS = ("--loop", "asyncio", "--http", "h11", "--timeout-graceful-shutdown", "5")
 
 
 class ServerDidNotStart(SystemExit):

@@ -38,6 +38,7 @@ from urllib.parse import urlsplit
 
 from _charts import label_bar, pyplot, save, style_panel
 from _loadgen import (
+    UVICORN_ARGS,
     ServerDidNotStart,
     add_output_args,
     add_run_args,
@@ -63,7 +64,6 @@ DEFAULT_CHART = ROOT / "docs" / "bench" / "http_targets.png"
 LATENCIES = (0.05, 0.1, 0.5)
 CONCURRENCIES = (50, 200)
 TARGETS = ("httpx", "httpx2", "aiohttp")
-UVICORN_ARGS = ("--loop", "asyncio", "--http", "h11", "--timeout-graceful-shutdown", "5")
 
 SYNC_SOURCE = """\
 import os

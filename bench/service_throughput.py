@@ -37,6 +37,7 @@ from typing import Any
 
 from _charts import label_bar, pyplot, save, style_panel
 from _loadgen import (
+    UVICORN_ARGS,
     ServerDidNotStart,
     add_output_args,
     add_run_args,
@@ -60,8 +61,6 @@ from _loadgen import (
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "legacy_service"
 DEFAULT_CHART = ROOT / "docs" / "bench" / "service_throughput.png"
-# uvicorn's defaults on this machine (no uvloop, no httptools), spelled out so that they stay fixed
-UVICORN_ARGS = ("--loop", "asyncio", "--http", "h11", "--timeout-graceful-shutdown", "5")
 PACKAGES = (
     "fastapi",
     "starlette",

@@ -580,6 +580,22 @@ def test_pydantic_models_of_the_project_validate_without_blocking(tmp_path: Path
     assert verdicts(plan)["route"] is Verdict.CONVERTED
 
 
+def test_sql_expression_builders_run_nothing(tmp_path: Path) -> None:
+    code = HEADER + (
+        "from sqlalchemy import func as safunc\n"
+        "from sqlmodel import Field, SQLModel, and_, col, desc, func, select, text, true\n"
+        "class Hero(SQLModel, table=True):\n"
+        "    id: int | None = Field(default=None, primary_key=True)\n"
+        "@app.get('/sql')\n"
+        "def sql():\n"
+        "    count = func.count(col(Hero.id)).label('n')\n"
+        "    query = select(count, safunc.pg_sleep(0.05)).where(and_(true(), text('1 = 1')))\n"
+        "    return str(query.order_by(desc(col(Hero.id))))\n"
+    )
+    plan = plan_for(tmp_path, {"app.py": code})
+    assert verdicts(plan) == {"sql": Verdict.CONVERTED}
+
+
 # -- decide's rules on facts built by hand (tests/facts_builder.py): no source, no index --------
 
 

@@ -60,6 +60,19 @@ INSTANCE_OF_FIRST_ARGUMENT = "<an instance of the class passed first>"
 """``Entry.returns`` of a call returning an instance of its first argument (``session.get(Hero, 1)``)."""
 
 
+SQL_BUILDERS = (
+    *("and_", "or_", "not_", "desc", "asc", "col", "text", "literal", "literal_column", "bindparam"),
+    *("case", "cast", "exists", "null", "true", "false", "update", "delete", "insert", "distinct"),
+    *("tuple_", "column", "table", "over", "between", "collate", "extract", "any_", "all_"),
+    *("nulls_first", "nulls_last", "type_coerce"),
+)
+"""Functions of ``sqlalchemy`` (and ``sqlmodel``, which re-exports them; ``col`` is sqlmodel's)
+that build a SQL expression or statement without running anything."""
+
+SQL_FUNCTION_GENERATORS = frozenset({"sqlalchemy.func", "sqlalchemy.sql.func", "sqlmodel.func"})
+"""``func.count(...)``, ``func.pg_sleep(...)``: any attribute of these builds a SQL function call."""
+
+
 def _rows(treatment: Treatment, names: Iterable[str], returns: str | None = None) -> dict[str, Entry]:
     return {name: Entry(treatment, returns) for name in names}
 
@@ -175,6 +188,17 @@ CALLS: dict[str, Entry] = {
         SAFE,
         ["sqlmodel.select", "sqlalchemy.select", "sqlalchemy.sql.expression.select"],
         returns="sqlalchemy.Select",
+    ),
+    # SQL expression builders: they build a statement, the session's execute runs it
+    **_rows(
+        SAFE,
+        [
+            f"{module}.{name}"
+            for module in ("sqlalchemy", "sqlmodel")
+            for name in SQL_BUILDERS
+            if name != "col" or module == "sqlmodel"
+        ],
+        returns="sqlalchemy.ClauseElement",
     ),
     **_rows(
         SAFE,
@@ -588,6 +612,7 @@ SAFE_TYPES: frozenset[str] = frozenset(
         "io.BytesIO",
         "io.StringIO",
         "sqlalchemy.Select",
+        "sqlalchemy.ClauseElement",
     }
 )
 """Types whose every method is known not to block."""
@@ -696,6 +721,8 @@ class Catalog:
             name = qualname.removeprefix("builtins.")
             return None if name in BLOCKING_BUILTINS else Entry(SAFE, qualname)
         owner = qualname.rpartition(".")[0]
+        if owner in SQL_FUNCTION_GENERATORS:
+            return Entry(SAFE, "sqlalchemy.ClauseElement")
         if owner in SAFE_TYPES:
             return Entry(SAFE)
         if self.in_safe_module(qualname):

@@ -194,9 +194,7 @@ def decide(
     planned = {
         path: active.finish(_keep_used_imports(index, path, list(found))) for path, found in edits.items()
     }
-    requires = frozenset(
-        edit.requires for found in planned.values() for edit in found if edit.requires is not None
-    )
+    requires = frozenset(name for found in planned.values() for edit in found for name in edit.requires)
     first_party = frozenset(name.partition(".")[0] for name in index.module_facts)
     return Plan(decisions, planned, first_party, requires, index.unresolved)
 

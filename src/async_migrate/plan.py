@@ -81,9 +81,9 @@ class Edit:
         return self.span.line
 
     @property
-    def requires(self) -> str | None:
-        """A distribution the rewritten code imports that it may not have imported before."""
-        return None
+    def requires(self) -> tuple[str, ...]:
+        """Distributions the rewritten code needs that it may not have needed before."""
+        return ()
 
     @property
     def missed_gain(self) -> bool:
@@ -130,7 +130,7 @@ class Plan:
     first_party: frozenset[str] = frozenset()
     """The project's own top-level packages, for placing new imports."""
     requires: frozenset[str] = frozenset()
-    """Distributions the rewritten code imports that it may not have imported before (httpx)."""
+    """Distributions the rewritten code needs that it may not have needed before (httpx, a database driver)."""
     unresolved: list[tuple[Location, str]] = field(default_factory=list)
     """Route, event and lifespan registrations the tool couldn't follow, with why."""
     sync_sessions: int = 0

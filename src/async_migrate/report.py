@@ -128,7 +128,7 @@ def summary(result: RunResult, *, verb: str) -> str:
             "(SQLAlchemy/SQLModel); --db-session async migrates sessions with their engine."
         )
     for name in result.undeclared:
-        line += f"\nnote: the rewritten code imports {name}; add it to the project's dependencies."
+        line += f"\nnote: the rewritten code needs {name}; add it to the project's dependencies."
     return line
 
 

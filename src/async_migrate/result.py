@@ -29,7 +29,7 @@ class RunResult:
     errors: list[SourceError] = field(default_factory=list)
     files_checked: int = 0
     undeclared: tuple[str, ...] = ()
-    """Distributions the rewritten code imports that the project's dependency files don't name."""
+    """Distributions the rewritten code needs that the project's dependency files don't name."""
     without_fastapi: bool = False
     """No file of the project mentions FastAPI: nothing was parsed, there is nothing to do."""
     planned: list[Path] | None = None

@@ -46,8 +46,8 @@ class HttpRequest(Edit):
         return min(self.span.line, self.statement.line)  # its client opens around the statement
 
     @property
-    def requires(self) -> str | None:
-        return self.target
+    def requires(self) -> tuple[str, ...]:
+        return (self.target,)
 
 
 @dataclass(frozen=True)

@@ -109,8 +109,10 @@ class AsyncEngine(Edit):
     unused_import: ImportBinding | None = None
 
     @property
-    def requires(self) -> str | None:
-        return self.package
+    def requires(self) -> tuple[str, ...]:
+        # SQLAlchemy's asyncio extension runs on greenlet, which SQLAlchemy 2.1 installs only with
+        # its ``asyncio`` extra
+        return (self.package, "greenlet")
 
     @property
     def message(self) -> str:
