@@ -640,6 +640,21 @@ def test_facts_a_blocking_call_is_wrapped_in_a_function_that_converts_for_anothe
     assert rules_of(blocked, "route") == {Rule.NOT_AWAITABLE_HERE}
 
 
+def test_facts_a_blocking_helper_is_awaited_in_the_threadpool_by_the_threadpool_swap() -> None:
+    functions = {"app.route": fn("time.sleep", "app.helper", entry="route"), "app.helper": fn("os.listdir")}
+    facts = index_of(functions)
+    plan = decide(facts, Catalog())
+    assert verdicts(plan) == {"route": Verdict.CONVERTED, "helper": Verdict.KEPT_SYNC}
+    helper_call = facts.functions["app.route"].calls[1]
+    path = path_of("app.route")
+    assert WrapCall(Rule.THREADPOOL_CALL, path, helper_call.span, False) in plan.edits[path]
+    # without the threadpool swap, nothing says what a library call makes of a helper: unknown
+    without = tuple(swap for swap in SWAPS if swap.name != "threadpool")
+    unknown = decide(facts, Catalog(), swaps=without)
+    assert verdicts(unknown)["route"] is Verdict.KEPT_SYNC
+    assert rules_of(unknown, "route") == {Rule.UNKNOWN_CALL}
+
+
 def test_facts_an_unknown_call_keeps_a_function_and_the_helpers_reaching_it_sync() -> None:
     plan = decided(
         {
