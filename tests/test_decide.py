@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from facts_builder import Call, Fn, fn, index_of, path_of
 
 from async_migrate import decide as decide_module
 from async_migrate.catalog import Catalog
 from async_migrate.config import find_config, load_settings
 from async_migrate.decide import decide
+from async_migrate.facts import CallFact, ExternalCallee, FunctionFact
 from async_migrate.index import build_index
-from async_migrate.plan import AwaitCall, MakeAsync, Plan, Verdict
+from async_migrate.plan import AwaitCall, Edit, MakeAsync, Plan, Verdict
 from async_migrate.rules import Rule
 from async_migrate.runner import migrate
 from async_migrate.source import read_source
+from async_migrate.swaps.base import Group, Planned, Project, Swap, Weight
 from async_migrate.swaps.http.edits import CatchAlso
+from async_migrate.swaps.registry import SWAPS, default_options
+from async_migrate.swaps.run import SwapRun
 from async_migrate.swaps.threadpool.edits import WrapCall
 
 HEADER = "from fastapi import Depends, FastAPI\napp = FastAPI()\n"
@@ -359,8 +366,9 @@ def test_what_a_chain_of_helpers_reaches_is_found_in_linear_time(
     catalog = Catalog()
     index = build_index([read_source(path)], catalog)
     read = calls_to(monkeypatch, "_call_status")
-    statuses = decide_module._helper_statuses(index, catalog)
-    assert statuses["app.h00"].weight is decide_module.Weight.BLOCKING
+    swaps = SwapRun(Project(index, catalog, frozenset(), default_options()), SWAPS)
+    statuses = decide_module._helper_statuses(index, catalog, swaps)
+    assert statuses["app.h00"].weight is Weight.BLOCKING
     assert statuses["app.h00"].witness == " -> ".join(
         [*(f"h{i:02}()" for i in range(1, CHAIN)), "time.sleep()"]
     )
@@ -586,3 +594,117 @@ def test_sql_expression_builders_run_nothing(tmp_path: Path) -> None:
     )
     plan = plan_for(tmp_path, {"app.py": code})
     assert verdicts(plan) == {"sql": Verdict.CONVERTED}
+
+
+# -- decide's rules on facts built by hand (tests/facts_builder.py): no source, no index --------
+
+
+def decided(functions: dict[str, Fn], called_at_module_level: tuple[str, ...] = (), **options) -> Plan:  # noqa: ANN003
+    return decide(index_of(functions, called_at_module_level), Catalog(), **options)
+
+
+def test_facts_a_converted_helper_is_awaited_by_its_converted_caller() -> None:
+    plan = decided({"app.route": fn("app.helper", entry="route"), "app.helper": fn("time.sleep")})
+    assert verdicts(plan) == {"route": Verdict.CONVERTED, "helper": Verdict.CONVERTED}
+    route = index_of({"app.route": fn("app.helper", entry="route"), "app.helper": fn("time.sleep")})
+    call = route.functions["app.route"].calls[0]
+    assert AwaitCall(Rule.AWAIT_CALL, path_of("app.route"), call.span) in plan.edits[path_of("app.route")]
+
+
+def test_facts_a_helper_dropping_out_drops_its_callers_that_gain_nothing_then() -> None:
+    functions = {
+        "app.route": fn("app.middle", entry="route"),
+        "app.middle": fn("app.helper"),
+        "app.helper": fn("time.sleep"),
+    }
+    assert set(verdicts(decided(functions)).values()) == {Verdict.CONVERTED}
+    # module-level code calls the helper, so it stays sync; each caller then only waits for a sync
+    # blocking helper in the threadpool, which gains nothing: the drop goes up the chain
+    plan = decided(functions, called_at_module_level=("app.helper",))
+    assert verdicts(plan) == dict.fromkeys(("route", "middle", "helper"), Verdict.KEPT_SYNC)
+    assert rules_of(plan, "helper") == {Rule.SYNC_CALLER}
+    assert Rule.NO_GAIN in rules_of(plan, "middle") and Rule.NO_GAIN in rules_of(plan, "route")
+    assert not plan.edits
+
+
+def test_facts_a_blocking_call_is_wrapped_in_a_function_that_converts_for_another_gain() -> None:
+    facts = index_of({"app.route": fn("time.sleep", "os.listdir", entry="route")})
+    plan = decide(facts, Catalog())
+    assert verdicts(plan) == {"route": Verdict.CONVERTED}
+    listdir = facts.functions["app.route"].calls[1]
+    path = path_of("app.route")
+    assert WrapCall(Rule.THREADPOOL_CALL, path, listdir.span, False) in plan.edits[path]
+    # where await can't go, the same call keeps the route sync
+    blocked = decided({"app.route": fn("time.sleep", Call("os.listdir", awaitable=False), entry="route")})
+    assert verdicts(blocked) == {"route": Verdict.KEPT_SYNC}
+    assert rules_of(blocked, "route") == {Rule.NOT_AWAITABLE_HERE}
+
+
+def test_facts_a_blocking_helper_is_awaited_in_the_threadpool_by_the_threadpool_swap() -> None:
+    functions = {"app.route": fn("time.sleep", "app.helper", entry="route"), "app.helper": fn("os.listdir")}
+    facts = index_of(functions)
+    plan = decide(facts, Catalog())
+    assert verdicts(plan) == {"route": Verdict.CONVERTED, "helper": Verdict.KEPT_SYNC}
+    helper_call = facts.functions["app.route"].calls[1]
+    path = path_of("app.route")
+    assert WrapCall(Rule.THREADPOOL_CALL, path, helper_call.span, False) in plan.edits[path]
+    # without the threadpool swap, nothing says what a library call makes of a helper: unknown
+    without = tuple(swap for swap in SWAPS if swap.name != "threadpool")
+    unknown = decide(facts, Catalog(), swaps=without)
+    assert verdicts(unknown)["route"] is Verdict.KEPT_SYNC
+    assert rules_of(unknown, "route") == {Rule.UNKNOWN_CALL}
+
+
+def test_facts_an_unknown_call_keeps_a_function_and_the_helpers_reaching_it_sync() -> None:
+    plan = decided(
+        {
+            "app.route": fn("time.sleep", "app.helper", entry="route"),
+            "app.helper": fn("?a value of unknown type"),
+        }
+    )
+    assert verdicts(plan) == {"route": Verdict.KEPT_SYNC, "helper": Verdict.KEPT_SYNC}
+    assert rules_of(plan, "helper") == {Rule.UNKNOWN_CALL}
+    (finding,) = [f for d in plan.decisions if d.name == "route" for f in d.findings]
+    assert finding.rule is Rule.UNKNOWN_CALL
+    reaches = "helper() reaches value.method() (a value of unknown type): not safe to move off this thread"
+    assert finding.message == reaches
+    # in existing async code an unknown call is the author's choice, noted
+    tolerant = decided({"app.route": fn("?unknown", entry="route", is_async=True)})
+    assert rules_of(tolerant, "route") == {Rule.UNCHECKED_IN_ASYNC}
+
+
+@dataclass(frozen=True)
+class _AwaitQuery(Edit):
+    gain = True
+    awaits = True
+
+    @property
+    def message(self) -> str:
+        return "query awaited"
+
+
+class _GroupSwap(Swap):
+    """``db.query()`` is awaited, all its callers together or none of them."""
+
+    name = "fake-group"
+
+    def plan_call(self, state: object, fact: FunctionFact, call: CallFact) -> Planned | None:
+        if call.callee != ExternalCallee("db.query"):
+            return None
+        return Planned((_AwaitQuery(Rule.AWAIT_CALL, fact.path, call.span),), group="db")
+
+    def groups(self, state: object) -> Iterable[Group]:
+        yield Group("db")  # its members are the functions whose calls it planned
+
+
+def test_facts_a_group_with_a_member_kept_sync_is_off_for_every_member() -> None:
+    functions = {"app.reads": fn("db.query", entry="route"), "app.writes": fn("db.query", entry="route")}
+    on = decided(functions, swaps=(_GroupSwap(), *SWAPS))
+    assert verdicts(on) == {"reads": Verdict.CONVERTED, "writes": Verdict.CONVERTED}
+    # an unknown call keeps one member sync: the group is off, and the other one's query is a
+    # library call no swap takes now (not in the catalog)
+    functions["app.writes"] = fn("db.query", "?unknown", entry="route")
+    off = decided(functions, swaps=(_GroupSwap(), *SWAPS))
+    assert verdicts(off) == {"reads": Verdict.KEPT_SYNC, "writes": Verdict.KEPT_SYNC}
+    assert rules_of(off, "reads") == {Rule.UNKNOWN_CALL}
+    assert not off.edits

@@ -11,6 +11,7 @@ import pytest
 
 from async_migrate.catalog import Catalog
 from async_migrate.index import ProjectIndex, build_index, constants, scopes, syntax
+from async_migrate.index.uses import ModuleNameUses
 from async_migrate.source import read_source
 
 ROOT = Path(__file__).parent.parent
@@ -25,11 +26,12 @@ def _index_of(path: Path) -> ProjectIndex:
 
 def _assert_used_beyond_is_the_walk(index: ProjectIndex, path: Path) -> None:
     module = index.module_at(path)
-    assert module is not None
-    walked = index._name_uses_in(module)
+    facts = index.module_facts_at(path)
+    assert module is not None and facts is not None
+    walked = ModuleNameUses(module).counts()
     for name in sorted(set(re.findall(r"\w+", module.source.text))):
         for rewritten in range(4):
-            assert index.used_beyond(path, name, rewritten) == (walked[name] > rewritten), (name, rewritten)
+            assert facts.uses.more_than(name, rewritten) == (walked[name] > rewritten), (name, rewritten)
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda path: str(path.relative_to(ROOT)))

@@ -13,7 +13,6 @@ its members stays sync the group is off, and the plan is made again without it.
 
 from __future__ import annotations
 
-import enum
 import fnmatch
 import heapq
 from collections import Counter
@@ -21,7 +20,7 @@ from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .catalog import Catalog, Treatment
+from .catalog import Catalog
 from .facts import (
     CallFact,
     FunctionFact,
@@ -35,28 +34,10 @@ from .facts import (
 from .index import ProjectIndex
 from .plan import AwaitCall, Edit, Finding, FunctionDecision, MakeAsync, Plan, Verdict
 from .rules import Rule
-from .swaps.base import Project, Swap
-from .swaps.common import called, needs_lambda, reachable
+from .swaps.base import HelperStatus, Project, Swap, Weight
+from .swaps.common import reachable
 from .swaps.registry import SWAPS, default_options
 from .swaps.run import SwapRun
-from .swaps.threadpool.edits import WrapCall
-
-
-class Weight(enum.IntEnum):
-    """What a sync helper does, at worst, through everything it calls."""
-
-    PURE = 0
-    BLOCKING = 1
-    UNKNOWN = 2
-
-
-@dataclass(frozen=True)
-class HelperStatus:
-    weight: Weight
-    witness: str = ""
-    """The call that made it so, followed through helpers (``a() -> b() -> requests.get``)."""
-    rule: Rule = Rule.UNKNOWN_CALL
-    """Why an ``UNKNOWN`` helper can't move off its caller's thread, for the caller's report."""
 
 
 @dataclass
@@ -92,7 +73,7 @@ def decide(
     swaps' settings by key (``{"http-client": "aiohttp"}``), their defaults for those not given."""
     project = Project(index, catalog, frozen, {**default_options(), **(options or {})})
     active = SwapRun(project, swaps)
-    helpers = _helper_statuses(index, catalog)
+    helpers = _helper_statuses(index, catalog, active)
     entries = {q for q in index.entry_points if q in index.functions}
     # Starlette calls a sync startup/shutdown handler on the loop: taking its blocking calls off it,
     # even each to the threadpool, is a gain
@@ -215,7 +196,7 @@ def decide(
         path: active.finish(_keep_used_imports(index, path, list(found))) for path, found in edits.items()
     }
     requires = frozenset(name for found in planned.values() for edit in found for name in edit.requires)
-    first_party = frozenset(name.partition(".")[0] for name in index.modules)
+    first_party = frozenset(name.partition(".")[0] for name in index.module_facts)
     return Plan(decisions, planned, first_party, requires, index.unresolved)
 
 
@@ -284,10 +265,12 @@ def _keep_used_imports(index: ProjectIndex, path: Path, edits: list[Edit]) -> li
     dropping = Counter(binding for edit in edits if (binding := _unused_import(edit)))
     if not dropping:
         return edits
+    module = index.module_facts_at(path)
+    assert module is not None, path
     still_used = {
         binding
         for binding, rewritten in dropping.items()
-        if index.used_beyond(path, binding.local_name, rewritten)
+        if module.uses.more_than(binding.local_name, rewritten)
     }
     return [
         replace(edit, unused_import=None) if _unused_import(edit) in still_used else edit for edit in edits
@@ -484,7 +467,7 @@ def _plan_body(
             continue  # its body's calls are judged where they are
         before = (len(outcome.edits), len(outcome.blockers), len(outcome.notes))
         if isinstance(callee, ProjectCallee):
-            _plan_project_call(fact, call, callee.qualname, index, helpers, converting, outcome, block)
+            _plan_project_call(fact, call, callee.qualname, index, helpers, converting, swaps, outcome, block)
         elif (planned := swaps.plan_call(fact, call)) is not None:
             outcome.edits += planned.edits
             if planned.blocker is not None:
@@ -535,7 +518,7 @@ def _inside_any(span: Span, containers: list[Span]) -> bool:
     )
 
 
-def _plan_project_call(fact, call, qualname, index, helpers, converting, outcome, block) -> None:  # noqa: ANN001
+def _plan_project_call(fact, call, qualname, index, helpers, converting, swaps, outcome, block) -> None:  # noqa: ANN001
     callee_fact = index.functions[qualname]
     if qualname in converting and call.use != "reference":
         outcome.edits.append(AwaitCall(Rule.AWAIT_CALL, fact.path, call.span))
@@ -553,20 +536,24 @@ def _plan_project_call(fact, call, qualname, index, helpers, converting, outcome
         return  # StreamingResponse runs each step of a sync generator in the threadpool
     if callee_fact.is_generator:
         block(Rule.GENERATOR, call, f"{call.text}() is a blocking generator ({status.witness})")
-    elif not call.awaitable:
-        block(Rule.NOT_AWAITABLE_HERE, call, f"{called(call)} blocks ({status.witness}) where await can't go")
-    else:
-        outcome.edits.append(WrapCall(Rule.THREADPOOL_CALL, fact.path, call.span, needs_lambda(call)))
+        return
+    planned = swaps.plan_blocking_helper(fact, call, status.witness)
+    if planned is None:
+        block(Rule.UNKNOWN_CALL, call, f"{call.text}(): blocks ({status.witness}) and no swap takes it")
+        return
+    outcome.edits += planned.edits
+    if planned.blocker is not None:
+        block(planned.blocker.rule, call, planned.blocker.message)
 
 
-def _helper_statuses(index: ProjectIndex, catalog: Catalog) -> dict[str, HelperStatus]:
+def _helper_statuses(index: ProjectIndex, catalog: Catalog, swaps: SwapRun) -> dict[str, HelperStatus]:
     """The worst thing each sync function reaches, as a fixpoint over the call graph."""
     statuses = {q: _own_status(fact) for q, fact in index.functions.items() if not fact.is_async}
 
     def worsens(qualname: str) -> bool:
         current = worst = statuses[qualname]
         for call in index.functions[qualname].calls:
-            status = _call_status(call, index, catalog, statuses)
+            status = _call_status(call, catalog, swaps, statuses)
             if status.weight > worst.weight:
                 worst = status
         statuses[qualname] = worst
@@ -592,7 +579,7 @@ def _own_status(fact: FunctionFact) -> HelperStatus:
 
 
 def _call_status(
-    call: CallFact, index: ProjectIndex, catalog: Catalog, statuses: dict[str, HelperStatus]
+    call: CallFact, catalog: Catalog, swaps: SwapRun, statuses: dict[str, HelperStatus]
 ) -> HelperStatus:
     callee = call.callee
     if isinstance(callee, LocalCallee):
@@ -604,14 +591,4 @@ def _call_status(
         if inner is None or inner.weight is Weight.PURE:
             return HelperStatus(Weight.PURE)
         return replace(inner, witness=f"{call.text}() -> {inner.witness}")
-    entry = catalog.lookup(callee.qualname)
-    name = callee.qualname.removeprefix("builtins.")
-    if entry is None or entry.treatment is Treatment.DB:
-        # a session's helper converts with its group or stays sync, as it does without the swap
-        return HelperStatus(Weight.UNKNOWN, f"{name}()")
-    if entry.treatment is Treatment.SAFE:
-        return HelperStatus(Weight.PURE)
-    if entry.treatment is Treatment.CONTEXT:
-        # run in the threadpool, it would set the variable in a copy its caller never sees
-        return HelperStatus(Weight.UNKNOWN, f"{name}() (sets a context variable)")
-    return HelperStatus(Weight.BLOCKING, f"{name}()")
+    return swaps.helper_status(callee.qualname.removeprefix("builtins."), catalog.lookup(callee.qualname))

@@ -7,9 +7,10 @@ fact is about.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 
 class Span(NamedTuple):
@@ -271,3 +272,23 @@ class EntryPoint:
     kind: str
     """``route`` or ``dependency``."""
     location: Location
+
+
+class NameUses(Protocol):
+    """How often a module uses each name (loads and ``__all__`` entries), asked about one name
+    at a time: the index answers from the text first and walks the tree only if that can't."""
+
+    def more_than(self, name: str, count: int) -> bool: ...
+
+
+@dataclass(frozen=True)
+class ModuleFacts:
+    """What ``decide`` and the swaps' planners know of a module: plain data, no syntax tree."""
+
+    name: str
+    path: Path
+    imports: Mapping[str, tuple[str, ImportBinding]]
+    """Each name an import binds at top level: the qualified name it stands for and the import."""
+    identifiers: frozenset[str]
+    """Every identifier-like word of the source (a name free to take is none of them)."""
+    uses: NameUses

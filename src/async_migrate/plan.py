@@ -130,7 +130,7 @@ class Plan:
     first_party: frozenset[str] = frozenset()
     """The project's own top-level packages, for placing new imports."""
     requires: frozenset[str] = frozenset()
-    """Distributions the rewritten code needs that it may not have needed before (httpx, a database driver)."""
+    """Distributions the rewritten code needs that it may not have needed before (httpx, a driver)."""
     unresolved: list[tuple[Location, str]] = field(default_factory=list)
     """Route, event and lifespan registrations the tool couldn't follow, with why."""
     sync_sessions: int = 0

@@ -8,9 +8,7 @@ import ast
 import contextlib
 import functools
 import gc
-import re
 import warnings
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +23,7 @@ from ..facts import (
     HandlerFact,
     ImportBinding,
     Location,
+    ModuleFacts,
     ProjectCallee,
     UnknownCallee,
 )
@@ -35,16 +34,14 @@ from .entrypoints import _fastapi_references
 from .functions import _scan_function
 from .names import Project
 from .scopes import _Scope
-from .syntax import _walk
 from .tables import (
     ModuleTable,
     _collect_module_table,
     _Columns,
-    _import_words,
-    _top_level_statements,
     module_name_for,
     parse_module,
 )
+from .uses import ModuleNameUses
 
 
 @dataclass
@@ -71,46 +68,35 @@ class ProjectIndex:
     unresolved: list[tuple[Location, str]] = field(default_factory=list)
     """Route, event and lifespan registrations the index can't follow to a project function or
     a router, with why: reported, so that no entry point is missed silently."""
-    _name_uses: dict[Path, Counter[str]] = field(default_factory=dict)
+    module_facts: dict[str, ModuleFacts] = field(default_factory=dict)
+    """What ``decide`` and the swaps' planners read of each module, by name (``modules`` holds
+    the index's own tables, trees included)."""
 
     @functools.cached_property
     def _by_path(self) -> dict[Path, ModuleTable]:
         return {module.path: module for module in self.modules.values()}
 
+    @functools.cached_property
+    def _facts_by_path(self) -> dict[Path, ModuleFacts]:
+        return {module.path: module for module in self.module_facts.values()}
+
     def module_at(self, path: Path) -> ModuleTable | None:
         return self._by_path.get(path)
 
+    def module_facts_at(self, path: Path) -> ModuleFacts | None:
+        return self._facts_by_path.get(path)
+
     def used_beyond(self, path: Path, name: str, rewritten: int) -> bool:
         """Whether a module uses ``name`` (``__all__`` entries included) more than ``rewritten``
-        times. The text answers first, without walking the tree: each use is a word of it that
-        no import statement holds, so the words outside imports bound the uses."""
-        module = self.module_at(path)
+        times."""
+        module = self.module_facts_at(path)
         assert module is not None, path
-        words = len(re.findall(rf"(?<!\w){re.escape(name)}(?!\w)", module.source.text))
-        in_imports = sum(
-            _import_words(statement).count(name)
-            for statement in _top_level_statements(module.tree.body)
-            if isinstance(statement, (ast.Import, ast.ImportFrom))
-        )
-        return words - in_imports > rewritten and self._name_uses_in(module)[name] > rewritten
+        return module.uses.more_than(name, rewritten)
 
-    def _name_uses_in(self, module: ModuleTable) -> Counter[str]:
-        """How often each name occurs in a module (``__all__`` entries included), counted once."""
-        path = module.path
-        if path not in self._name_uses:
-            tree = module.tree
-            counts = Counter(node.id for node in _walk(tree) if isinstance(node, ast.Name))
-            exported = tree.body and [
-                node.value
-                for statement in tree.body
-                if isinstance(statement, ast.Assign)
-                and any(isinstance(t, ast.Name) and t.id == "__all__" for t in statement.targets)
-                for node in ast.walk(statement.value)
-                if isinstance(node, ast.Constant) and isinstance(node.value, str)
-            ]
-            counts.update(exported or [])
-            self._name_uses[path] = counts
-        return self._name_uses[path]
+
+def _module_facts(module: ModuleTable) -> ModuleFacts:
+    # the identifiers are read for every module while the index is built: taking them costs nothing
+    return ModuleFacts(module.name, module.path, module.imports, module.identifiers, ModuleNameUses(module))
 
 
 @contextlib.contextmanager
@@ -312,6 +298,7 @@ def _build_index(sources: Iterable[SourceFile], catalog: Catalog) -> ProjectInde
             for handler in remote_handlers(module.tree, module.identifiers)
         ],
         sorted(unresolved, key=lambda item: (str(item[0].path), item[0].line)),
+        {name: _module_facts(module) for name, module in modules.items()},
     )
 
 

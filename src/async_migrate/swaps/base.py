@@ -9,6 +9,7 @@ of each edit's type. See docs/architecture.md ("Adding a swap").
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +53,26 @@ class Project:
     """Files taken as they are written: nothing in them is rewritten."""
     options: Mapping[str, str]
     """The value of every registered ``Setting``, by key."""
+
+
+class Weight(enum.IntEnum):
+    """What a sync helper does, at worst, through everything it calls."""
+
+    PURE = 0
+    BLOCKING = 1
+    UNKNOWN = 2
+
+
+@dataclass(frozen=True)
+class HelperStatus:
+    """What a sync helper reaches: its caller awaits it in the threadpool (``BLOCKING``), calls
+    it as it is (``PURE``), or stays sync (``UNKNOWN``)."""
+
+    weight: Weight
+    witness: str = ""
+    """The call that made it so, followed through helpers (``a() -> b() -> requests.get``)."""
+    rule: Rule = Rule.UNKNOWN_CALL
+    """Why an ``UNKNOWN`` helper can't move off its caller's thread, for the caller's report."""
 
 
 class Blocker(NamedTuple):
@@ -132,6 +153,20 @@ class Swap:
         """The swap's plan for one call of ``fact`` that runs on the loop, or ``None``: not
         mine, ask the next swap. Asked only for calls of libraries and of unknown callees (the
         project's own functions are ``decide``'s)."""
+        return None
+
+    def helper_status(self, state: Any, name: str, entry: Entry | None) -> HelperStatus | None:
+        """What a call of the library function ``name`` (catalog row ``entry``, ``None`` if it
+        has none) makes of a sync helper that calls it, should the helper run in a worker
+        thread; ``None``: not mine, ask the next swap. No swap answering makes it ``UNKNOWN``."""
+        return None
+
+    def plan_blocking_helper(
+        self, state: Any, fact: FunctionFact, call: CallFact, witness: str
+    ) -> Planned | None:
+        """How a call of ``fact`` to a project's sync helper that blocks (``Weight.BLOCKING``,
+        through ``witness``) runs off the loop, or ``None``: not mine. No swap answering makes
+        it an unknown call."""
         return None
 
     def groups(self, state: Any) -> Iterable[Group]:

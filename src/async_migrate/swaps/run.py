@@ -4,11 +4,14 @@ step made, leaving out what the linked groups turned off so far planned."""
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..facts import CallFact, FunctionFact, Span
 from ..plan import Edit, Finding
-from .base import Planned, Project, Swap
+from .base import HelperStatus, Planned, Project, Swap, Weight
+
+if TYPE_CHECKING:
+    from ..catalog import Entry
 
 
 class SwapRun:
@@ -49,6 +52,22 @@ class SwapRun:
             blockers += planned.blockers
             blocks |= planned.blocks
         return edits, blockers, blocks
+
+    def helper_status(self, name: str, entry: Entry | None) -> HelperStatus:
+        """The first swap's answer for a library call in a sync helper; unknown if none answers."""
+        for swap, state in self.active:
+            status = swap.helper_status(state, name, entry)
+            if status is not None:
+                return status
+        return HelperStatus(Weight.UNKNOWN, f"{name}()")
+
+    def plan_blocking_helper(self, fact: FunctionFact, call: CallFact, witness: str) -> Planned | None:
+        """The first swap's plan for a call of a blocking sync helper."""
+        for swap, state in self.active:
+            planned = swap.plan_blocking_helper(state, fact, call, witness)
+            if planned is not None:
+                return planned
+        return None
 
     def groups(self) -> list[tuple[Hashable, frozenset[str], tuple[Edit, ...]]]:
         """Every group not vetoed: its key, all its members, its edits outside functions."""

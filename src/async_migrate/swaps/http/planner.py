@@ -218,7 +218,7 @@ class _Reach:
     def of(self, path: Path) -> set[str]:
         if self._closures is None:
             self._closures = _import_closures(self.index)
-        module = self.index.module_at(path)
+        module = self.index.module_facts_at(path)
         name = module.name if module is not None else None
         return set().union(*(closure for closure in self._closures.values() if name in closure))
 
@@ -252,10 +252,10 @@ def _import_closures(index: ProjectIndex) -> dict[str, set[str]]:
     direct = {
         name: {
             imported
-            for imported in (_module_of(index, item[0]) for item in table.imports.values())
+            for imported in (_module_of(index, item[0]) for item in module.imports.values())
             if imported
         }
-        for name, table in index.modules.items()
+        for name, module in index.module_facts.items()
     }
     closures: dict[str, set[str]] = {}
     for start in direct:
@@ -274,7 +274,7 @@ def _module_of(index: ProjectIndex, qualname: str) -> str | None:
     """The project module a qualified name lives in (``app.routers.items.router``: ``app.routers.items``)."""
     name = qualname
     while name:
-        if name in index.modules:
+        if name in index.module_facts:
             return name
         name = name.rpartition(".")[0]
     return None
@@ -364,7 +364,7 @@ def _counterparts(
 
 
 def _free_name(index: ProjectIndex, path: Path, wanted: str) -> str:
-    module = index.module_at(path)
+    module = index.module_facts_at(path)
     taken = module.identifiers if module is not None else frozenset()
     name, n = wanted, 1
     while name in taken:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ...catalog import Treatment
+from ...catalog import Entry, Treatment
 from ...facts import CallFact, ExternalCallee, FunctionFact, Location, Span, WithFact
 from ...plan import Edit, Finding
 from ...rules import Rule
-from ..base import Blocker, Codemod, FunctionPlan, Planned, Project, Swap
-from ..common import catalog_entry, needs_lambda, not_awaitable
+from ..base import Blocker, Codemod, FunctionPlan, HelperStatus, Planned, Project, Swap, Weight
+from ..common import called, catalog_entry, needs_lambda, not_awaitable
 from .edits import WrapBlock, WrapCall
 
 _MOVABLE = frozenset(
@@ -29,6 +29,32 @@ class ThreadpoolSwap(Swap):
         from .call_codemod import wrap_call
 
         return {WrapCall: wrap_call, WrapBlock: wrap_block}
+
+    def helper_status(self, state: Project, name: str, entry: Entry | None) -> HelperStatus:
+        """A helper runs whole in a worker thread: what it calls there blocks that thread only,
+        except a context variable (set in a copy its caller never sees) and what no row or a
+        treatment of another swap (a database session's helper converts with its group or
+        stays sync, as without that swap) leaves unknown."""
+        treatment = entry.treatment if entry is not None else None
+        if treatment is Treatment.SAFE:
+            return HelperStatus(Weight.PURE)
+        if treatment is Treatment.CONTEXT:
+            return HelperStatus(Weight.UNKNOWN, f"{name}() (sets a context variable)")
+        if treatment in _MOVABLE or treatment in (Treatment.LOCK, Treatment.NEVER):
+            return HelperStatus(Weight.BLOCKING, f"{name}()")
+        return HelperStatus(Weight.UNKNOWN, f"{name}()")
+
+    def plan_blocking_helper(
+        self, state: Project, fact: FunctionFact, call: CallFact, witness: str
+    ) -> Planned:
+        """The helper runs whole in the threadpool, awaited."""
+        if not call.awaitable:
+            return Planned(
+                blocker=Blocker(
+                    Rule.NOT_AWAITABLE_HERE, f"{called(call)} blocks ({witness}) where await can't go"
+                )
+            )
+        return Planned((WrapCall(Rule.THREADPOOL_CALL, fact.path, call.span, needs_lambda(call)),))
 
     def plan_function(self, state: Project, fact: FunctionFact) -> FunctionPlan:
         moved = _blocks_to_move(fact, state)
