@@ -150,6 +150,7 @@ def test_crlf_line_endings_are_kept(tmp_path: Path) -> None:
     assert b"\n" not in raw.replace(b"\r\n", b"")
 
 
+@pytest.mark.slow
 def test_crlf_diff_applies_with_git(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_bytes(SLEEPY.replace("\n", "\r\n").encode())
     result = subprocess.run(
@@ -225,6 +226,7 @@ def root():
 """
 
 
+@pytest.mark.slow
 def test_registrations_not_resolved_are_counted_never_dropped(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text(UNRESOLVED)
     result = run_tool("--check", ".", cwd=tmp_path)
@@ -243,6 +245,7 @@ def test_registrations_not_resolved_are_counted_never_dropped(tmp_path: Path) ->
     ]
 
 
+@pytest.mark.slow
 def test_config_non_blocking_key_and_flag(tmp_path: Path) -> None:
     code = (
         "import vendor\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n"
@@ -345,6 +348,7 @@ def test_github_annotations_and_a_report_file_beside_the_diff(project: Path) -> 
     assert "1 file would be rewritten" in result.stderr
 
 
+@pytest.mark.slow
 def test_keep_sync_setting_and_flag(project: Path) -> None:
     result = run_tool("--check", "--keep-sync", "app.ro*", ".", cwd=project)
     assert result.returncode == 0
@@ -354,6 +358,7 @@ def test_keep_sync_setting_and_flag(project: Path) -> None:
     assert run_tool("--check", "--config", "/dev/null", ".", cwd=project).returncode == 1
 
 
+@pytest.mark.slow
 def test_parallel_rewrites_give_the_same_result_as_one_process(tmp_path: Path) -> None:
     for n in range(24):
         (tmp_path / f"route_{n}.py").write_text(SLEEPY.replace("def root", f"def root_{n}"))
@@ -365,6 +370,7 @@ def test_parallel_rewrites_give_the_same_result_as_one_process(tmp_path: Path) -
     assert many.stderr == one.stderr
 
 
+@pytest.mark.slow
 def test_include_and_exclude_patterns(project: Path) -> None:
     (project / "legacy").mkdir()
     (project / "legacy" / "old.py").write_text(SLEEPY)
