@@ -132,6 +132,7 @@ def test_a_broken_file_fastapi_code_cannot_reach_is_not_read(project: Path) -> N
     assert ASYNC_DONE in (project / "app.py").read_text()
 
 
+@pytest.mark.slow
 def test_latin1_file_with_coding_cookie_round_trips(tmp_path: Path) -> None:
     source = "# -*- coding: latin-1 -*-\n" + SLEEPY.replace("return {}", "return {'caf\xe9': 1}")
     (tmp_path / "app.py").write_bytes(source.encode("latin-1"))
@@ -174,6 +175,7 @@ def test_bom_is_kept(tmp_path: Path) -> None:
     assert ASYNC_DONE.encode() in raw
 
 
+@pytest.mark.slow
 def test_file_permissions_are_kept(project: Path) -> None:
     os.chmod(project / "app.py", 0o640)
     assert run_tool("app.py", cwd=project).returncode == 0
@@ -299,6 +301,7 @@ def test_console_script_is_installed() -> None:
     assert result.stdout.startswith("async-migrate ")
 
 
+@pytest.mark.slow
 def test_callers_outside_the_given_paths_keep_functions_sync(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'svc'\n")
     (tmp_path / "svc").mkdir()
@@ -332,6 +335,7 @@ def test_tests_and_excluded_scripts_of_the_project_count_when_only_app_is_given(
     assert "AM202 called from scripts/nightly.py:3 (module-level code)" in stderr
 
 
+@pytest.mark.slow
 def test_github_annotations_and_a_report_file_beside_the_diff(project: Path) -> None:
     (project / "job.py").write_text("from app import root\n\nroot()\n")
     result = run_tool("--check", "--output-format", "github", ".", cwd=project)
