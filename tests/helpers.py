@@ -1,4 +1,5 @@
-"""Shared by the tests: running the command line as users do, and loopback HTTP servers."""
+"""Shared by the tests: running the command line as users do, loopback HTTP servers, and the
+quick loop's share of a parametrized test."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import pytest
+
 
 def run_tool(*args: str | Path, cwd: Path, as_user: Sequence[str] = ()) -> subprocess.CompletedProcess[str]:
     """``python -m async_migrate ARGS`` in ``cwd``, with a bound on how long it may take;
@@ -28,6 +31,16 @@ def run_tool(*args: str | Path, cwd: Path, as_user: Sequence[str] = ()) -> subpr
         text=True,
         timeout=120,
     )
+
+
+def slow_after_first(values: Sequence[Any]) -> list[Any]:
+    """``parametrize`` values with all but the first marked ``slow`` (a tuple is one value per
+    argument name): a variant that spawns the tool keeps its area in the quick loop, ``pytest
+    -m "not slow"``, and CI runs every variant."""
+    return [
+        pytest.param(*(value if isinstance(value, tuple) else (value,)), marks=[pytest.mark.slow] * (n > 0))
+        for n, value in enumerate(values)
+    ]
 
 
 UNPRIVILEGED = ("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups")

@@ -112,6 +112,7 @@ def _get(url: str, timeout: float = 5) -> tuple[int, Any]:
     return response.status_code, response.json()
 
 
+@pytest.mark.slow
 def test_concurrent_requests_through_a_thread_lock_all_finish(served: str) -> None:
     with ThreadPoolExecutor(4) as pool:
         answers = list(pool.map(_get, [f"{served}/locked?delay=0.2"] * 4))
@@ -119,6 +120,7 @@ def test_concurrent_requests_through_a_thread_lock_all_finish(served: str) -> No
     assert {status for status, _ in answers} == {200}
 
 
+@pytest.mark.slow
 def test_a_wait_on_app_state_lets_other_requests_run(served: str) -> None:
     # on the loop, the wait would hold /open back until it timed out (4 s), answering False
     with ThreadPoolExecutor(1) as pool:

@@ -132,6 +132,7 @@ def test_a_broken_file_fastapi_code_cannot_reach_is_not_read(project: Path) -> N
     assert ASYNC_DONE in (project / "app.py").read_text()
 
 
+@pytest.mark.slow
 def test_latin1_file_with_coding_cookie_round_trips(tmp_path: Path) -> None:
     source = "# -*- coding: latin-1 -*-\n" + SLEEPY.replace("return {}", "return {'caf\xe9': 1}")
     (tmp_path / "app.py").write_bytes(source.encode("latin-1"))
@@ -150,6 +151,7 @@ def test_crlf_line_endings_are_kept(tmp_path: Path) -> None:
     assert b"\n" not in raw.replace(b"\r\n", b"")
 
 
+@pytest.mark.slow
 def test_crlf_diff_applies_with_git(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_bytes(SLEEPY.replace("\n", "\r\n").encode())
     result = subprocess.run(
@@ -173,6 +175,7 @@ def test_bom_is_kept(tmp_path: Path) -> None:
     assert ASYNC_DONE.encode() in raw
 
 
+@pytest.mark.slow
 def test_file_permissions_are_kept(project: Path) -> None:
     os.chmod(project / "app.py", 0o640)
     assert run_tool("app.py", cwd=project).returncode == 0
@@ -225,6 +228,7 @@ def root():
 """
 
 
+@pytest.mark.slow
 def test_registrations_not_resolved_are_counted_never_dropped(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text(UNRESOLVED)
     result = run_tool("--check", ".", cwd=tmp_path)
@@ -243,6 +247,7 @@ def test_registrations_not_resolved_are_counted_never_dropped(tmp_path: Path) ->
     ]
 
 
+@pytest.mark.slow
 def test_config_non_blocking_key_and_flag(tmp_path: Path) -> None:
     code = (
         "import vendor\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n"
@@ -296,6 +301,7 @@ def test_console_script_is_installed() -> None:
     assert result.stdout.startswith("async-migrate ")
 
 
+@pytest.mark.slow
 def test_callers_outside_the_given_paths_keep_functions_sync(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'svc'\n")
     (tmp_path / "svc").mkdir()
@@ -329,6 +335,7 @@ def test_tests_and_excluded_scripts_of_the_project_count_when_only_app_is_given(
     assert "AM202 called from scripts/nightly.py:3 (module-level code)" in stderr
 
 
+@pytest.mark.slow
 def test_github_annotations_and_a_report_file_beside_the_diff(project: Path) -> None:
     (project / "job.py").write_text("from app import root\n\nroot()\n")
     result = run_tool("--check", "--output-format", "github", ".", cwd=project)
@@ -345,6 +352,7 @@ def test_github_annotations_and_a_report_file_beside_the_diff(project: Path) -> 
     assert "1 file would be rewritten" in result.stderr
 
 
+@pytest.mark.slow
 def test_keep_sync_setting_and_flag(project: Path) -> None:
     result = run_tool("--check", "--keep-sync", "app.ro*", ".", cwd=project)
     assert result.returncode == 0
@@ -354,6 +362,7 @@ def test_keep_sync_setting_and_flag(project: Path) -> None:
     assert run_tool("--check", "--config", "/dev/null", ".", cwd=project).returncode == 1
 
 
+@pytest.mark.slow
 def test_parallel_rewrites_give_the_same_result_as_one_process(tmp_path: Path) -> None:
     for n in range(24):
         (tmp_path / f"route_{n}.py").write_text(SLEEPY.replace("def root", f"def root_{n}"))
@@ -365,6 +374,7 @@ def test_parallel_rewrites_give_the_same_result_as_one_process(tmp_path: Path) -
     assert many.stderr == one.stderr
 
 
+@pytest.mark.slow
 def test_include_and_exclude_patterns(project: Path) -> None:
     (project / "legacy").mkdir()
     (project / "legacy" / "old.py").write_text(SLEEPY)

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import run_tool, unprivileged
+from helpers import run_tool, slow_after_first, unprivileged
 
 ROUTE = (
     "import time\n\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n"
@@ -115,12 +115,17 @@ def test_symlinks_out_of_the_given_paths_are_not_written_through(tmp_path: Path)
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [
-        (b"", None),
-        (b"x = 1\n\x00\n", "2: cannot parse: source code string cannot contain null bytes"),
-        (b"x = " + b"(" * 300 + b"1" + b")" * 300 + b"\n", "1: cannot parse: too many nested parentheses"),
-    ],
-    ids=["empty", "null-byte", "too-deep-for-python"],
+    slow_after_first(
+        [
+            (b"x = 1\n\x00\n", "2: cannot parse: source code string cannot contain null bytes"),
+            (b"", None),
+            (
+                b"x = " + b"(" * 300 + b"1" + b")" * 300 + b"\n",
+                "1: cannot parse: too many nested parentheses",
+            ),
+        ]
+    ),
+    ids=["null-byte", "empty", "too-deep-for-python"],
 )
 def test_odd_files_get_a_clear_message_and_stay_as_they_are(
     tmp_path: Path, content: bytes, message: str | None
@@ -187,7 +192,7 @@ def test_modules_in_the_working_folder_do_not_shadow_the_tools_own(tmp_path: Pat
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
-@pytest.mark.parametrize("named", [False, True], ids=["in-a-folder", "named"])
+@pytest.mark.parametrize("named", slow_after_first([True, False]), ids=["named", "in-a-folder"])
 def test_a_fifo_named_like_python_is_skipped_never_opened(tmp_path: Path, named: bool) -> None:
     # opening a FIFO for reading waits for a writer: a run that opened one would never end
     os.mkfifo(tmp_path / "pipe.py")
@@ -203,6 +208,7 @@ def test_a_fifo_named_like_python_is_skipped_never_opened(tmp_path: Path, named:
         assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.slow
 def test_a_device_named_on_the_command_line_is_refused(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text(ROUTE.format(n=7))
     result = run_tool(os.devnull, "app.py", cwd=tmp_path)
@@ -216,7 +222,7 @@ def _tree(root: Path) -> dict[str, bytes]:
     return {str(path.relative_to(root)): path.read_bytes() for path in root.rglob("*") if path.is_file()}
 
 
-@pytest.mark.parametrize("target", ["input", "hard-link", "symlink", "config", "no-folder"])
+@pytest.mark.parametrize("target", slow_after_first(["input", "hard-link", "symlink", "config", "no-folder"]))
 def test_the_output_file_is_never_an_input_nor_written_through_a_symlink(tmp_path: Path, target: str) -> None:
     project = tmp_path / "project"
     _project(project, 2)
@@ -343,11 +349,13 @@ def test_a_file_edited_while_its_replacement_is_written_is_not_overwritten(
 
 @pytest.mark.parametrize(
     "content",
-    [
-        b"\x0c" + ROUTE.format(n=1).encode(),
-        ROUTE.format(n=1).replace("\n", "\r").encode(),
-        b"# coding: unicode_escape\nGREETING = 'caf\\xe9'\n" + ROUTE.format(n=1).encode(),
-    ],
+    slow_after_first(
+        [
+            b"\x0c" + ROUTE.format(n=1).encode(),
+            ROUTE.format(n=1).replace("\n", "\r").encode(),
+            b"# coding: unicode_escape\nGREETING = 'caf\\xe9'\n" + ROUTE.format(n=1).encode(),
+        ]
+    ),
     ids=["form-feed", "cr-only", "unicode-escape"],
 )
 def test_a_file_that_would_not_come_back_byte_for_byte_is_refused(tmp_path: Path, content: bytes) -> None:
@@ -364,7 +372,7 @@ def test_a_file_that_would_not_come_back_byte_for_byte_is_refused(tmp_path: Path
 FUTURE = "from __future__ import annotations\n"
 
 
-@pytest.mark.parametrize("future", ["", FUTURE])
+@pytest.mark.parametrize("future", slow_after_first(["", FUTURE]))
 def test_no_await_goes_into_an_annotation(tmp_path: Path, future: str) -> None:
     """A local variable's annotation is never evaluated (PEP 526), so a call in it is not a call
     of the function: the file is migrated and the annotation left as it is. (It used to be refused
@@ -378,7 +386,7 @@ def test_no_await_goes_into_an_annotation(tmp_path: Path, future: str) -> None:
     assert "    pause: time.sleep(1) = 0\n    await asyncio.sleep(0.01)\n" in migrated
 
 
-@pytest.mark.parametrize("future", ["", FUTURE])
+@pytest.mark.parametrize("future", slow_after_first(["", FUTURE]))
 def test_an_annotation_a_definition_evaluates_is_not_awaited(tmp_path: Path, future: str) -> None:
     """A nested function's parameter and return annotations run in the route when the ``def``
     does, where ``await`` can't go: the route stays sync (AM206). Under the future import no
@@ -440,6 +448,7 @@ def _wait_until_gone(pids: list[int], timeout: float = 10) -> list[int]:
     return alive
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to see the workers")
 def test_no_worker_outlives_a_killed_run(tmp_path: Path) -> None:
     process, workers = _run_with_busy_workers(tmp_path)
@@ -451,6 +460,7 @@ def test_no_worker_outlives_a_killed_run(tmp_path: Path) -> None:
     assert survivors == []
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to see the workers")
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_ctrl_c_while_workers_rewrite_stops_cleanly(tmp_path: Path, sig: signal.Signals) -> None:

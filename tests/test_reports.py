@@ -123,6 +123,7 @@ def _sarif_suggestions(document: dict) -> dict[str, list[tuple[int, int, str]]]:
     return found
 
 
+@pytest.mark.slow
 def test_sarif_is_valid_and_its_fixes_rebuild_the_rewrite(service: Path, sarif_schema: dict) -> None:
     result = run_tool("--check", "--output-format", "sarif", service.name, cwd=service.parent)
     assert result.returncode == 1
@@ -134,6 +135,7 @@ def test_sarif_is_valid_and_its_fixes_rebuild_the_rewrite(service: Path, sarif_s
     assert _apply_suggestions(service.read_text(), suggestions) == _migrated(service)
 
 
+@pytest.mark.slow
 def test_rdjson_suggestions_rebuild_the_rewrite(service: Path) -> None:
     result = run_tool("--check", "--output-format", "rdjson", service.name, cwd=service.parent)
     document = json.loads(result.stdout)
@@ -157,6 +159,7 @@ EXAMPLE = Path(__file__).parents[1] / "examples" / "legacy_service"
 REPORTS = Path(__file__).parents[1] / "docs" / "reports"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("output_format", "name"),
     [
@@ -174,6 +177,7 @@ def test_committed_report_examples_are_what_the_tool_prints(output_format: str, 
 LINES = st.lists(st.sampled_from(["\n", "a\n", "b\n", "  \n", "\r\n", "a\r\n"]), max_size=12).map("".join)
 
 
+@pytest.mark.slow
 @settings(max_examples=500, deadline=None)
 @given(old=LINES, new=LINES, last=st.sampled_from(["", "c"]))
 def test_every_change_of_lines_becomes_postable_suggestions(old: str, new: str, last: str) -> None:
@@ -230,6 +234,7 @@ def test_suggestions_on_every_fixture_rebuild_what_write_mode_writes(
     _check_suggestions(output_format, renderer(result), originals, written)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("output_format", sorted(SUGGESTIONS))
 def test_suggestions_on_the_example_service_rebuild_what_write_mode_writes(
     output_format: str, tmp_path: Path

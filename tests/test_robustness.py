@@ -14,7 +14,7 @@ import warnings
 from pathlib import Path
 
 import pytest
-from helpers import run_tool
+from helpers import run_tool, slow_after_first
 
 from async_migrate.config import Settings
 from async_migrate.discovery import discover
@@ -40,6 +40,7 @@ def _check(*paths: Path, quiet: bool = True) -> subprocess.CompletedProcess[str]
     return subprocess.run([*command, *map(str, paths)], capture_output=True, text=True, timeout=600)
 
 
+@pytest.mark.slow
 def test_the_standard_library_alone_has_nothing_to_do() -> None:
     result = _check(STDLIB, quiet=False)
     assert result.returncode == 0, result.stderr[-2000:]
@@ -62,6 +63,7 @@ def test_the_index_reads_the_whole_standard_library() -> None:
     assert len(index.modules) == len(files) - len(rejected)
 
 
+@pytest.mark.slow
 def test_check_over_the_standard_library_with_an_app(tmp_path: Path) -> None:
     """Nothing of the standard library imports the app, which imports only FastAPI."""
     app = tmp_path / "app.py"
@@ -76,28 +78,42 @@ APP = "from fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get('/')\ndef ro
 
 @pytest.mark.parametrize(
     ("pyproject", "flags", "message"),
-    [
-        ("tool = 5\n", [], "pyproject.toml: [tool] must be a table, not int"),
-        ("[tool]\nasync-migrate = 5\n", [], "pyproject.toml: [tool.async-migrate] must be a table, not int"),
-        ("[tool]\nasync-migrate = [1]\n", [], "[tool.async-migrate] must be a table, not list"),
-        ('[tool.async-migrate]\nexclude = ["!"]\n', [], "exclude: '!' is not a valid gitignore pattern"),
-        (
-            '[tool.async-migrate]\ninclude = ["a\\\\"]\n',
-            [],
-            "include: 'a\\\\' is not a valid gitignore pattern",
-        ),
-        ("", ["--exclude", "!"], "--exclude: '!' is not a valid gitignore pattern"),
-        ("", ["--include", "\\"], "--include: '\\\\' is not a valid gitignore pattern"),
-        (
-            '[tool.async-migrate]\nblocking = {"mylib.fetch" = "mylib.a fetch"}\n',
-            [],
-            "blocking: async twin 'mylib.a fetch' of mylib.fetch must be a dotted name",
-        ),
-        ("", ["--blocking", "mylib.fetch=afetch"], "--blocking: async twin 'afetch' of mylib.fetch must be"),
-        ("", ["--blocking", "mylib.fetch=mylib.class"], "async twin 'mylib.class' of mylib.fetch must be"),
-        ("", ["--blocking", "=mylib.afetch"], "--blocking: '' is not a dotted name"),
-        ("", ["--config", "pipe.toml"], "pipe.toml: cannot read configuration: not a regular file"),
-    ],
+    slow_after_first(
+        [
+            ("tool = 5\n", [], "pyproject.toml: [tool] must be a table, not int"),
+            (
+                "[tool]\nasync-migrate = 5\n",
+                [],
+                "pyproject.toml: [tool.async-migrate] must be a table, not int",
+            ),
+            ("[tool]\nasync-migrate = [1]\n", [], "[tool.async-migrate] must be a table, not list"),
+            ('[tool.async-migrate]\nexclude = ["!"]\n', [], "exclude: '!' is not a valid gitignore pattern"),
+            (
+                '[tool.async-migrate]\ninclude = ["a\\\\"]\n',
+                [],
+                "include: 'a\\\\' is not a valid gitignore pattern",
+            ),
+            ("", ["--exclude", "!"], "--exclude: '!' is not a valid gitignore pattern"),
+            ("", ["--include", "\\"], "--include: '\\\\' is not a valid gitignore pattern"),
+            (
+                '[tool.async-migrate]\nblocking = {"mylib.fetch" = "mylib.a fetch"}\n',
+                [],
+                "blocking: async twin 'mylib.a fetch' of mylib.fetch must be a dotted name",
+            ),
+            (
+                "",
+                ["--blocking", "mylib.fetch=afetch"],
+                "--blocking: async twin 'afetch' of mylib.fetch must be",
+            ),
+            (
+                "",
+                ["--blocking", "mylib.fetch=mylib.class"],
+                "async twin 'mylib.class' of mylib.fetch must be",
+            ),
+            ("", ["--blocking", "=mylib.afetch"], "--blocking: '' is not a dotted name"),
+            ("", ["--config", "pipe.toml"], "pipe.toml: cannot read configuration: not a regular file"),
+        ]
+    ),
 )
 def test_a_configuration_mistake_is_one_line_and_exit_2(
     tmp_path: Path, pyproject: str, flags: list[str], message: str

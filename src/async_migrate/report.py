@@ -38,13 +38,33 @@ def text_report(result: RunResult, *, verb: str, verbose: bool) -> str:
             if decision.verdict is Verdict.CONVERTED:
                 lines.append(f"    safe: {_why_safe(decision)}")
             lines.extend(f"    {finding.rule.code} {_message(finding)}" for finding in _said(decision))
-    for where, why in result.plan.unresolved:
-        lines.append(f"{display_path(where.path)}:{where.line}: route registration not resolved: {why}")
+    lines.extend(_unresolved_lines(result))
     for error in result.errors:
         where = display_path(error.path) + (f":{error.line}" if error.line else "")
         lines.append(f"error: {where}: {error.reason}")
     lines.append(summary(result, verb=verb))
     return "\n".join(lines) + "\n"
+
+
+def decisions_outline(result: RunResult) -> str:
+    """Every function's verdict and the rules behind it, the decisive one first, a line each,
+    then the registrations not resolved: what a fixture keeps beside its expected output, so a
+    changed decision shows in review. Without the findings' messages, which name files by the
+    paths the tool was given, and without the summary."""
+    lines = []
+    for decision in result.plan.decisions:
+        rules = dict.fromkeys(finding.rule for finding in _said(decision))
+        named = ", ".join(f"{rule.code} {rule.title}" for rule in rules)  # type: ignore[attr-defined]
+        lines.append(f"{_where(decision)}: {_title(decision)}" + (f": {named}" if named else ""))
+    lines.extend(_unresolved_lines(result))
+    return "".join(f"{line}\n" for line in lines)
+
+
+def _unresolved_lines(result: RunResult) -> list[str]:
+    return [
+        f"{display_path(where.path)}:{where.line}: route registration not resolved: {why}"
+        for where, why in result.plan.unresolved
+    ]
 
 
 def _why_safe(decision: FunctionDecision) -> str:
