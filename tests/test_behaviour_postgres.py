@@ -68,13 +68,6 @@ class KeptSync(AssertionError):
     """The tool left routes of the service sync: there is no migrated service to compare."""
 
 
-@pytest.mark.xfail(
-    raises=KeptSync,
-    strict=True,
-    reason="db-swap at e404da4 keeps every function of the service sync (AM218): the engine's URL comes "
-    "from the environment (the issue asks for make_url(url).set(drivername=...) at run time) and "
-    "sqlalchemy.func.pg_sleep() is not in the catalog",
-)
 def test_the_migrated_service_answers_the_same_without_blocking(
     before: list[list[Any]], postgres_server: PostgresServer, tmp_path: Path
 ) -> None:

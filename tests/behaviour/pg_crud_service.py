@@ -100,6 +100,7 @@ def update_hero(hero_id: int, hero: HeroUpdate, session: SessionDep):
     db_hero.sqlmodel_update(hero.model_dump(exclude_unset=True))
     session.add(db_hero)
     session.commit()
+    session.refresh(db_hero)
     return db_hero
 
 
